@@ -1,0 +1,200 @@
+//! chatd's configuration: command-line flags, then environment variables,
+//! then an optional TOML file, then defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chat_store::password::HashParams;
+use clap::{Parser, ValueEnum};
+use serde::Deserialize;
+
+/// Who may create accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistrationMode {
+    /// Anyone may register through the API.
+    Open,
+    /// Accounts are made by an admin with `chatctl user add`.
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/chat";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The chat daemon: REST API and WebSocket gateway over PostgreSQL.
+///
+/// Every option can also be set in the environment (shown in brackets) or
+/// in the TOML file given by --config, using the option's long name with
+/// underscores (e.g. `database_url = "..."`). Flags win over the
+/// environment, which wins over the file.
+#[derive(Debug, Default, Parser)]
+#[command(name = "chatd", version)]
+pub struct Args {
+    /// TOML configuration file.
+    #[arg(long, env = "CHATD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// PostgreSQL URL [default: postgres://postgres@127.0.0.1:5432/chat].
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CHATD_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Whether anyone may register [default: open].
+    #[arg(long, env = "CHATD_REGISTRATION")]
+    pub registration: Option<RegistrationMode>,
+    /// Log line format [default: text].
+    #[arg(long, env = "CHATD_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Most PostgreSQL connections to hold [default: 16].
+    #[arg(long, env = "CHATD_DB_POOL_SIZE", value_name = "N")]
+    pub db_pool_size: Option<usize>,
+    /// A session ends this many seconds after login [default: 2592000, 30 days].
+    #[arg(long, env = "CHATD_SESSION_TTL", value_name = "SECS")]
+    pub session_ttl: Option<u64>,
+    /// A session ends after this many seconds unused [default: 1209600, 14 days].
+    #[arg(long, env = "CHATD_SESSION_IDLE", value_name = "SECS")]
+    pub session_idle: Option<u64>,
+    /// Largest request body in bytes [default: 65536].
+    #[arg(long, env = "CHATD_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Longest message in characters [default: 4000].
+    #[arg(long, env = "CHATD_MAX_MESSAGE_CHARS", value_name = "CHARS")]
+    pub max_message_chars: Option<usize>,
+}
+
+/// The same settings as a file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    listen: Option<SocketAddr>,
+    registration: Option<RegistrationMode>,
+    log_format: Option<LogFormat>,
+    db_pool_size: Option<usize>,
+    session_ttl: Option<u64>,
+    session_idle: Option<u64>,
+    max_body_bytes: Option<usize>,
+    max_message_chars: Option<usize>,
+}
+
+/// The resolved configuration chatd runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub registration: RegistrationMode,
+    pub log_format: LogFormat,
+    pub db_pool_size: usize,
+    pub session_ttl: Duration,
+    pub session_idle: Duration,
+    pub max_body_bytes: usize,
+    pub max_message_chars: usize,
+    pub password_hash: HashParams,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::resolve(Args::default(), FileConfig::default())
+    }
+}
+
+impl Config {
+    /// Resolves flags and environment (already merged by clap) over the
+    /// config file, if one is named.
+    pub fn load(args: Args) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let config = Self::resolve(args, file);
+        anyhow::ensure!(config.db_pool_size > 0, "db_pool_size must be at least 1");
+        anyhow::ensure!(
+            config.max_body_bytes >= 1024,
+            "max_body_bytes must be at least 1024"
+        );
+        anyhow::ensure!(
+            config.max_message_chars > 0,
+            "max_message_chars must be at least 1"
+        );
+        Ok(config)
+    }
+
+    fn resolve(args: Args, file: FileConfig) -> Self {
+        Self {
+            database_url: args
+                .database_url
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
+            listen: args
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("valid default address")),
+            registration: args
+                .registration
+                .or(file.registration)
+                .unwrap_or(RegistrationMode::Open),
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
+            db_pool_size: args.db_pool_size.or(file.db_pool_size).unwrap_or(16),
+            session_ttl: Duration::from_secs(
+                args.session_ttl.or(file.session_ttl).unwrap_or(30 * 86_400),
+            ),
+            session_idle: Duration::from_secs(
+                args.session_idle
+                    .or(file.session_idle)
+                    .unwrap_or(14 * 86_400),
+            ),
+            max_body_bytes: args
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(chat_wire::limits::MAX_BODY_BYTES),
+            max_message_chars: args
+                .max_message_chars
+                .or(file.max_message_chars)
+                .unwrap_or(chat_wire::limits::MAX_MESSAGE_CHARS),
+            password_hash: HashParams::default(),
+        }
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+pub use chat_store::redact_url;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_and_defaults_fill_the_rest() {
+        let args = Args::parse_from(["chatd", "--listen", "127.0.0.1:9000"]);
+        let file: FileConfig =
+            toml::from_str("listen = \"0.0.0.0:1\"\nregistration = \"closed\"").unwrap();
+        let config = Config::resolve(args, file);
+        assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(config.registration, RegistrationMode::Closed);
+        assert_eq!(config.max_body_bytes, 64 * 1024);
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,324 @@
+//! Messages, the room event log, read markers and search.
+
+use std::convert::Infallible;
+
+use chat_store::{StoreError, events, members, messages};
+use chat_wire::api::{
+    EditMessageRequest, EventsQuery, EventsResponse, MessageResponse, MessagesQuery,
+    MessagesResponse, ReadMarkerRequest, SearchQuery, SendMessageRequest,
+};
+use chat_wire::{ErrorBody, limits, validate};
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+use warp::{Filter, path};
+
+use super::extract::{Body, Query, json, query};
+use super::rooms::require_member;
+use super::{created, no_content, ok, respond};
+use crate::error::ApiError;
+use crate::state::Ctx;
+
+/// Events are read in bigger pages than messages: catching up is their job.
+const EVENTS_PAGE_DEFAULT: i64 = 100;
+const EVENTS_PAGE_MAX: i64 = 1000;
+
+pub fn routes(
+    ctx: impl Filter<Extract = (Ctx,), Error = Infallible> + Clone + Send + Sync + 'static,
+    limit: usize,
+) -> BoxedFilter<(Response,)> {
+    let send = path!("api" / "v1" / "rooms" / i64 / "messages")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(json(limit))
+        .then(send_message);
+    let list = path!("api" / "v1" / "rooms" / i64 / "messages")
+        .and(warp::get())
+        .and(ctx.clone())
+        .and(query())
+        .then(list_messages);
+    let edit = path!("api" / "v1" / "rooms" / i64 / "messages" / i64)
+        .and(warp::patch())
+        .and(ctx.clone())
+        .and(json(limit))
+        .then(edit_message);
+    let delete = path!("api" / "v1" / "rooms" / i64 / "messages" / i64)
+        .and(warp::delete())
+        .and(ctx.clone())
+        .then(delete_message);
+    let events = path!("api" / "v1" / "rooms" / i64 / "events")
+        .and(warp::get())
+        .and(ctx.clone())
+        .and(query())
+        .then(list_events);
+    let read = path!("api" / "v1" / "rooms" / i64 / "read")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(json(limit))
+        .then(mark_read);
+    let search = path!("api" / "v1" / "search")
+        .and(warp::get())
+        .and(ctx)
+        .and(query())
+        .then(search);
+    send.or(list)
+        .unify()
+        .or(edit)
+        .unify()
+        .or(delete)
+        .unify()
+        .or(events)
+        .unify()
+        .or(read)
+        .unify()
+        .or(search)
+        .unify()
+        .map(respond)
+        .boxed()
+}
+
+fn page_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid(format!("limit must be 1-{max}"))),
+    }
+}
+
+fn seq_param(name: &str, value: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match value {
+        Some(v) if v < 0 => Err(ApiError::invalid(format!("{name} must not be negative"))),
+        other => Ok(other),
+    }
+}
+
+/// Send a message. With a `client_id`, a retry returns the original message
+/// (200) instead of creating a second one.
+#[utoipa::path(post, path = "/api/v1/rooms/{room_id}/messages", tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path)),
+    request_body = SendMessageRequest,
+    responses(
+        (status = 201, description = "Sent", body = MessageResponse),
+        (status = 200, description = "A retry: the message this client_id already sent", body = MessageResponse),
+        (status = 400, description = "Empty or too long body, bad client_id or reply_to", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not a member of this public room", body = ErrorBody),
+        (status = 404, description = "No such room", body = ErrorBody),
+    ))]
+pub async fn send_message(
+    room_id: i64,
+    ctx: Ctx,
+    body: Body<SendMessageRequest>,
+) -> Result<Response, ApiError> {
+    let (me, db) = ctx.authed().await?;
+    require_member(&db, room_id, me.user_id).await?;
+    let req = body?;
+    let text = validate::message_body(&req.body, ctx.config().max_message_chars)
+        .map_err(ApiError::invalid)?;
+    let client_id = req
+        .client_id
+        .as_deref()
+        .map(validate::client_id)
+        .transpose()
+        .map_err(ApiError::invalid)?;
+    let sent = messages::send(
+        &db,
+        room_id,
+        me.user_id,
+        &text,
+        client_id.as_deref(),
+        req.reply_to,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::MissingReference(_) => {
+            ApiError::invalid("reply_to does not name a message in this room")
+        }
+        other => other.into(),
+    })?;
+    let response = MessageResponse {
+        message: sent.message,
+    };
+    if sent.created {
+        ctx.state.metrics.messages_sent.inc();
+        created(&response)
+    } else {
+        ok(&response)
+    }
+}
+
+/// A page of a room's messages, ascending by seq.
+#[utoipa::path(get, path = "/api/v1/rooms/{room_id}/messages", tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path), MessagesQuery),
+    responses(
+        (status = 200, description = "Messages, oldest first", body = MessagesResponse),
+        (status = 400, description = "Bad paging parameters", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not a member of this public room", body = ErrorBody),
+        (status = 404, description = "No such room", body = ErrorBody),
+    ))]
+pub async fn list_messages(
+    room_id: i64,
+    ctx: Ctx,
+    query: Query<MessagesQuery>,
+) -> Result<Response, ApiError> {
+    let (me, db) = ctx.authed().await?;
+    require_member(&db, room_id, me.user_id).await?;
+    let q = query?;
+    let page = messages::Page {
+        before: seq_param("before", q.before)?,
+        after: seq_param("after", q.after)?,
+        limit: page_limit(q.limit, limits::PAGE_DEFAULT, limits::PAGE_MAX)?,
+    };
+    let messages = messages::page(&db, room_id, page).await?;
+    ok(&MessagesResponse { messages })
+}
+
+/// Edit one's own message.
+#[utoipa::path(patch, path = "/api/v1/rooms/{room_id}/messages/{message_id}", tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path), ("message_id" = i64, Path)),
+    request_body = EditMessageRequest,
+    responses(
+        (status = 200, description = "The edited message", body = MessageResponse),
+        (status = 400, description = "Empty or too long body", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not the author", body = ErrorBody),
+        (status = 404, description = "No such room or message", body = ErrorBody),
+        (status = 409, description = "The message was deleted", body = ErrorBody),
+    ))]
+pub async fn edit_message(
+    room_id: i64,
+    message_id: i64,
+    ctx: Ctx,
+    body: Body<EditMessageRequest>,
+) -> Result<Response, ApiError> {
+    let (me, mut db) = ctx.authed().await?;
+    require_member(&db, room_id, me.user_id).await?;
+    let req = body?;
+    let message = find_message(&db, room_id, message_id).await?;
+    if message.author.id != me.user_id {
+        return Err(ApiError::forbidden("only the author may edit a message"));
+    }
+    if message.deleted {
+        return Err(ApiError::conflict("the message was deleted"));
+    }
+    let text = validate::message_body(&req.body, ctx.config().max_message_chars)
+        .map_err(ApiError::invalid)?;
+    let message = messages::edit(&mut db, room_id, message_id, &text)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::conflict("the message was deleted"),
+            other => other.into(),
+        })?;
+    ok(&MessageResponse { message })
+}
+
+/// Delete a message: its author, or the room's owner or admins. The message
+/// stays as a tombstone without its text.
+#[utoipa::path(delete, path = "/api/v1/rooms/{room_id}/messages/{message_id}", tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path), ("message_id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deleted (or already deleted)"),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Neither the author nor a moderator", body = ErrorBody),
+        (status = 404, description = "No such room or message", body = ErrorBody),
+    ))]
+pub async fn delete_message(room_id: i64, message_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
+    let (me, mut db) = ctx.authed().await?;
+    let role = require_member(&db, room_id, me.user_id).await?;
+    let message = find_message(&db, room_id, message_id).await?;
+    if message.author.id != me.user_id && !role.moderates() {
+        return Err(ApiError::forbidden(
+            "only the author or the room's owner or admins may delete a message",
+        ));
+    }
+    messages::delete(&mut db, room_id, message_id).await?;
+    no_content()
+}
+
+async fn find_message(
+    db: &impl chat_store::GenericClient,
+    room_id: i64,
+    message_id: i64,
+) -> Result<chat_wire::Message, ApiError> {
+    messages::get(db, room_id, message_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::not_found("no such message in this room"),
+            other => other.into(),
+        })
+}
+
+/// The room's event log after a seq, ascending.
+#[utoipa::path(get, path = "/api/v1/rooms/{room_id}/events", tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path), EventsQuery),
+    responses(
+        (status = 200, description = "Events, ascending by seq", body = EventsResponse),
+        (status = 400, description = "Bad paging parameters", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not a member of this public room", body = ErrorBody),
+        (status = 404, description = "No such room", body = ErrorBody),
+    ))]
+pub async fn list_events(
+    room_id: i64,
+    ctx: Ctx,
+    query: Query<EventsQuery>,
+) -> Result<Response, ApiError> {
+    let (me, db) = ctx.authed().await?;
+    require_member(&db, room_id, me.user_id).await?;
+    let q = query?;
+    let after = seq_param("after", q.after)?.unwrap_or(0);
+    let limit = page_limit(q.limit, EVENTS_PAGE_DEFAULT, EVENTS_PAGE_MAX)?;
+    let events = events::list_after(&db, room_id, after, limit).await?;
+    ok(&EventsResponse { events })
+}
+
+/// Move the caller's read marker forward.
+#[utoipa::path(post, path = "/api/v1/rooms/{room_id}/read", tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path)),
+    request_body = ReadMarkerRequest,
+    responses(
+        (status = 204, description = "Marker set (it never moves back)"),
+        (status = 400, description = "Negative seq", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not a member of this public room", body = ErrorBody),
+        (status = 404, description = "No such room", body = ErrorBody),
+    ))]
+pub async fn mark_read(
+    room_id: i64,
+    ctx: Ctx,
+    body: Body<ReadMarkerRequest>,
+) -> Result<Response, ApiError> {
+    let (me, db) = ctx.authed().await?;
+    require_member(&db, room_id, me.user_id).await?;
+    let req = body?;
+    let seq = seq_param("seq", Some(req.seq))?.unwrap_or(0);
+    members::mark_read(&db, room_id, me.user_id, seq).await?;
+    no_content()
+}
+
+/// Full-text search over the caller's rooms, newest first.
+#[utoipa::path(get, path = "/api/v1/search", tag = "messages",
+    security(("bearer" = [])),
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Matching messages, newest first", body = MessagesResponse),
+        (status = 400, description = "Missing or empty q", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn search(ctx: Ctx, query: Query<SearchQuery>) -> Result<Response, ApiError> {
+    let (me, db) = ctx.authed().await?;
+    let q = query?;
+    let text = q.q.trim();
+    if text.is_empty() || text.chars().count() > 200 {
+        return Err(ApiError::invalid("q must be 1-200 characters"));
+    }
+    let limit = page_limit(q.limit, limits::PAGE_DEFAULT, limits::PAGE_MAX)?;
+    let messages = messages::search(&db, me.user_id, text, q.room_id, limit).await?;
+    ok(&MessagesResponse { messages })
+}

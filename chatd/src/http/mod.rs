@@ -1,0 +1,142 @@
+//! The HTTP surface: routes, the filters they share, and the answer to any
+//! request no route takes.
+//!
+//! Handlers are plain async functions returning `Result<Response,
+//! ApiError>`; filters only route and extract. Bodies and query strings are
+//! handed to handlers as `Result`s so the handler decides the order of
+//! checks (authentication first, then input) and every failure gets the
+//! same JSON error shape.
+
+mod accounts;
+mod extract;
+mod messages;
+pub mod openapi;
+mod ops;
+mod rooms;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use chat_wire::ErrorCode;
+use warp::http::{HeaderMap, HeaderValue, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+use crate::error::ApiError;
+use crate::state::{AppState, Ctx};
+
+pub use extract::{Body, Query};
+
+/// Every route chatd serves, with error recovery, security headers and
+/// request logging applied.
+pub fn routes(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (impl Reply,), Error = Infallible> + Clone + Send + Sync + 'static {
+    let ctx = with_ctx(state.clone());
+    let limit = state.config.max_body_bytes;
+    let metrics_state = state.clone();
+    let api = accounts::routes(ctx.clone(), limit)
+        .or(rooms::routes(ctx.clone(), limit))
+        .unify()
+        .or(messages::routes(ctx.clone(), limit))
+        .unify()
+        .or(ops::routes(ctx))
+        .unify()
+        .boxed();
+    api.recover(recover)
+        .unify()
+        .with(warp::reply::with::headers(security_headers()))
+        .with(warp::log::custom(move |info| {
+            let status = info.status().as_u16();
+            let elapsed = info.elapsed();
+            metrics_state.metrics.observe_http(
+                info.method().as_str(),
+                status,
+                elapsed.as_secs_f64(),
+            );
+            tracing::info!(
+                target: "chatd::http",
+                method = %info.method(),
+                path = info.path(),
+                status,
+                micros = elapsed.as_micros() as u64,
+                "request"
+            );
+        }))
+}
+
+/// Extracts the request context: shared state and the Authorization header.
+fn with_ctx(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (Ctx,), Error = Infallible> + Clone + Send + Sync + 'static {
+    warp::any()
+        .map(move || state.clone())
+        .and(
+            warp::header::value("authorization")
+                .map(Some)
+                .or(warp::any().map(|| None))
+                .unify(),
+        )
+        .map(Ctx::new)
+}
+
+/// Turns a handler's result into the response.
+pub fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+pub fn json_reply<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    warp::reply::with_status(warp::reply::json(body), status).into_response()
+}
+
+pub fn ok<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
+    Ok(json_reply(StatusCode::OK, body))
+}
+
+pub fn created<T: serde::Serialize>(body: &T) -> Result<Response, ApiError> {
+    Ok(json_reply(StatusCode::CREATED, body))
+}
+
+pub fn no_content() -> Result<Response, ApiError> {
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Answers requests that no route took: unknown paths, wrong methods.
+async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
+    let error = if rejection.is_not_found() {
+        ApiError::not_found("no such endpoint")
+    } else if let Some(error) = rejection.find::<ApiError>() {
+        error.clone()
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            "method not allowed on this endpoint",
+        )
+    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+        ApiError::new(ErrorCode::PayloadTooLarge, "request body too large")
+    } else if rejection
+        .find::<warp::reject::UnsupportedMediaType>()
+        .is_some()
+    {
+        ApiError::new(ErrorCode::UnsupportedMediaType, "expected application/json")
+    } else {
+        tracing::debug!(?rejection, "unhandled rejection");
+        ApiError::invalid("malformed request")
+    };
+    Ok(error.into_response())
+}
+
+/// Headers on every answer: nothing is cached, sniffed, framed or referred.
+fn security_headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in [
+        ("cache-control", "no-store"),
+        ("x-content-type-options", "nosniff"),
+        ("content-security-policy", "frame-ancestors 'none'"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+}

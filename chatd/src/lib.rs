@@ -1,0 +1,16 @@
+//! chatd: chat's daemon. A REST API (and, later, a WebSocket gateway) over
+//! PostgreSQL, served by warp.
+//!
+//! `main.rs` only parses the command line; everything else lives here so
+//! tests can build and run the same server in-process.
+
+pub mod config;
+pub mod error;
+pub mod http;
+mod metrics;
+pub mod server;
+mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use server::Server;

@@ -1,0 +1,71 @@
+//! Shared state and the per-request context handlers work with.
+
+use std::sync::Arc;
+
+use chat_store::password::PasswordHasher;
+use chat_store::sessions::{self, SessionUser};
+use chat_store::{Client, Pool};
+use warp::http::HeaderValue;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// Everything handlers share: built once at startup.
+#[derive(Debug)]
+pub struct AppState {
+    pub config: Config,
+    pub pool: Pool,
+    pub hasher: PasswordHasher,
+    pub metrics: Metrics,
+}
+
+/// One request's view of the app: the shared state plus the caller's
+/// credentials, checked only when a handler asks.
+#[derive(Clone)]
+pub struct Ctx {
+    pub state: Arc<AppState>,
+    authorization: Option<HeaderValue>,
+}
+
+impl Ctx {
+    pub fn new(state: Arc<AppState>, authorization: Option<HeaderValue>) -> Self {
+        Self {
+            state,
+            authorization,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+
+    /// A pooled connection, or 503 when the database is down.
+    pub async fn db(&self) -> Result<Client, ApiError> {
+        Ok(self
+            .state
+            .pool
+            .get()
+            .await
+            .map_err(chat_store::StoreError::from)?)
+    }
+
+    /// The caller's session and a connection to keep using, or 401.
+    pub async fn authed(&self) -> Result<(SessionUser, Client), ApiError> {
+        let token = self.bearer_token().ok_or_else(ApiError::unauthorized)?;
+        let db = self.db().await?;
+        let hash = sessions::hash_token(token);
+        let me = sessions::authenticate(&db, &hash, self.state.config.session_idle)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok((me, db))
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header.
+    fn bearer_token(&self) -> Option<&str> {
+        let value = self.authorization.as_ref()?.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        let token = token.trim();
+        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+    }
+}

@@ -1,0 +1,81 @@
+//! The store's error type: what went wrong, in terms a caller can act on.
+
+use tokio_postgres::error::SqlState;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row the caller asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint refused the write; carries the constraint name.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// A foreign key refused the write; carries the constraint name.
+    #[error("reference to a missing row ({0})")]
+    MissingReference(String),
+    /// The database cannot be reached or is shutting down. Worth a retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or a schema mismatch.
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Unavailable(_))
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(err: tokio_postgres::Error) -> Self {
+        let Some(db) = err.as_db_error() else {
+            // No server error: the connection broke or could not be made.
+            return Self::Unavailable(chain(&err));
+        };
+        let code = db.code();
+        let constraint = db.constraint().unwrap_or_default().to_owned();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            Self::Conflict(constraint)
+        } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+            Self::MissingReference(constraint)
+        } else if *code == SqlState::INVALID_CATALOG_NAME
+            || *code == SqlState::INVALID_PASSWORD
+            || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+        {
+            // Connecting failed for a reason an operator must fix.
+            Self::Unavailable(db.message().to_owned())
+        } else if code.code().starts_with("08")
+            || code.code().starts_with("57P")
+            || *code == SqlState::TOO_MANY_CONNECTIONS
+        {
+            // Connection exceptions, admin/crash shutdown, cannot connect now.
+            Self::Unavailable(db.message().to_owned())
+        } else {
+            Self::Internal(format!("{}: {}", code.code(), db.message()))
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(err: deadpool_postgres::PoolError) -> Self {
+        match err {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => Self::Unavailable(other.to_string()),
+        }
+    }
+}
+
+/// An error and its sources on one line ("error: cause: cause").
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

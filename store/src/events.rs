@@ -1,0 +1,89 @@
+//! The `room_events` table: each room's ordered log.
+//!
+//! Appending an event bumps `rooms.latest_seq` with `UPDATE ... RETURNING`.
+//! The row lock that takes lasts until the transaction ends, so a second
+//! writer in the same room waits for the first to commit before it gets its
+//! number: seq order is commit order, and a reader that has seen seq S and
+//! asks for `after = S` can never miss an event that commits later.
+
+use chat_wire::{Event, EventType, RoomUpdate, Seq, UserRef};
+
+use crate::rows::{self, MESSAGE_COLUMNS};
+use crate::{GenericClient, StoreError, StoreResult};
+
+/// Appends one event to a room's log and returns its seq. Must run inside
+/// the transaction that makes the change the event reports.
+pub async fn append(
+    db: &impl GenericClient,
+    room_id: i64,
+    kind: EventType,
+    message_id: Option<i64>,
+    user_id: Option<i64>,
+    data: Option<serde_json::Value>,
+) -> StoreResult<Seq> {
+    let row = db
+        .query_opt(
+            "WITH next AS ( \
+                 UPDATE rooms SET latest_seq = latest_seq + 1 WHERE id = $1 RETURNING latest_seq) \
+             INSERT INTO room_events (room_id, seq, kind, message_id, user_id, data) \
+             SELECT $1, latest_seq, $2, $3, $4, $5 FROM next RETURNING seq",
+            &[&room_id, &kind.as_str(), &message_id, &user_id, &data],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.get(0))
+}
+
+/// Up to `limit` events of a room after `after`, ascending by seq.
+pub async fn list_after(
+    db: &impl GenericClient,
+    room_id: i64,
+    after: Seq,
+    limit: i64,
+) -> StoreResult<Vec<Event>> {
+    let sql = format!(
+        "SELECT e.kind, e.room_id, e.seq, e.created_at, e.data, \
+                eu.id, eu.username, eu.display_name, {MESSAGE_COLUMNS} \
+         FROM room_events e \
+         LEFT JOIN users eu ON eu.id = e.user_id \
+         LEFT JOIN messages m ON m.room_id = e.room_id AND m.id = e.message_id \
+         LEFT JOIN users au ON au.id = m.author_id \
+         WHERE e.room_id = $1 AND e.seq > $2 \
+         ORDER BY e.seq LIMIT $3"
+    );
+    let rows = db.prepare_cached(&sql).await?;
+    db.query(&rows, &[&room_id, &after, &limit])
+        .await?
+        .iter()
+        .map(event)
+        .collect()
+}
+
+fn event(row: &tokio_postgres::Row) -> StoreResult<Event> {
+    let name: &str = row.get(0);
+    let kind = EventType::parse(name)
+        .ok_or_else(|| StoreError::Internal(format!("unknown event kind {name:?}")))?;
+    let user_id: Option<i64> = row.get(5);
+    let message_id: Option<i64> = row.get(8);
+    let data: Option<serde_json::Value> = row.get(4);
+    let room = match (kind, data) {
+        (EventType::RoomUpdated, Some(data)) => Some(RoomUpdate {
+            name: data["name"].as_str().unwrap_or_default().to_owned(),
+            topic: data["topic"].as_str().unwrap_or_default().to_owned(),
+        }),
+        _ => None,
+    };
+    Ok(Event {
+        kind,
+        room_id: row.get(1),
+        seq: row.get(2),
+        created_at: row.get(3),
+        user: user_id.map(|id| UserRef {
+            id,
+            username: row.get(6),
+            display_name: row.get(7),
+        }),
+        message: message_id.map(|_| rows::message_at(row, 8)),
+        room,
+    })
+}

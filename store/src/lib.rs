@@ -1,0 +1,23 @@
+//! chat's PostgreSQL store: the connection pool, the embedded migrations,
+//! every SQL statement, and password hashing.
+//!
+//! One module per table. Functions take `&impl GenericClient` so they work
+//! on a pooled connection and inside a transaction alike; the few operations
+//! that must be atomic across tables take a `&mut Client` and open their own
+//! transaction.
+
+mod error;
+pub mod events;
+pub mod members;
+pub mod messages;
+pub mod migrate;
+pub mod password;
+mod pool;
+pub mod rooms;
+mod rows;
+pub mod sessions;
+pub mod users;
+
+pub use deadpool_postgres::{Client, GenericClient, Pool};
+pub use error::{StoreError, StoreResult};
+pub use pool::{PoolOptions, connect_once, create_pool, redact_url};

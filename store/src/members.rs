@@ -1,0 +1,149 @@
+//! The `memberships` table: who is in which room, in what role, and how far
+//! they have read. Joins and leaves are logged as room events.
+
+use chat_wire::{EventType, Member, MemberRole, Seq, UserRef};
+
+use crate::rows::{member_role, member_role_str};
+use crate::{Client, GenericClient, StoreError, StoreResult, events};
+
+/// The user's role in the room, or `None` when they are not a member.
+pub async fn role(
+    db: &impl GenericClient,
+    room_id: i64,
+    user_id: i64,
+) -> StoreResult<Option<MemberRole>> {
+    let stmt = db
+        .prepare_cached("SELECT role FROM memberships WHERE room_id = $1 AND user_id = $2")
+        .await?;
+    db.query_opt(&stmt, &[&room_id, &user_id])
+        .await?
+        .map(|row| member_role(row.get(0)))
+        .transpose()
+}
+
+/// Inserts a membership and logs `member.joined`, inside the caller's
+/// transaction. Returns false (and logs nothing) if already a member.
+pub(crate) async fn insert(
+    db: &impl GenericClient,
+    room_id: i64,
+    user_id: i64,
+    role: MemberRole,
+) -> StoreResult<bool> {
+    let added = db
+        .execute(
+            "INSERT INTO memberships (room_id, user_id, role) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+            &[&room_id, &user_id, &member_role_str(role)],
+        )
+        .await?
+        == 1;
+    if added {
+        events::append(
+            db,
+            room_id,
+            EventType::MemberJoined,
+            None,
+            Some(user_id),
+            None,
+        )
+        .await?;
+    }
+    Ok(added)
+}
+
+/// Adds a user to a room. Returns false if they were already in it.
+pub async fn add(
+    client: &mut Client,
+    room_id: i64,
+    user_id: i64,
+    role: MemberRole,
+) -> StoreResult<bool> {
+    let tx = client.transaction().await?;
+    let added = insert(&tx, room_id, user_id, role).await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// Removes a user from a room and logs `member.left`. When the last owner
+/// leaves a room that still has members, the longest-standing admin (or
+/// else member) becomes owner, so no room is left without one.
+/// `NotFound` if the user was not a member.
+pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreResult<()> {
+    let tx = client.transaction().await?;
+    // Lock the room first, as every writer does, by appending the event.
+    events::append(
+        &tx,
+        room_id,
+        EventType::MemberLeft,
+        None,
+        Some(user_id),
+        None,
+    )
+    .await?;
+    let removed = tx
+        .execute(
+            "DELETE FROM memberships WHERE room_id = $1 AND user_id = $2",
+            &[&room_id, &user_id],
+        )
+        .await?;
+    if removed == 0 {
+        // Dropping the transaction rolls the event back.
+        return Err(StoreError::NotFound);
+    }
+    tx.execute(
+        "UPDATE memberships SET role = 'owner' \
+         WHERE room_id = $1 AND user_id = ( \
+             SELECT user_id FROM memberships WHERE room_id = $1 \
+             ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1) \
+           AND NOT EXISTS (SELECT 1 FROM memberships WHERE room_id = $1 AND role = 'owner')",
+        &[&room_id],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Everyone in a room, owners first.
+pub async fn list(db: &impl GenericClient, room_id: i64) -> StoreResult<Vec<Member>> {
+    db.query(
+        "SELECT u.id, u.username, u.display_name, m.role FROM memberships m \
+         JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 \
+         ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.username",
+        &[&room_id],
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Member {
+            user: UserRef {
+                id: row.get(0),
+                username: row.get(1),
+                display_name: row.get(2),
+            },
+            role: member_role(row.get(3))?,
+        })
+    })
+    .collect()
+}
+
+/// Moves a read marker forward (never back), clamped to the room's latest
+/// seq. `NotFound` if the user is not a member.
+pub async fn mark_read(
+    db: &impl GenericClient,
+    room_id: i64,
+    user_id: i64,
+    seq: Seq,
+) -> StoreResult<()> {
+    let updated = db
+        .execute(
+            "UPDATE memberships SET read_seq = greatest(read_seq, \
+                 least($3, (SELECT latest_seq FROM rooms WHERE id = $1))) \
+             WHERE room_id = $1 AND user_id = $2",
+            &[&room_id, &user_id, &seq],
+        )
+        .await?;
+    if updated == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! The `messages` table: sending, editing, deleting, paging and searching.
+
+use chat_wire::{EventType, Message, Seq};
+
+use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_FROM};
+use crate::{Client, GenericClient, StoreError, StoreResult, events};
+
+/// A send's result: the message, and whether this call created it (false
+/// when a retry with the same client_id found the original).
+#[derive(Debug)]
+pub struct Sent {
+    pub message: Message,
+    pub created: bool,
+}
+
+/// Sends a message. One statement bumps the room's seq, inserts the
+/// message and logs `message.created`, so it commits atomically without a
+/// round trip for BEGIN/COMMIT. The unique (room, author, client_id) key
+/// makes retries durable: a repeated client_id returns the original.
+/// An unknown `reply_to` is `StoreError::MissingReference`.
+pub async fn send(
+    db: &impl GenericClient,
+    room_id: i64,
+    author_id: i64,
+    body: &str,
+    client_id: Option<&str>,
+    reply_to: Option<i64>,
+) -> StoreResult<Sent> {
+    if let Some(cid) = client_id
+        && let Some(message) = by_client_id(db, room_id, author_id, cid).await?
+    {
+        return Ok(Sent {
+            message,
+            created: false,
+        });
+    }
+    let stmt = db
+        .prepare_cached(&format!(
+            "WITH next AS ( \
+                 UPDATE rooms SET latest_seq = latest_seq + 1 WHERE id = $1 RETURNING latest_seq), \
+             m AS ( \
+                 INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to) \
+                 SELECT $1, latest_seq, $2, $3, $4, $5 FROM next \
+                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
+             e AS ( \
+                 INSERT INTO room_events (room_id, seq, kind, message_id) \
+                 SELECT room_id, seq, 'message.created', id FROM m) \
+             SELECT {MESSAGE_COLUMNS} FROM m JOIN users au ON au.id = m.author_id"
+        ))
+        .await?;
+    match db
+        .query_opt(&stmt, &[&room_id, &author_id, &body, &client_id, &reply_to])
+        .await?
+    {
+        Some(row) => Ok(Sent {
+            message: rows::message(&row),
+            created: true,
+        }),
+        // A concurrent retry with the same client_id won the race (it can
+        // only get here with a client_id); return what it stored.
+        None => {
+            let cid = client_id.ok_or(StoreError::NotFound)?;
+            let message = by_client_id(db, room_id, author_id, cid)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Ok(Sent {
+                message,
+                created: false,
+            })
+        }
+    }
+}
+
+async fn by_client_id(
+    db: &impl GenericClient,
+    room_id: i64,
+    author_id: i64,
+    client_id: &str,
+) -> StoreResult<Option<Message>> {
+    let stmt = db
+        .prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
+             WHERE m.room_id = $1 AND m.author_id = $2 AND m.client_id = $3"
+        ))
+        .await?;
+    Ok(db
+        .query_opt(&stmt, &[&room_id, &author_id, &client_id])
+        .await?
+        .map(|row| rows::message(&row)))
+}
+
+/// One message of a room. `NotFound` if it is not in that room.
+pub async fn get(db: &impl GenericClient, room_id: i64, message_id: i64) -> StoreResult<Message> {
+    let sql =
+        format!("SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} WHERE m.room_id = $1 AND m.id = $2");
+    let row = db
+        .query_opt(&sql, &[&room_id, &message_id])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(rows::message(&row))
+}
+
+/// Replaces a message's body and logs `message.updated`. `NotFound` if the
+/// message does not exist or is deleted.
+pub async fn edit(
+    client: &mut Client,
+    room_id: i64,
+    message_id: i64,
+    body: &str,
+) -> StoreResult<Message> {
+    let tx = client.transaction().await?;
+    events::append(
+        &tx,
+        room_id,
+        EventType::MessageUpdated,
+        Some(message_id),
+        None,
+        None,
+    )
+    .await?;
+    let changed = tx
+        .execute(
+            "UPDATE messages SET body = $3, edited_at = now() \
+             WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL",
+            &[&room_id, &message_id, &body],
+        )
+        .await?;
+    if changed == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let message = get(&tx, room_id, message_id).await?;
+    tx.commit().await?;
+    Ok(message)
+}
+
+/// Turns a message into a tombstone (its text is erased) and logs
+/// `message.deleted`. Deleting a tombstone again changes nothing.
+pub async fn delete(client: &mut Client, room_id: i64, message_id: i64) -> StoreResult<()> {
+    let tx = client.transaction().await?;
+    events::append(
+        &tx,
+        room_id,
+        EventType::MessageDeleted,
+        Some(message_id),
+        None,
+        None,
+    )
+    .await?;
+    let changed = tx
+        .execute(
+            "UPDATE messages SET body = '', deleted_at = now() \
+             WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL",
+            &[&room_id, &message_id],
+        )
+        .await?;
+    if changed == 1 {
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// Which page of a room's history to read. Keyset pagination on seq.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub before: Option<Seq>,
+    pub after: Option<Seq>,
+    pub limit: i64,
+}
+
+/// A page of messages, always ascending by seq. With `after` it is the
+/// oldest `limit` messages after it (bounded by `before` if given); with
+/// only `before`, the newest `limit` before it; with neither, the newest.
+pub async fn page(db: &impl GenericClient, room_id: i64, page: Page) -> StoreResult<Vec<Message>> {
+    let ascending = page.after.is_some();
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
+         WHERE m.room_id = $1 AND m.seq > $2 AND m.seq < $3 \
+         ORDER BY m.seq {} LIMIT $4",
+        if ascending { "ASC" } else { "DESC" }
+    );
+    let stmt = db.prepare_cached(&sql).await?;
+    let rows = db
+        .query(
+            &stmt,
+            &[
+                &room_id,
+                &page.after.unwrap_or(0),
+                &page.before.unwrap_or(i64::MAX),
+                &page.limit,
+            ],
+        )
+        .await?;
+    let mut messages: Vec<Message> = rows.iter().map(rows::message).collect();
+    if !ascending {
+        messages.reverse();
+    }
+    Ok(messages)
+}
+
+/// Full-text search over the rooms `user_id` is a member of (optionally one
+/// room), newest first. Matches whole words through the `simple` text
+/// search configuration, and any substring of three or more characters
+/// (parts of URLs, identifiers) through the trigram index.
+pub async fn search(
+    db: &impl GenericClient,
+    user_id: i64,
+    query: &str,
+    room_id: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let pattern = format!("%{}%", escape_like(query));
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
+         WHERE m.room_id IN (SELECT room_id FROM memberships WHERE user_id = $1) \
+           AND ($2::bigint IS NULL OR m.room_id = $2) \
+           AND m.deleted_at IS NULL \
+           AND (m.search @@ websearch_to_tsquery('simple', $3) OR m.body ILIKE $4) \
+         ORDER BY m.created_at DESC, m.id DESC LIMIT $5"
+    );
+    let rows = db
+        .query(&sql, &[&user_id, &room_id, &query, &pattern, &limit])
+        .await?;
+    Ok(rows.iter().map(rows::message).collect())
+}
+
+/// Escapes LIKE's wildcards so user input matches literally.
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(super::escape_like("100%_a\\b"), "100\\%\\_a\\\\b");
+    }
+}

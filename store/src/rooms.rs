@@ -1,0 +1,141 @@
+//! The `rooms` table: named rooms and direct conversations.
+
+use chat_wire::{EventType, MemberRole, Room, Visibility};
+
+use crate::rows::{self, ROOM_SELECT, visibility_str};
+use crate::{Client, GenericClient, StoreError, StoreResult, events, members};
+
+/// Creates a room with `owner_id` as its owner; logs the owner's join.
+pub async fn create(
+    client: &mut Client,
+    owner_id: i64,
+    name: &str,
+    visibility: Visibility,
+    topic: &str,
+) -> StoreResult<Room> {
+    let tx = client.transaction().await?;
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO rooms (kind, name, topic, visibility) VALUES ('room', $1, $2, $3) RETURNING id",
+            &[&name, &topic, &visibility_str(visibility)],
+        )
+        .await?
+        .get(0);
+    members::insert(&tx, id, owner_id, MemberRole::Owner).await?;
+    let room = view(&tx, id, owner_id).await?;
+    tx.commit().await?;
+    Ok(room)
+}
+
+/// A room as `viewer` sees it, whether or not they are a member; callers
+/// decide what a non-member may see. `NotFound` if it does not exist.
+pub async fn view(db: &impl GenericClient, room_id: i64, viewer: i64) -> StoreResult<Room> {
+    let stmt = db
+        .prepare_cached(&format!("{ROOM_SELECT} WHERE r.id = $2"))
+        .await?;
+    let row = db
+        .query_opt(&stmt, &[&viewer, &room_id])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    rows::room(&row)
+}
+
+/// The rooms `viewer` is a member of, with unread counts.
+pub async fn list_joined(db: &impl GenericClient, viewer: i64) -> StoreResult<Vec<Room>> {
+    db.query(
+        &format!("{ROOM_SELECT} WHERE mem.user_id IS NOT NULL ORDER BY r.id"),
+        &[&viewer],
+    )
+    .await?
+    .iter()
+    .map(rows::room)
+    .collect()
+}
+
+/// Public rooms anyone may join (archived ones excluded).
+pub async fn list_public(db: &impl GenericClient, viewer: i64) -> StoreResult<Vec<Room>> {
+    db.query(
+        &format!(
+            "{ROOM_SELECT} WHERE r.kind = 'room' AND r.visibility = 'public' \
+             AND r.archived_at IS NULL ORDER BY r.id"
+        ),
+        &[&viewer],
+    )
+    .await?
+    .iter()
+    .map(rows::room)
+    .collect()
+}
+
+/// Finds or creates the direct room of two users. Returns the room and
+/// whether it was created. Re-adds either participant who had left it.
+pub async fn open_direct(
+    client: &mut Client,
+    me: (i64, &str),
+    peer: (i64, &str),
+) -> StoreResult<(Room, bool)> {
+    let (low, high) = if me.0 < peer.0 {
+        (me, peer)
+    } else {
+        (peer, me)
+    };
+    let tx = client.transaction().await?;
+    // ON CONFLICT waits for a concurrent creator of the same pair to commit,
+    // then does nothing; the lookup below then finds its room.
+    let created = tx
+        .query_opt(
+            "INSERT INTO rooms (kind, name, visibility, dm_low, dm_high) \
+             VALUES ('direct', $3, 'private', $1, $2) \
+             ON CONFLICT (dm_low, dm_high) WHERE kind = 'direct' DO NOTHING RETURNING id",
+            &[&low.0, &high.0, &format!("{}, {}", low.1, high.1)],
+        )
+        .await?;
+    let id: i64 = match &created {
+        Some(row) => row.get(0),
+        None => tx
+            .query_one(
+                "SELECT id FROM rooms WHERE kind = 'direct' AND dm_low = $1 AND dm_high = $2",
+                &[&low.0, &high.0],
+            )
+            .await?
+            .get(0),
+    };
+    for user in [me.0, peer.0] {
+        members::insert(&tx, id, user, MemberRole::Member).await?;
+    }
+    let room = view(&tx, id, me.0).await?;
+    tx.commit().await?;
+    Ok((room, created.is_some()))
+}
+
+/// Renames a room or changes its topic, logging `room.updated`.
+pub async fn update(
+    client: &mut Client,
+    room_id: i64,
+    viewer: i64,
+    name: Option<&str>,
+    topic: Option<&str>,
+) -> StoreResult<Room> {
+    let tx = client.transaction().await?;
+    let row = tx
+        .query_one(
+            "UPDATE rooms SET name = coalesce($2, name), topic = coalesce($3, topic) \
+             WHERE id = $1 RETURNING name, topic",
+            &[&room_id, &name, &topic],
+        )
+        .await?;
+    let data =
+        serde_json::json!({ "name": row.get::<_, String>(0), "topic": row.get::<_, String>(1) });
+    events::append(
+        &tx,
+        room_id,
+        EventType::RoomUpdated,
+        None,
+        Some(viewer),
+        Some(data),
+    )
+    .await?;
+    let room = view(&tx, room_id, viewer).await?;
+    tx.commit().await?;
+    Ok(room)
+}

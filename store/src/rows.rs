@@ -1,0 +1,128 @@
+//! Shared column lists and row decoders, so every query that returns a user,
+//! a room or a message selects and decodes it the same way.
+
+use chat_wire::{MemberRole, Message, Room, RoomKind, User, UserRef, Visibility};
+use tokio_postgres::Row;
+
+use crate::{StoreError, StoreResult};
+
+/// Columns of a public profile, from `users u`.
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.bio, u.created_at";
+
+pub(crate) fn user(row: &Row) -> User {
+    User {
+        id: row.get(0),
+        username: row.get(1),
+        display_name: row.get(2),
+        bio: row.get(3),
+        created_at: row.get(4),
+    }
+}
+
+/// Columns of a message with its author, from
+/// `messages m JOIN users au ON au.id = m.author_id`.
+pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.room_id, m.seq, m.author_id, au.username, \
+     au.display_name, m.body, m.client_id, m.reply_to, m.created_at, m.edited_at, \
+     m.deleted_at IS NOT NULL";
+pub(crate) const MESSAGE_FROM: &str = "messages m JOIN users au ON au.id = m.author_id";
+
+/// Decodes a message whose columns start at `at` (events select more
+/// columns before it).
+pub(crate) fn message_at(row: &Row, at: usize) -> Message {
+    let deleted: bool = row.get(at + 11);
+    Message {
+        id: row.get(at),
+        room_id: row.get(at + 1),
+        seq: row.get(at + 2),
+        author: UserRef {
+            id: row.get(at + 3),
+            username: row.get(at + 4),
+            display_name: row.get(at + 5),
+        },
+        body: if deleted { None } else { Some(row.get(at + 6)) },
+        client_id: row.get(at + 7),
+        reply_to: row.get(at + 8),
+        created_at: row.get(at + 9),
+        edited_at: row.get(at + 10),
+        deleted,
+    }
+}
+
+pub(crate) fn message(row: &Row) -> Message {
+    message_at(row, 0)
+}
+
+/// A room as one user sees it. `$1` must be the viewer's user id. Direct
+/// rooms are named after the other participant; membership fields are NULL
+/// for a non-member.
+pub(crate) const ROOM_SELECT: &str = "SELECT r.id, r.kind, \
+       CASE WHEN r.kind = 'direct' THEN coalesce(peer.username, r.name) ELSE r.name END, \
+       r.topic, r.visibility, r.created_at, r.latest_seq, mem.role, mem.read_seq, \
+       CASE WHEN mem.user_id IS NULL THEN NULL ELSE ( \
+           SELECT count(*) FROM messages um \
+           WHERE um.room_id = r.id AND um.seq > mem.read_seq \
+             AND um.author_id <> $1 AND um.deleted_at IS NULL) END \
+     FROM rooms r \
+     LEFT JOIN memberships mem ON mem.room_id = r.id AND mem.user_id = $1 \
+     LEFT JOIN users peer ON r.kind = 'direct' \
+          AND peer.id = CASE WHEN r.dm_low = $1 THEN r.dm_high ELSE r.dm_low END";
+
+pub(crate) fn room(row: &Row) -> StoreResult<Room> {
+    let role: Option<String> = row.get(7);
+    Ok(Room {
+        id: row.get(0),
+        kind: room_kind(row.get(1))?,
+        name: row.get(2),
+        topic: row.get(3),
+        visibility: visibility(row.get(4))?,
+        created_at: row.get(5),
+        latest_seq: row.get(6),
+        role: role.as_deref().map(member_role).transpose()?,
+        read_seq: row.get(8),
+        unread_count: row.get(9),
+    })
+}
+
+pub(crate) fn room_kind(s: &str) -> StoreResult<RoomKind> {
+    match s {
+        "room" => Ok(RoomKind::Room),
+        "direct" => Ok(RoomKind::Direct),
+        other => Err(corrupt("rooms.kind", other)),
+    }
+}
+
+pub(crate) fn visibility(s: &str) -> StoreResult<Visibility> {
+    match s {
+        "public" => Ok(Visibility::Public),
+        "private" => Ok(Visibility::Private),
+        other => Err(corrupt("rooms.visibility", other)),
+    }
+}
+
+pub(crate) fn visibility_str(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Public => "public",
+        Visibility::Private => "private",
+    }
+}
+
+pub(crate) fn member_role(s: &str) -> StoreResult<MemberRole> {
+    match s {
+        "owner" => Ok(MemberRole::Owner),
+        "admin" => Ok(MemberRole::Admin),
+        "member" => Ok(MemberRole::Member),
+        other => Err(corrupt("memberships.role", other)),
+    }
+}
+
+pub(crate) fn member_role_str(r: MemberRole) -> &'static str {
+    match r {
+        MemberRole::Owner => "owner",
+        MemberRole::Admin => "admin",
+        MemberRole::Member => "member",
+    }
+}
+
+fn corrupt(column: &str, value: &str) -> StoreError {
+    StoreError::Internal(format!("unexpected value {value:?} in {column}"))
+}

@@ -1,0 +1,98 @@
+//! The `sessions` table: bearer tokens, stored only as SHA-256 hashes.
+
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+use crate::{GenericClient, StoreError, StoreResult};
+
+/// A fresh 256-bit random token, hex-encoded, and the hash to store.
+pub fn new_token() -> StoreResult<(String, Vec<u8>)> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Internal(format!("no randomness: {e}")))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = hash_token(&token);
+    Ok((token, hash))
+}
+
+/// The stored form of a token. A plain hash is enough (no salt, no
+/// stretching): the token is 256 random bits, not a guessable password.
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Starts a session that ends at the latest after `ttl`.
+pub async fn create(
+    db: &impl GenericClient,
+    user_id: i64,
+    token_hash: &[u8],
+    ttl: Duration,
+) -> StoreResult<OffsetDateTime> {
+    let row = db
+        .query_one(
+            "INSERT INTO sessions (user_id, token_hash, expires_at) \
+             VALUES ($1, $2, now() + $3::bigint * interval '1 second') RETURNING expires_at",
+            &[&user_id, &token_hash, &(ttl.as_secs() as i64)],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// The caller behind a valid token.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    pub session_id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub is_admin: bool,
+}
+
+/// Looks a token up. A session counts only while it is not revoked, not
+/// past its expiry, used within `idle`, and its user is not disabled.
+/// `last_seen_at` is refreshed at most once a minute to keep reads cheap.
+pub async fn authenticate(
+    db: &impl GenericClient,
+    token_hash: &[u8],
+    idle: Duration,
+) -> StoreResult<Option<SessionUser>> {
+    let row = db
+        .query_opt(
+            "WITH s AS ( \
+                 SELECT s.id, s.user_id, s.last_seen_at FROM sessions s \
+                 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() \
+                   AND s.last_seen_at > now() - $2::bigint * interval '1 second'), \
+             touched AS ( \
+                 UPDATE sessions SET last_seen_at = now() \
+                 WHERE id IN (SELECT id FROM s WHERE last_seen_at < now() - interval '1 minute')) \
+             SELECT s.id, u.id, u.username, u.role = 'admin' \
+             FROM s JOIN users u ON u.id = s.user_id WHERE NOT u.disabled",
+            &[&token_hash, &(idle.as_secs() as i64)],
+        )
+        .await?;
+    Ok(row.map(|row| SessionUser {
+        session_id: row.get(0),
+        user_id: row.get(1),
+        username: row.get(2),
+        is_admin: row.get(3),
+    }))
+}
+
+/// Ends one session at once.
+pub async fn revoke(db: &impl GenericClient, session_id: i64) -> StoreResult<()> {
+    db.execute(
+        "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+        &[&session_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Ends every session of a user; returns how many were live.
+pub async fn revoke_all(db: &impl GenericClient, user_id: i64) -> StoreResult<u64> {
+    Ok(db
+        .execute(
+            "UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+            &[&user_id],
+        )
+        .await?)
+}

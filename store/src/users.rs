@@ -1,0 +1,188 @@
+//! The `users` table: accounts, profiles and credentials.
+
+use chat_wire::User;
+use time::OffsetDateTime;
+
+use crate::rows::{self, USER_COLUMNS};
+use crate::{GenericClient, StoreError, StoreResult};
+
+/// The account role; admins administer the server, not rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountRole {
+    User,
+    Admin,
+}
+
+impl AccountRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Admin => "admin",
+        }
+    }
+
+    fn parse(s: &str) -> Self {
+        if s == "admin" {
+            Self::Admin
+        } else {
+            Self::User
+        }
+    }
+}
+
+/// What the store needs to create an account. The username must already be
+/// validated and lowercased, the password already hashed.
+#[derive(Debug)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: &'a str,
+    pub role: AccountRole,
+}
+
+/// Creates an account. A taken username is `StoreError::Conflict`.
+pub async fn create(db: &impl GenericClient, new: &NewUser<'_>) -> StoreResult<User> {
+    let sql = format!(
+        "INSERT INTO users AS u (username, password_hash, display_name, role) \
+         VALUES ($1, $2, $3, $4) RETURNING {USER_COLUMNS}"
+    );
+    let row = db
+        .query_one(
+            &sql,
+            &[
+                &new.username,
+                &new.password_hash,
+                &new.display_name,
+                &new.role.as_str(),
+            ],
+        )
+        .await?;
+    Ok(rows::user(&row))
+}
+
+/// What login checks a password against.
+#[derive(Debug)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+pub async fn credentials(
+    db: &impl GenericClient,
+    username: &str,
+) -> StoreResult<Option<Credentials>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, u.password_hash, u.disabled FROM users u \
+         WHERE lower(u.username) = lower($1)"
+    );
+    let row = db.query_opt(&sql, &[&username]).await?;
+    Ok(row.map(|row| Credentials {
+        user: rows::user(&row),
+        password_hash: row.get(5),
+        disabled: row.get(6),
+    }))
+}
+
+pub async fn get(db: &impl GenericClient, id: i64) -> StoreResult<User> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+    let row = db
+        .query_opt(&sql, &[&id])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(rows::user(&row))
+}
+
+pub async fn by_username(db: &impl GenericClient, username: &str) -> StoreResult<User> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE lower(u.username) = lower($1)");
+    let row = db
+        .query_opt(&sql, &[&username])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(rows::user(&row))
+}
+
+/// Changes the given profile fields and leaves the others alone.
+pub async fn update_profile(
+    db: &impl GenericClient,
+    id: i64,
+    display_name: Option<&str>,
+    bio: Option<&str>,
+) -> StoreResult<User> {
+    let sql = format!(
+        "UPDATE users u SET display_name = coalesce($2, u.display_name), bio = coalesce($3, u.bio) \
+         WHERE u.id = $1 RETURNING {USER_COLUMNS}"
+    );
+    let row = db
+        .query_opt(&sql, &[&id, &display_name, &bio])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(rows::user(&row))
+}
+
+/// Replaces a password hash (after a reset, or a rehash on login).
+pub async fn set_password_hash(db: &impl GenericClient, id: i64, hash: &str) -> StoreResult<()> {
+    db.execute(
+        "UPDATE users SET password_hash = $2 WHERE id = $1",
+        &[&id, &hash],
+    )
+    .await?;
+    Ok(())
+}
+
+/// An account as an administrator sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: AccountRole,
+    pub disabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn list(db: &impl GenericClient) -> StoreResult<Vec<AccountSummary>> {
+    let rows = db
+        .query(
+            "SELECT id, username, display_name, role, disabled, created_at FROM users ORDER BY id",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|row| AccountSummary {
+            id: row.get(0),
+            username: row.get(1),
+            display_name: row.get(2),
+            role: AccountRole::parse(row.get(3)),
+            disabled: row.get(4),
+            created_at: row.get(5),
+        })
+        .collect())
+}
+
+/// Disables or re-enables an account. Disabling also revokes every session,
+/// so the user is logged out everywhere at once. `NotFound` for an unknown
+/// username.
+pub async fn set_disabled(
+    db: &impl GenericClient,
+    username: &str,
+    disabled: bool,
+) -> StoreResult<()> {
+    let sql = if disabled {
+        "WITH u AS (UPDATE users SET disabled = true WHERE lower(username) = lower($1) RETURNING id), \
+              s AS (UPDATE sessions SET revoked_at = now() \
+                    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL) \
+         SELECT count(*) FROM u"
+    } else {
+        "WITH u AS (UPDATE users SET disabled = false WHERE lower(username) = lower($1) RETURNING id) \
+         SELECT count(*) FROM u"
+    };
+    let found: i64 = db.query_one(sql, &[&username]).await?.get(0);
+    if found == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

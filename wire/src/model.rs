@@ -1,0 +1,217 @@
+//! The API's resources: users, rooms, members, messages and room events.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub type UserId = i64;
+pub type RoomId = i64;
+pub type MessageId = i64;
+/// Position in a room's event log; strictly increasing in commit order.
+pub type Seq = i64;
+
+/// A user's public profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub bio: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// The short form of a user carried inside messages and events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserRef {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    Room,
+    Direct,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+/// A member's standing in a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MemberRole {
+    Owner,
+    Admin,
+    Member,
+}
+
+impl MemberRole {
+    /// Owners and admins moderate: they add members to private rooms and
+    /// delete other people's messages.
+    pub fn moderates(self) -> bool {
+        matches!(self, Self::Owner | Self::Admin)
+    }
+}
+
+/// A room or a direct conversation, as seen by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Room {
+    pub id: RoomId,
+    pub kind: RoomKind,
+    /// For a direct room, the other participant's username.
+    pub name: String,
+    pub topic: String,
+    pub visibility: Visibility,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// The seq of the newest event in the room's log (0 when empty).
+    pub latest_seq: Seq,
+    /// Messages of others after the caller's read marker; only in the
+    /// caller's own room list and room lookups of rooms they are in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread_count: Option<i64>,
+    /// The caller's role, when they are a member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<MemberRole>,
+    /// The caller's read marker, when they are a member.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_seq: Option<Seq>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    pub user: UserRef,
+    pub role: MemberRole,
+}
+
+/// A chat message. A deleted message stays as a tombstone: `deleted` is
+/// true and `body` is null.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Message {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    /// The seq of the `message.created` event that introduced it.
+    pub seq: Seq,
+    pub author: UserRef,
+    pub body: Option<String>,
+    pub client_id: Option<String>,
+    pub reply_to: Option<MessageId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub edited_at: Option<OffsetDateTime>,
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EventType {
+    #[serde(rename = "message.created")]
+    MessageCreated,
+    #[serde(rename = "message.updated")]
+    MessageUpdated,
+    #[serde(rename = "message.deleted")]
+    MessageDeleted,
+    #[serde(rename = "member.joined")]
+    MemberJoined,
+    #[serde(rename = "member.left")]
+    MemberLeft,
+    #[serde(rename = "room.updated")]
+    RoomUpdated,
+}
+
+impl EventType {
+    /// The name stored in the event log and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MessageCreated => "message.created",
+            Self::MessageUpdated => "message.updated",
+            Self::MessageDeleted => "message.deleted",
+            Self::MemberJoined => "member.joined",
+            Self::MemberLeft => "member.left",
+            Self::RoomUpdated => "room.updated",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            Self::MessageCreated,
+            Self::MessageUpdated,
+            Self::MessageDeleted,
+            Self::MemberJoined,
+            Self::MemberLeft,
+            Self::RoomUpdated,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == name)
+    }
+}
+
+/// One entry of a room's event log.
+///
+/// Message events carry the message as it is now (an edited message shows
+/// its new body, a deleted one is a tombstone), so a client that replays the
+/// log converges on the current state and never sees deleted text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Event {
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    pub room_id: RoomId,
+    pub seq: Seq,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// For `message.*` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
+    /// For `member.*` events: who joined or left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserRef>,
+    /// For `room.updated`: the room's new name and topic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<RoomUpdate>,
+}
+
+/// The fields a `room.updated` event reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoomUpdate {
+    pub name: String,
+    pub topic: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_type_names_round_trip() {
+        for name in [
+            "message.created",
+            "message.updated",
+            "message.deleted",
+            "member.joined",
+            "member.left",
+            "room.updated",
+        ] {
+            let t = EventType::parse(name).unwrap();
+            assert_eq!(t.as_str(), name);
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{name}\""));
+        }
+        assert_eq!(EventType::parse("message.exploded"), None);
+    }
+}
