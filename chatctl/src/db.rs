@@ -15,10 +15,10 @@ pub fn url(args: &DbArgs) -> CliResult<String> {
     if let Some(url) = &args.database_url {
         return Ok(url.clone());
     }
-    if let Some(path) = &args.config {
-        if let Some(url) = from_config(path)? {
-            return Ok(url);
-        }
+    if let Some(path) = &args.config
+        && let Some(url) = from_config(path)?
+    {
+        return Ok(url);
     }
     Ok(DEFAULT_DATABASE_URL.to_owned())
 }

@@ -1,0 +1,14 @@
+//! chatd's API tests: the real server in-process on port 0, against the real
+//! PostgreSQL, with a fresh database per test.
+//!
+//! One test binary for the whole API keeps link times down.
+
+mod helpers;
+
+mod accounts;
+mod errors;
+mod messages;
+mod ops;
+mod ordering;
+mod proxy;
+mod rooms;
