@@ -11,8 +11,8 @@ use super::{accounts, messages, ops, rooms};
 #[openapi(
     info(
         title = "chat",
-        description = "chatd's REST API. Errors are always `{\"error\": {\"code\", \"message\"}}`. \
-                       The WebSocket gateway at `/api/v1/ws` is described in docs/protocol.md."
+        description = "chatd's REST API. Every error is `{\"error\": {\"code\", \"message\"}}` \
+                       with a fitting HTTP status; authenticated calls carry `Authorization: Bearer <token>`."
     ),
     paths(
         accounts::register, accounts::login, accounts::logout, accounts::get_me,
