@@ -14,6 +14,7 @@ pub mod error;
 pub mod limits;
 pub mod model;
 pub mod validate;
+pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};
 pub use model::*;

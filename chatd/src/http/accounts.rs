@@ -114,11 +114,11 @@ pub async fn register(ctx: Ctx, body: Body<RegisterRequest>) -> Result<Response,
 pub async fn login(ctx: Ctx, body: Body<LoginRequest>) -> Result<Response, ApiError> {
     let req = body?;
     let refused = || ApiError::new(ErrorCode::Unauthorized, "wrong username or password");
-    let db = ctx.db().await?;
     // An impossible username is looked up like any other: the answer and
-    // its timing must not tell which usernames exist.
+    // its timing must not tell which usernames exist. The connection goes
+    // back to the pool before the slow hash.
     let credentials = match Username::parse(&req.username) {
-        Ok(name) => users::credentials(&db, name.as_str()).await?,
+        Ok(name) => users::credentials(&ctx.db().await?, name.as_str()).await?,
         Err(_) => None,
     };
     let hasher = &ctx.state.hasher;
@@ -138,8 +138,13 @@ pub async fn login(ctx: Ctx, body: Body<LoginRequest>) -> Result<Response, ApiEr
         return Err(ApiError::forbidden("this account is disabled"));
     }
     let user = credentials.user;
-    if hasher.needs_rehash(&credentials.password_hash) {
-        let fresh = hasher.hash(&req.password).await?;
+    let fresh_hash = if hasher.needs_rehash(&credentials.password_hash) {
+        Some(hasher.hash(&req.password).await?)
+    } else {
+        None
+    };
+    let db = ctx.db().await?;
+    if let Some(fresh) = fresh_hash {
         users::set_password_hash(&db, user.id, &fresh).await?;
     }
     let (token, token_hash) = sessions::new_token()?;

@@ -1,0 +1,141 @@
+//! WebSocket gateway frames: JSON text, one object per frame, with a `type`.
+//!
+//! Room events travel as the [`Event`] object itself (its `type` is the
+//! event's, e.g. `message.created`); everything else is a [`ServerFrame`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorDetail;
+use crate::model::{Event, Message, MessageId, RoomId, Seq, User, UserRef};
+
+/// What a client may send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Browser-style authentication, as the first frame.
+    Auth {
+        token: String,
+    },
+    /// Send a message; answered by `ack` (or `error`) with the same client_id.
+    Send {
+        room_id: RoomId,
+        body: String,
+        client_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<MessageId>,
+    },
+    /// "I am typing in this room" (ephemeral, throttled by the server).
+    Typing {
+        room_id: RoomId,
+    },
+    /// Replay what each room logged after the given seq, then go on live.
+    Resume {
+        rooms: BTreeMap<RoomId, Seq>,
+    },
+    Ping,
+}
+
+/// One room's position in the `ready` frame.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomPosition {
+    pub room_id: RoomId,
+    pub latest_seq: Seq,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    Online,
+    Offline,
+}
+
+/// What the server sends besides room events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// First frame after authentication.
+    Ready {
+        user: User,
+        rooms: Vec<RoomPosition>,
+    },
+    /// A `send` was stored (or had been: a retry returns the original).
+    Ack {
+        client_id: String,
+        message: Message,
+    },
+    /// A client frame was refused.
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+        error: ErrorDetail,
+    },
+    Typing {
+        room_id: RoomId,
+        user: UserRef,
+    },
+    Presence {
+        user: UserRef,
+        status: PresenceStatus,
+    },
+    Pong,
+}
+
+/// Any frame from the server: a control frame or a room event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Incoming {
+    Control(ServerFrame),
+    Event(Box<Event>),
+}
+
+/// WebSocket close codes the server uses.
+pub mod close {
+    /// The server is shutting down; reconnect (to any instance) and resume.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A frame broke the protocol (not JSON, unknown type, ...).
+    pub const PROTOCOL: u16 = 1002;
+    /// A message exceeded the size limit.
+    pub const TOO_BIG: u16 = 1009;
+    /// No valid credentials, or the session was revoked or the user disabled.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// The client did not keep up with its events; reconnect and resume.
+    pub const TOO_SLOW: u16 = 4008;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_parse_as_pinned() {
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"resume","rooms":{"12":40,"7":0}}"#).unwrap();
+        assert_eq!(
+            f,
+            ClientFrame::Resume {
+                rooms: BTreeMap::from([(12, 40), (7, 0)])
+            }
+        );
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"send","room_id":1,"body":"hi","client_id":"c1"}"#)
+                .unwrap();
+        assert!(matches!(f, ClientFrame::Send { room_id: 1, .. }));
+        assert_eq!(
+            serde_json::from_str::<ClientFrame>(r#"{"type":"ping"}"#).unwrap(),
+            ClientFrame::Ping
+        );
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"nope"}"#).is_err());
+    }
+
+    #[test]
+    fn server_frames_carry_their_type() {
+        assert_eq!(
+            serde_json::to_string(&ServerFrame::Pong).unwrap(),
+            r#"{"type":"pong"}"#
+        );
+        let incoming: Incoming = serde_json::from_str(r#"{"type":"pong"}"#).unwrap();
+        assert_eq!(incoming, Incoming::Control(ServerFrame::Pong));
+    }
+}
