@@ -10,6 +10,8 @@ use chat_store::password::HashParams;
 use clap::{Parser, ValueEnum};
 use serde::Deserialize;
 
+use crate::gateway::GatewayConfig;
+
 /// Who may create accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,6 +73,18 @@ pub struct Args {
     /// Longest message in characters [default: 4000].
     #[arg(long, env = "CHATD_MAX_MESSAGE_CHARS", value_name = "CHARS")]
     pub max_message_chars: Option<usize>,
+    /// Seconds between WebSocket pings; silent peers go after two [default: 20].
+    #[arg(long, env = "CHATD_WS_PING_INTERVAL", value_name = "SECS")]
+    pub ws_ping_interval: Option<u64>,
+    /// Events a WebSocket may have queued before it is cut off [default: 1024].
+    #[arg(long, env = "CHATD_WS_QUEUE", value_name = "N")]
+    pub ws_queue: Option<usize>,
+    /// Frames per second a WebSocket client may send [default: 20].
+    #[arg(long, env = "CHATD_WS_FRAMES_PER_SECOND", value_name = "N")]
+    pub ws_frames_per_second: Option<u32>,
+    /// Seconds a stopping chatd waits for requests and sockets [default: 10].
+    #[arg(long, env = "CHATD_SHUTDOWN_GRACE", value_name = "SECS")]
+    pub shutdown_grace: Option<u64>,
 }
 
 /// The same settings as a file.
@@ -86,6 +100,10 @@ struct FileConfig {
     session_idle: Option<u64>,
     max_body_bytes: Option<usize>,
     max_message_chars: Option<usize>,
+    ws_ping_interval: Option<u64>,
+    ws_queue: Option<usize>,
+    ws_frames_per_second: Option<u32>,
+    shutdown_grace: Option<u64>,
 }
 
 /// The resolved configuration chatd runs with.
@@ -101,6 +119,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_message_chars: usize,
     pub password_hash: HashParams,
+    pub gateway: GatewayConfig,
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Config {
@@ -126,6 +146,11 @@ impl Config {
         anyhow::ensure!(
             config.max_message_chars > 0,
             "max_message_chars must be at least 1"
+        );
+        anyhow::ensure!(config.gateway.queue >= 16, "ws_queue must be at least 16");
+        anyhow::ensure!(
+            !config.gateway.ping_interval.is_zero(),
+            "ws_ping_interval must be at least 1"
         );
         Ok(config)
     }
@@ -166,6 +191,24 @@ impl Config {
                 .or(file.max_message_chars)
                 .unwrap_or(chat_wire::limits::MAX_MESSAGE_CHARS),
             password_hash: HashParams::default(),
+            gateway: {
+                let defaults = GatewayConfig::default();
+                GatewayConfig {
+                    ping_interval: args
+                        .ws_ping_interval
+                        .or(file.ws_ping_interval)
+                        .map_or(defaults.ping_interval, Duration::from_secs),
+                    queue: args.ws_queue.or(file.ws_queue).unwrap_or(defaults.queue),
+                    frames_per_second: args
+                        .ws_frames_per_second
+                        .or(file.ws_frames_per_second)
+                        .unwrap_or(defaults.frames_per_second),
+                    ..defaults
+                }
+            },
+            shutdown_grace: Duration::from_secs(
+                args.shutdown_grace.or(file.shutdown_grace).unwrap_or(10),
+            ),
         }
     }
 }

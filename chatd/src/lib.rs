@@ -1,11 +1,13 @@
-//! chatd: chat's daemon. A REST API (and, later, a WebSocket gateway) over
-//! PostgreSQL, served by warp.
+//! chatd: chat's daemon. A REST API and a WebSocket gateway over
+//! PostgreSQL, served by warp on hyper.
 //!
 //! `main.rs` only parses the command line; everything else lives here so
 //! tests can build and run the same server in-process.
 
+mod actions;
 pub mod config;
 pub mod error;
+pub mod gateway;
 pub mod http;
 mod metrics;
 pub mod server;

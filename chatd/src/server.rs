@@ -3,13 +3,21 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use chat_store::password::PasswordHasher;
 use chat_store::{PoolOptions, create_pool, migrate};
+use hyper::body::Incoming;
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::config::{Config, redact_url};
+use crate::gateway::Gateway;
+use crate::http::ws::UpgradeSlot;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -56,11 +64,18 @@ impl Server {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let gateway = Gateway::start(
+            pool.clone(),
+            config.database_url.clone(),
+            config.gateway.clone(),
+            config.session_idle,
+        );
         let state = Arc::new(AppState {
             hasher: PasswordHasher::new(config.password_hash),
             config,
             pool,
             metrics: Metrics::default(),
+            gateway,
         });
         Ok(Self { listener, state })
     }
@@ -72,21 +87,76 @@ impl Server {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, lets
-    /// requests in flight finish and returns.
+    /// Serves until `shutdown` completes; then stops accepting, closes
+    /// WebSockets with 1001, lets requests in flight finish (bounded by the
+    /// shutdown grace) and returns.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let addr = self.local_addr();
-        let routes = crate::http::routes(self.state.clone());
+        let state = self.state;
+        let service = warp::service(crate::http::routes(state.clone()));
+        let graceful = GracefulShutdown::new();
         tracing::info!(%addr, "chatd listening");
-        warp::serve(routes)
-            .incoming(self.listener)
-            .graceful(shutdown)
-            .run()
-            .await;
-        self.state.pool.close();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off
+                        // instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let service = service.clone();
+            let hyper_service =
+                hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+                    // Park hyper's upgrade handle where the WebSocket route can
+                    // take it, and note the peer for logs and rate limits.
+                    if let Some(on_upgrade) = req.extensions_mut().remove::<OnUpgrade>() {
+                        req.extensions_mut().insert(UpgradeSlot::new(on_upgrade));
+                    }
+                    req.extensions_mut().insert(PeerAddr(peer));
+                    let mut service = service.clone();
+                    tower_service::Service::call(&mut service, req)
+                });
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30));
+            let connection = builder
+                .http1_only()
+                .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                }
+            });
+        }
+        drop(self.listener);
+        tracing::info!("no longer accepting; closing WebSockets and finishing requests");
+        let grace = state.config.shutdown_grace;
+        let (_, requests) = tokio::join!(
+            state.gateway.shut_down(grace),
+            tokio::time::timeout(grace, graceful.shutdown()),
+        );
+        if requests.is_err() {
+            tracing::warn!("some requests did not finish within the shutdown grace");
+        }
+        state.pool.close();
         tracing::info!("chatd stopped");
     }
 }
+
+/// The TCP peer of a request (the proxy's address when behind one).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
 
 /// Completes on SIGTERM or SIGINT.
 pub async fn shutdown_signal() {

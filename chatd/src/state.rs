@@ -9,6 +9,7 @@ use warp::http::HeaderValue;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::gateway::Gateway;
 use crate::metrics::Metrics;
 
 /// Everything handlers share: built once at startup.
@@ -18,6 +19,7 @@ pub struct AppState {
     pub pool: Pool,
     pub hasher: PasswordHasher,
     pub metrics: Metrics,
+    pub gateway: Arc<Gateway>,
 }
 
 /// One request's view of the app: the shared state plus the caller's

@@ -22,13 +22,14 @@ pub async fn role(
 }
 
 /// Inserts a membership and logs `member.joined`, inside the caller's
-/// transaction. Returns false (and logs nothing) if already a member.
+/// transaction. Returns the event's seq, or `None` (and logs nothing) if
+/// the user was already a member.
 pub(crate) async fn insert(
     db: &impl GenericClient,
     room_id: i64,
     user_id: i64,
     role: MemberRole,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<Seq>> {
     let added = db
         .execute(
             "INSERT INTO memberships (room_id, user_id, role) VALUES ($1, $2, $3) \
@@ -37,27 +38,29 @@ pub(crate) async fn insert(
         )
         .await?
         == 1;
-    if added {
-        events::append(
-            db,
-            room_id,
-            EventType::MemberJoined,
-            None,
-            Some(user_id),
-            None,
-        )
-        .await?;
+    if !added {
+        return Ok(None);
     }
-    Ok(added)
+    let seq = events::append(
+        db,
+        room_id,
+        EventType::MemberJoined,
+        None,
+        Some(user_id),
+        None,
+    )
+    .await?;
+    Ok(Some(seq))
 }
 
-/// Adds a user to a room. Returns false if they were already in it.
+/// Adds a user to a room. Returns the `member.joined` seq, or `None` if
+/// they were already in it.
 pub async fn add(
     client: &mut Client,
     room_id: i64,
     user_id: i64,
     role: MemberRole,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<Seq>> {
     let tx = client.transaction().await?;
     let added = insert(&tx, room_id, user_id, role).await?;
     tx.commit().await?;
@@ -67,11 +70,11 @@ pub async fn add(
 /// Removes a user from a room and logs `member.left`. When the last owner
 /// leaves a room that still has members, the longest-standing admin (or
 /// else member) becomes owner, so no room is left without one.
-/// `NotFound` if the user was not a member.
-pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreResult<()> {
+/// Returns the `member.left` seq; `NotFound` if the user was not a member.
+pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreResult<Seq> {
     let tx = client.transaction().await?;
     // Lock the room first, as every writer does, by appending the event.
-    events::append(
+    let seq = events::append(
         &tx,
         room_id,
         EventType::MemberLeft,
@@ -100,7 +103,7 @@ pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreRes
     )
     .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(seq)
 }
 
 /// Everyone in a room, owners first.
@@ -146,4 +149,20 @@ pub async fn mark_read(
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+/// The rooms a user is in, with each room's latest seq.
+pub async fn positions(db: &impl GenericClient, user_id: i64) -> StoreResult<Vec<(i64, Seq)>> {
+    let stmt = db
+        .prepare_cached(
+            "SELECT r.id, r.latest_seq FROM memberships m JOIN rooms r ON r.id = m.room_id \
+             WHERE m.user_id = $1 ORDER BY r.id",
+        )
+        .await?;
+    Ok(db
+        .query(&stmt, &[&user_id])
+        .await?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect())
 }

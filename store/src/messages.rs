@@ -100,16 +100,17 @@ pub async fn get(db: &impl GenericClient, room_id: i64, message_id: i64) -> Stor
     Ok(rows::message(&row))
 }
 
-/// Replaces a message's body and logs `message.updated`. `NotFound` if the
-/// message does not exist or is deleted.
+/// Replaces a message's body and logs `message.updated`; returns the
+/// message and the event's seq. `NotFound` if the message does not exist
+/// or is deleted.
 pub async fn edit(
     client: &mut Client,
     room_id: i64,
     message_id: i64,
     body: &str,
-) -> StoreResult<Message> {
+) -> StoreResult<(Message, Seq)> {
     let tx = client.transaction().await?;
-    events::append(
+    let seq = events::append(
         &tx,
         room_id,
         EventType::MessageUpdated,
@@ -130,14 +131,19 @@ pub async fn edit(
     }
     let message = get(&tx, room_id, message_id).await?;
     tx.commit().await?;
-    Ok(message)
+    Ok((message, seq))
 }
 
 /// Turns a message into a tombstone (its text is erased) and logs
-/// `message.deleted`. Deleting a tombstone again changes nothing.
-pub async fn delete(client: &mut Client, room_id: i64, message_id: i64) -> StoreResult<()> {
+/// `message.deleted`; returns the event's seq, or `None` when the message
+/// was already deleted (nothing changes then).
+pub async fn delete(
+    client: &mut Client,
+    room_id: i64,
+    message_id: i64,
+) -> StoreResult<Option<Seq>> {
     let tx = client.transaction().await?;
-    events::append(
+    let seq = events::append(
         &tx,
         room_id,
         EventType::MessageDeleted,
@@ -153,10 +159,11 @@ pub async fn delete(client: &mut Client, room_id: i64, message_id: i64) -> Store
             &[&room_id, &message_id],
         )
         .await?;
-    if changed == 1 {
-        tx.commit().await?;
+    if changed == 0 {
+        return Ok(None);
     }
-    Ok(())
+    tx.commit().await?;
+    Ok(Some(seq))
 }
 
 /// Which page of a room's history to read. Keyset pagination on seq.

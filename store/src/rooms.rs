@@ -1,6 +1,6 @@
 //! The `rooms` table: named rooms and direct conversations.
 
-use chat_wire::{EventType, MemberRole, Room, Visibility};
+use chat_wire::{EventType, MemberRole, Room, Seq, Visibility};
 
 use crate::rows::{self, ROOM_SELECT, visibility_str};
 use crate::{Client, GenericClient, StoreError, StoreResult, events, members};
@@ -23,6 +23,7 @@ pub async fn create(
         .get(0);
     members::insert(&tx, id, owner_id, MemberRole::Owner).await?;
     let room = view(&tx, id, owner_id).await?;
+    // The owner's join is the room's first event (seq 1).
     tx.commit().await?;
     Ok(room)
 }
@@ -67,13 +68,22 @@ pub async fn list_public(db: &impl GenericClient, viewer: i64) -> StoreResult<Ve
     .collect()
 }
 
-/// Finds or creates the direct room of two users. Returns the room and
-/// whether it was created. Re-adds either participant who had left it.
+/// The outcome of opening a direct conversation.
+#[derive(Debug)]
+pub struct Direct {
+    pub room: Room,
+    pub created: bool,
+    /// `member.joined` events it logged: (seq, user id).
+    pub joined: Vec<(Seq, i64)>,
+}
+
+/// Finds or creates the direct room of two users. Re-adds either
+/// participant who had left it.
 pub async fn open_direct(
     client: &mut Client,
     me: (i64, &str),
     peer: (i64, &str),
-) -> StoreResult<(Room, bool)> {
+) -> StoreResult<Direct> {
     let (low, high) = if me.0 < peer.0 {
         (me, peer)
     } else {
@@ -100,15 +110,23 @@ pub async fn open_direct(
             .await?
             .get(0),
     };
+    let mut joined = Vec::new();
     for user in [me.0, peer.0] {
-        members::insert(&tx, id, user, MemberRole::Member).await?;
+        if let Some(seq) = members::insert(&tx, id, user, MemberRole::Member).await? {
+            joined.push((seq, user));
+        }
     }
     let room = view(&tx, id, me.0).await?;
     tx.commit().await?;
-    Ok((room, created.is_some()))
+    Ok(Direct {
+        room,
+        created: created.is_some(),
+        joined,
+    })
 }
 
-/// Renames a room or changes its topic, logging `room.updated`.
+/// Renames a room or changes its topic, logging `room.updated`. The
+/// returned room's `latest_seq` is that event's seq.
 pub async fn update(
     client: &mut Client,
     room_id: i64,

@@ -96,3 +96,25 @@ pub async fn revoke_all(db: &impl GenericClient, user_id: i64) -> StoreResult<u6
         )
         .await?)
 }
+
+/// Of the given sessions, those that no longer count: revoked, expired,
+/// idle too long, or belonging to a disabled user (or gone). One query for
+/// every open WebSocket of an instance.
+pub async fn invalid_among(
+    db: &impl GenericClient,
+    ids: &[i64],
+    idle: Duration,
+) -> StoreResult<Vec<i64>> {
+    let rows = db
+        .query(
+            "SELECT wanted.id FROM unnest($1::bigint[]) AS wanted(id) \
+             WHERE NOT EXISTS ( \
+                 SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.id = wanted.id AND s.revoked_at IS NULL AND s.expires_at > now() \
+                   AND s.last_seen_at > now() - $2::bigint * interval '1 second' \
+                   AND NOT u.disabled)",
+            &[&ids, &(idle.as_secs() as i64)],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}

@@ -7,14 +7,14 @@ use chat_wire::api::{
     EditMessageRequest, EventsQuery, EventsResponse, MessageResponse, MessagesQuery,
     MessagesResponse, ReadMarkerRequest, SearchQuery, SendMessageRequest,
 };
-use chat_wire::{ErrorBody, limits, validate};
+use chat_wire::{ErrorBody, Event, EventType, limits, validate};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, path};
 
 use super::extract::{Body, Query, json, query};
-use super::rooms::require_member;
 use super::{created, no_content, ok, respond};
+use crate::actions::{self, require_member};
 use crate::error::ApiError;
 use crate::state::Ctx;
 
@@ -112,35 +112,21 @@ pub async fn send_message(
 ) -> Result<Response, ApiError> {
     let (me, db) = ctx.authed().await?;
     require_member(&db, room_id, me.user_id).await?;
+    drop(db);
     let req = body?;
-    let text = validate::message_body(&req.body, ctx.config().max_message_chars)
-        .map_err(ApiError::invalid)?;
-    let client_id = req
-        .client_id
-        .as_deref()
-        .map(validate::client_id)
-        .transpose()
-        .map_err(ApiError::invalid)?;
-    let sent = messages::send(
-        &db,
-        room_id,
+    let sent = actions::send_message(
+        &ctx.state,
         me.user_id,
-        &text,
-        client_id.as_deref(),
+        room_id,
+        &req.body,
+        req.client_id.as_deref(),
         req.reply_to,
     )
-    .await
-    .map_err(|e| match e {
-        StoreError::MissingReference(_) => {
-            ApiError::invalid("reply_to does not name a message in this room")
-        }
-        other => other.into(),
-    })?;
+    .await?;
     let response = MessageResponse {
         message: sent.message,
     };
     if sent.created {
-        ctx.state.metrics.messages_sent.inc();
         created(&response)
     } else {
         ok(&response)
@@ -206,12 +192,21 @@ pub async fn edit_message(
     }
     let text = validate::message_body(&req.body, ctx.config().max_message_chars)
         .map_err(ApiError::invalid)?;
-    let message = messages::edit(&mut db, room_id, message_id, &text)
+    let (message, seq) = messages::edit(&mut db, room_id, message_id, &text)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => ApiError::conflict("the message was deleted"),
             other => other.into(),
         })?;
+    ctx.state.gateway.publish(Event {
+        kind: EventType::MessageUpdated,
+        room_id,
+        seq,
+        created_at: message.edited_at.unwrap_or(message.created_at),
+        message: Some(message.clone()),
+        user: None,
+        room: None,
+    });
     ok(&MessageResponse { message })
 }
 
@@ -235,7 +230,9 @@ pub async fn delete_message(room_id: i64, message_id: i64, ctx: Ctx) -> Result<R
             "only the author or the room's owner or admins may delete a message",
         ));
     }
-    messages::delete(&mut db, room_id, message_id).await?;
+    if let Some(seq) = messages::delete(&mut db, room_id, message_id).await? {
+        ctx.state.gateway.committed(room_id, seq, None);
+    }
     no_content()
 }
 

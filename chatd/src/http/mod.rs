@@ -13,6 +13,7 @@ mod messages;
 pub mod openapi;
 mod ops;
 mod rooms;
+pub mod ws;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub fn routes(
         .or(rooms::routes(ctx.clone(), limit))
         .unify()
         .or(messages::routes(ctx.clone(), limit))
+        .unify()
+        .or(ws::routes(ctx.clone()))
         .unify()
         .or(ops::routes(ctx))
         .unify()

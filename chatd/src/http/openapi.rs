@@ -5,7 +5,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, messages, ops, rooms};
+use super::{accounts, messages, ops, rooms, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ use super::{accounts, messages, ops, rooms};
         rooms::list_members, rooms::open_direct,
         messages::send_message, messages::list_messages, messages::edit_message,
         messages::delete_message, messages::list_events, messages::mark_read, messages::search,
+        ws::upgrade,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),
     modifiers(&BearerAuth),
@@ -29,6 +30,7 @@ use super::{accounts, messages, ops, rooms};
         (name = "accounts", description = "Registration, sessions and profiles"),
         (name = "rooms", description = "Rooms, members and direct conversations"),
         (name = "messages", description = "Messages, the room event log, read markers, search"),
+        (name = "gateway", description = "The WebSocket gateway (frames in docs/protocol.md)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]

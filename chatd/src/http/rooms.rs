@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 
 use chat_store::{GenericClient, StoreError, members, rooms, users};
+
 use chat_wire::api::{
     CreateRoomRequest, MemberResponse, MembersResponse, RoomResponse, RoomsResponse,
     UpdateRoomRequest, UsernameRequest,
@@ -16,6 +17,7 @@ use warp::{Filter, path};
 
 use super::extract::{Body, json};
 use super::{created, json_reply, no_content, ok, respond};
+use crate::actions::{is_joinable, require_member};
 use crate::error::ApiError;
 use crate::state::Ctx;
 
@@ -94,28 +96,6 @@ fn no_such_room() -> ApiError {
     ApiError::not_found("no such room")
 }
 
-/// The caller's role in a room they must be a member of. A private room
-/// they are not in answers 404, so its existence is not revealed; a public
-/// one answers 403 (anyone may see it exists and join it).
-pub(super) async fn require_member(
-    db: &impl GenericClient,
-    room_id: i64,
-    user_id: i64,
-) -> Result<MemberRole, ApiError> {
-    if let Some(role) = members::role(db, room_id, user_id).await? {
-        return Ok(role);
-    }
-    match rooms::view(db, room_id, user_id).await {
-        Ok(room) if is_joinable(&room) => Err(ApiError::forbidden("join the room first")),
-        Ok(_) | Err(StoreError::NotFound) => Err(no_such_room()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn is_joinable(room: &chat_wire::Room) -> bool {
-    room.kind == RoomKind::Room && room.visibility == Visibility::Public
-}
-
 /// Create a room; the caller becomes its owner.
 #[utoipa::path(post, path = "/api/v1/rooms", tag = "rooms",
     security(("bearer" = [])),
@@ -132,6 +112,8 @@ pub async fn create_room(ctx: Ctx, body: Body<CreateRoomRequest>) -> Result<Resp
     let topic = validate::text("topic", req.topic.as_deref().unwrap_or_default())
         .map_err(ApiError::invalid)?;
     let room = rooms::create(&mut db, me.user_id, &name, req.visibility, &topic).await?;
+    // The owner's join is the room's first event.
+    ctx.state.gateway.committed(room.id, 1, Some(me.user_id));
     created(&RoomResponse { room })
 }
 
@@ -235,6 +217,7 @@ pub async fn update_room(
         topic.as_deref(),
     )
     .await?;
+    ctx.state.gateway.committed(room_id, room.latest_seq, None);
     ok(&RoomResponse { room })
 }
 
@@ -261,7 +244,9 @@ pub async fn join_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
     if !is_joinable(&room) {
         return Err(no_such_room());
     }
-    members::add(&mut db, room_id, me.user_id, MemberRole::Member).await?;
+    if let Some(seq) = members::add(&mut db, room_id, me.user_id, MemberRole::Member).await? {
+        ctx.state.gateway.committed(room_id, seq, Some(me.user_id));
+    }
     let room = rooms::view(&db, room_id, me.user_id).await?;
     ok(&RoomResponse { room })
 }
@@ -277,12 +262,13 @@ pub async fn join_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
     ))]
 pub async fn leave_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
     let (me, mut db) = ctx.authed().await?;
-    members::remove(&mut db, room_id, me.user_id)
+    let seq = members::remove(&mut db, room_id, me.user_id)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => ApiError::not_found("not a member of such a room"),
             other => other.into(),
         })?;
+    ctx.state.gateway.committed(room_id, seq, None);
     no_content()
 }
 
@@ -319,9 +305,10 @@ pub async fn add_member(
         ));
     }
     let user = lookup_user(&db, &req.username).await?;
-    if !members::add(&mut db, room_id, user.id, MemberRole::Member).await? {
+    let Some(seq) = members::add(&mut db, room_id, user.id, MemberRole::Member).await? else {
         return Err(ApiError::conflict("already a member"));
-    }
+    };
+    ctx.state.gateway.committed(room_id, seq, Some(user.id));
     let member = chat_wire::Member {
         user: chat_wire::UserRef {
             id: user.id,
@@ -370,12 +357,16 @@ pub async fn open_direct(ctx: Ctx, body: Body<UsernameRequest>) -> Result<Respon
             "cannot open a direct conversation with yourself",
         ));
     }
-    let (room, was_created) = rooms::open_direct(
+    let direct = rooms::open_direct(
         &mut db,
         (me.user_id, &me.username),
         (peer.id, &peer.username),
     )
     .await?;
+    for &(seq, user) in &direct.joined {
+        ctx.state.gateway.committed(direct.room.id, seq, Some(user));
+    }
+    let (room, was_created) = (direct.room, direct.created);
     let status = if was_created {
         StatusCode::CREATED
     } else {

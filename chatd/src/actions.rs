@@ -1,0 +1,89 @@
+//! Operations shared by the REST API and the WebSocket gateway, so both
+//! check and publish the same way.
+
+use chat_store::{GenericClient, StoreError, members, messages, rooms};
+use chat_wire::{Event, EventType, MemberRole, Message, RoomKind, Visibility, validate};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The caller's role in a room they must be a member of. A private room
+/// they are not in answers 404, so its existence is not revealed; a public
+/// one answers 403 (anyone may see it exists and join it).
+pub async fn require_member(
+    db: &impl GenericClient,
+    room_id: i64,
+    user_id: i64,
+) -> Result<MemberRole, ApiError> {
+    if let Some(role) = members::role(db, room_id, user_id).await? {
+        return Ok(role);
+    }
+    match rooms::view(db, room_id, user_id).await {
+        Ok(room) if is_joinable(&room) => Err(ApiError::forbidden("join the room first")),
+        Ok(_) | Err(StoreError::NotFound) => Err(ApiError::not_found("no such room")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Public named rooms are the ones anyone may join.
+pub fn is_joinable(room: &chat_wire::Room) -> bool {
+    room.kind == RoomKind::Room && room.visibility == Visibility::Public
+}
+
+/// The outcome of a send.
+pub struct Sent {
+    pub message: Message,
+    /// False when a retry found the message its client_id already sent.
+    pub created: bool,
+}
+
+/// Validates and stores a message, then publishes its event.
+pub async fn send_message(
+    state: &AppState,
+    author_id: i64,
+    room_id: i64,
+    body: &str,
+    client_id: Option<&str>,
+    reply_to: Option<i64>,
+) -> Result<Sent, ApiError> {
+    let db = state.pool.get().await.map_err(StoreError::from)?;
+    require_member(&db, room_id, author_id).await?;
+    let text =
+        validate::message_body(body, state.config.max_message_chars).map_err(ApiError::invalid)?;
+    let client_id = client_id
+        .map(validate::client_id)
+        .transpose()
+        .map_err(ApiError::invalid)?;
+    let sent = messages::send(
+        &db,
+        room_id,
+        author_id,
+        &text,
+        client_id.as_deref(),
+        reply_to,
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::MissingReference(_) => {
+            ApiError::invalid("reply_to does not name a message in this room")
+        }
+        other => other.into(),
+    })?;
+    drop(db);
+    if sent.created {
+        state.metrics.messages_sent.inc();
+        state.gateway.publish(Event {
+            kind: EventType::MessageCreated,
+            room_id,
+            seq: sent.message.seq,
+            created_at: sent.message.created_at,
+            message: Some(sent.message.clone()),
+            user: None,
+            room: None,
+        });
+    }
+    Ok(Sent {
+        message: sent.message,
+        created: sent.created,
+    })
+}
