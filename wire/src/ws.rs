@@ -31,10 +31,26 @@ pub enum ClientFrame {
         room_id: RoomId,
     },
     /// Replay what each room logged after the given seq, then go on live.
+    /// JSON object keys are strings: `{"12": 40}`.
     Resume {
+        #[serde(deserialize_with = "room_keys")]
         rooms: BTreeMap<RoomId, Seq>,
     },
     Ping,
+}
+
+/// Reads `{"<room_id>": seq}`. Internally tagged enums buffer their
+/// content, which loses serde_json's string-to-integer key conversion, so
+/// the keys are parsed here.
+fn room_keys<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<RoomId, Seq>, D::Error> {
+    let raw = BTreeMap::<String, Seq>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            k.parse::<RoomId>()
+                .map(|room| (room, v))
+                .map_err(|_| serde::de::Error::custom(format!("room id {k:?} is not an integer")))
+        })
+        .collect()
 }
 
 /// One room's position in the `ready` frame.

@@ -3,16 +3,25 @@
 
 pub use chat_testkit::TestDb;
 use chatd::{Config, Server};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
 /// A running chatd on its own database.
 pub struct TestApp {
     pub base: String,
-    pub db: TestDb,
+    /// The database; shared with (and owned by) the first app when this one
+    /// is a second instance.
+    pub db: Arc<TestDb>,
     http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
+    stopped: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// A registered, logged-in user.
@@ -71,7 +80,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
-        let db = TestDb::create().await;
+        Self::spawn_on(Arc::new(TestDb::create().await), configure).await
+    }
+
+    /// Another chatd instance on the same database.
+    pub async fn second_instance(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_on(self.db.clone(), configure).await
+    }
+
+    async fn spawn_on(db: Arc<TestDb>, configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config {
             database_url: db.url.clone(),
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -82,7 +99,7 @@ impl TestApp {
         let server = Server::bind(config).await.expect("chatd starts");
         let base = format!("http://{}", server.local_addr());
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(server.run(async {
+        let stopped = tokio::spawn(server.run(async {
             let _ = rx.await;
         }));
         Self {
@@ -90,7 +107,34 @@ impl TestApp {
             db,
             http: reqwest::Client::new(),
             shutdown: Some(tx),
+            stopped: Some(stopped),
         }
+    }
+
+    /// Stops chatd as SIGTERM would and waits until it has returned.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(handle) = self.stopped.take() {
+            handle.await.unwrap();
+        }
+    }
+
+    /// Opens a WebSocket authenticated by the Authorization header.
+    pub async fn ws(&self, token: &str) -> WsClient {
+        WsClient::connect(&self.base, Some(token))
+            .await
+            .expect("websocket opens")
+    }
+
+    /// Opens a WebSocket authenticated by the Authorization header and
+    /// reads its `ready` frame.
+    pub async fn ws_ready(&self, token: &str) -> (WsClient, Value) {
+        let mut ws = self.ws(token).await;
+        let ready = ws.next_json().await;
+        assert_eq!(ready["type"], "ready", "{ready}");
+        (ws, ready)
     }
 
     /// Sends a request; `body` is sent as JSON unless it is `Value::Null`.
@@ -234,6 +278,101 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+    }
+}
+
+/// A WebSocket client for tests.
+pub struct WsClient {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+/// How long a test waits for a frame it expects.
+const FRAME_WAIT: Duration = Duration::from_secs(10);
+
+impl WsClient {
+    /// Connects; the error is the HTTP answer when the upgrade is refused.
+    pub async fn connect(
+        base: &str,
+        token: Option<&str>,
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        let url = format!("{}/api/v1/ws", base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().unwrap();
+        if let Some(token) = token {
+            request
+                .headers_mut()
+                .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        }
+        let (stream, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Self { stream })
+    }
+
+    pub async fn send_json(&mut self, value: Value) {
+        self.stream
+            .send(Message::Text(value.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.stream.send(message).await.unwrap();
+    }
+
+    /// The next JSON frame (pings are answered by the library and skipped).
+    pub async fn next_json(&mut self) -> Value {
+        {
+            loop {
+                let frame = tokio::time::timeout(FRAME_WAIT, self.stream.next())
+                    .await
+                    .expect("a frame within the wait")
+                    .expect("the socket is open")
+                    .expect("a valid frame");
+                match frame {
+                    Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+                    Message::Close(close) => panic!("closed: {close:?}"),
+                    _ => continue,
+                }
+            }
+        }
+    }
+
+    /// The next frame that is not ephemeral: a room event, ack or error
+    /// (skips typing, presence and pongs).
+    pub async fn next_event(&mut self) -> Value {
+        loop {
+            let frame = self.next_json().await;
+            if !matches!(frame["type"].as_str(), Some("typing" | "presence" | "pong")) {
+                return frame;
+            }
+        }
+    }
+
+    /// Reads until the server closes; returns the close code.
+    pub async fn closed(&mut self) -> u16 {
+        loop {
+            match tokio::time::timeout(FRAME_WAIT, self.stream.next()).await {
+                Ok(Some(Ok(Message::Close(Some(frame))))) => return frame.code.into(),
+                Ok(Some(Ok(Message::Close(None)))) | Ok(None) => return 1005,
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(e))) => panic!("socket error before a close frame: {e}"),
+                Err(_) => panic!("the server did not close the socket"),
+            }
+        }
+    }
+
+    /// Sends a ping frame and returns every frame received before the pong,
+    /// proving nothing else was queued for us.
+    pub async fn drain_until_pong(&mut self) -> Vec<Value> {
+        self.send_json(serde_json::json!({"type": "ping"})).await;
+        let mut seen = Vec::new();
+        loop {
+            let frame = self.next_json().await;
+            if frame["type"] == "pong" {
+                return seen;
+            }
+            seen.push(frame);
         }
     }
 }

@@ -12,3 +12,4 @@ mod ops;
 mod ordering;
 mod proxy;
 mod rooms;
+mod ws;
