@@ -10,6 +10,7 @@ mod errors;
 mod messages;
 mod ops;
 mod ordering;
+mod process;
 mod proxy;
 mod rooms;
 mod ws;
