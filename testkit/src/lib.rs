@@ -5,7 +5,11 @@
 //! drops it when the test ends. Point it at a server with
 //! `CHAT_TEST_DATABASE_URL` (a maintenance database such as `postgres`).
 
+mod cluster;
+
 use std::sync::atomic::{AtomicU32, Ordering};
+
+pub use cluster::PrivateCluster;
 
 /// The maintenance database the harness connects to; override with
 /// `CHAT_TEST_DATABASE_URL`.
@@ -113,6 +117,15 @@ impl TestDb {
         Self::make(&admin, &format!("TEMPLATE {template}")).await
     }
 
+    /// A database this harness did not create (on a private cluster, say):
+    /// nothing is dropped for it.
+    pub fn foreign(url: &str) -> Self {
+        Self {
+            name: String::new(),
+            url: url.to_owned(),
+        }
+    }
+
     /// A database without any schema, for testing migrations.
     pub async fn empty() -> Self {
         Self::make(&admin().await, "").await
@@ -145,6 +158,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if self.name.is_empty() {
+            return;
+        }
         let name = self.name.clone();
         // Drop needs its own runtime: the test's may be shutting down.
         let _ = std::thread::spawn(move || {

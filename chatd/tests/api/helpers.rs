@@ -83,6 +83,11 @@ impl TestApp {
         Self::spawn_on(Arc::new(TestDb::create().await), configure).await
     }
 
+    /// A chatd on a database of a private cluster.
+    pub async fn spawn_at(url: &str, configure: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_on(Arc::new(TestDb::foreign(url)), configure).await
+    }
+
     /// Another chatd instance on the same database.
     pub async fn second_instance(&self, configure: impl FnOnce(&mut Config)) -> Self {
         Self::spawn_on(self.db.clone(), configure).await
@@ -287,6 +292,8 @@ pub struct WsClient {
     stream: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
+    /// The server closed the socket (seen by `try_next_json`).
+    gone: bool,
 }
 
 /// How long a test waits for a frame it expects.
@@ -306,7 +313,10 @@ impl WsClient {
                 .insert("authorization", format!("Bearer {token}").parse().unwrap());
         }
         let (stream, _) = tokio_tungstenite::connect_async(request).await?;
-        Ok(Self { stream })
+        Ok(Self {
+            stream,
+            gone: false,
+        })
     }
 
     pub async fn send_json(&mut self, value: Value) {
@@ -360,6 +370,28 @@ impl WsClient {
                 Err(_) => panic!("the server did not close the socket"),
             }
         }
+    }
+
+    /// The next JSON frame within `wait`, or `None` on timeout or close
+    /// (then [`Self::is_closed`] says which).
+    pub async fn try_next_json(&mut self, wait: Duration) -> Option<Value> {
+        loop {
+            match tokio::time::timeout(wait, self.stream.next()).await {
+                Err(_) => return None,
+                Ok(Some(Ok(Message::Text(text)))) => {
+                    return serde_json::from_str(text.as_str()).ok();
+                }
+                Ok(Some(Ok(Message::Close(_)))) | Ok(Some(Err(_))) | Ok(None) => {
+                    self.gone = true;
+                    return None;
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.gone
     }
 
     /// Sends a ping frame and returns every frame received before the pong,

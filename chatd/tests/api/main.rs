@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod errors;
+mod faults;
 mod messages;
 mod ops;
 mod ordering;

@@ -9,11 +9,16 @@ use serde_json::{Value, json};
 use crate::helpers::{TestDb, WsClient};
 
 /// Starts the chatd binary on a free port and waits until it is ready.
-async fn start(db: &TestDb) -> (std::process::Child, String) {
+pub async fn start(db: &TestDb) -> (std::process::Child, String) {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
     };
+    start_on(db, port).await
+}
+
+/// Starts the chatd binary on the given port and waits until it is ready.
+pub async fn start_on(db: &TestDb, port: u16) -> (std::process::Child, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_chatd"))
         .args([
             "--database-url",
