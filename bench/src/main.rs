@@ -1,0 +1,473 @@
+//! chat-bench: drives real WebSocket and HTTP clients against a running
+//! chatd and reports throughput, latency and memory, each beside the
+//! baseline measured in the same run. `scripts/bench` starts a fresh chatd
+//! and runs every scenario.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use futures_util::{SinkExt as _, StreamExt as _};
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+#[derive(Debug, Parser)]
+#[command(name = "chat-bench")]
+struct Args {
+    /// chatd's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:18100")]
+    server: String,
+    /// chatd's process id, for CPU and memory readings.
+    #[arg(long)]
+    pid: u32,
+    /// The database chatd uses (for the raw PostgreSQL baseline).
+    #[arg(long)]
+    database_url: String,
+    /// Seconds each throughput run lasts.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Idle connection counts to measure.
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
+    idle: Vec<usize>,
+    /// Only these scenarios (send, fanout, e2e, idle).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let run = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    let http = reqwest::Client::new();
+    let api = Api {
+        http,
+        base: args.server.clone(),
+    };
+    if run("send") {
+        send_throughput(&api, &args).await?;
+    }
+    if run("fanout") {
+        fanout(&api, &args).await?;
+    }
+    if run("e2e") {
+        end_to_end(&api, &args).await?;
+    }
+    if run("idle") {
+        idle(&api, &args).await?;
+    }
+    Ok(())
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+static USER_SEQ: AtomicU64 = AtomicU64::new(0);
+
+impl Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await?;
+        let status = res.status();
+        let text = res.text().await?;
+        if !status.is_success() {
+            bail!("{path}: {status} {text}");
+        }
+        Ok(if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)?
+        })
+    }
+
+    /// A fresh user; returns (token, user id).
+    async fn user(&self) -> anyhow::Result<(String, i64)> {
+        let name = format!(
+            "b{}_{}",
+            std::process::id(),
+            USER_SEQ.fetch_add(1, Ordering::Relaxed)
+        );
+        let creds = json!({"username": name, "password": "benchmark password"});
+        self.call(
+            reqwest::Method::POST,
+            "/api/v1/auth/register",
+            None,
+            Some(creds.clone()),
+        )
+        .await?;
+        let login = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(creds),
+            )
+            .await?;
+        Ok((
+            login["token"].as_str().context("token")?.to_owned(),
+            login["user"]["id"].as_i64().context("id")?,
+        ))
+    }
+
+    async fn room(&self, token: &str) -> anyhow::Result<i64> {
+        let room = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/rooms",
+                Some(token),
+                Some(json!({"name": "bench", "visibility": "public"})),
+            )
+            .await?;
+        room["room"]["id"].as_i64().context("room id")
+    }
+
+    async fn join(&self, token: &str, room: i64) -> anyhow::Result<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/rooms/{room}/join"),
+            Some(token),
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// An authenticated socket past `ready` and an empty `resume`.
+    async fn ws(&self, token: &str) -> anyhow::Result<Ws> {
+        let url = format!("{}/api/v1/ws", self.base.replacen("http://", "ws://", 1));
+        let mut req = url.into_client_request()?;
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse()?);
+        let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
+        let ready = next_json(&mut ws).await?;
+        anyhow::ensure!(ready["type"] == "ready", "expected ready, got {ready}");
+        ws.send(Message::Text(
+            json!({"type": "resume", "rooms": {}}).to_string().into(),
+        ))
+        .await?;
+        Ok(ws)
+    }
+}
+
+async fn next_json(ws: &mut Ws) -> anyhow::Result<Value> {
+    loop {
+        match ws.next().await.context("socket closed")?? {
+            Message::Text(t) => return Ok(serde_json::from_str(t.as_str())?),
+            Message::Close(c) => bail!("closed: {c:?}"),
+            _ => {}
+        }
+    }
+}
+
+fn now_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// CPU seconds (user + system) the process has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised name; utime and stime are 14 and 15.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / 100.0
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Acked sends per second from `senders` sockets spread over `rooms` rooms.
+async fn ws_sends(api: &Api, senders: usize, rooms: usize, seconds: u64) -> anyhow::Result<f64> {
+    let (owner, _) = api.user().await?;
+    let mut room_ids = Vec::new();
+    for _ in 0..rooms {
+        room_ids.push(api.room(&owner).await?);
+    }
+    let mut sockets = Vec::new();
+    for i in 0..senders {
+        let (token, _) = api.user().await?;
+        let room = room_ids[i % rooms];
+        api.join(&token, room).await?;
+        sockets.push((api.ws(&token).await?, room));
+    }
+    let acked = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for (n, (mut ws, room)) in sockets.into_iter().enumerate() {
+        let acked = acked.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut i = 0u64;
+            while Instant::now() < stop {
+                let cid = format!("{n}-{i}");
+                let frame = json!({"type": "send", "room_id": room, "body": "benchmark message", "client_id": cid});
+                ws.send(Message::Text(frame.to_string().into())).await?;
+                loop {
+                    let v = next_json(&mut ws).await?;
+                    match v["type"].as_str() {
+                        Some("ack") if v["client_id"] == cid.as_str() => break,
+                        Some("error") => bail!("send failed: {v}"),
+                        _ => {}
+                    }
+                }
+                acked.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    let start = Instant::now();
+    for t in tasks {
+        t.await??;
+    }
+    Ok(acked.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
+}
+
+/// The same shape of work straight through tokio-postgres: single-row
+/// insert + commit from `clients` connections.
+async fn raw_postgres(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
+    let (setup, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(conn);
+    setup
+        .batch_execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, body text NOT NULL); TRUNCATE bench_raw")
+        .await?;
+    // A logged table, like messages: UNLOGGED would skip the WAL flush.
+    setup
+        .batch_execute("ALTER TABLE bench_raw SET LOGGED")
+        .await?;
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        tokio::spawn(conn);
+        let done = done.clone();
+        tasks.push(tokio::spawn(async move {
+            let stmt = client
+                .prepare("INSERT INTO bench_raw (body) VALUES ($1)")
+                .await?;
+            while Instant::now() < stop {
+                client.execute(&stmt, &[&"benchmark message"]).await?;
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    let start = Instant::now();
+    for t in tasks {
+        t.await??;
+    }
+    setup.batch_execute("DROP TABLE bench_raw").await?;
+    Ok(done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
+}
+
+async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== send throughput (acked WebSocket sends, 32 concurrent senders)");
+    let raw32 = raw_postgres(&args.database_url, 32, args.seconds).await?;
+    let raw1 = raw_postgres(&args.database_url, 1, args.seconds).await?;
+    println!("raw PostgreSQL insert+commit: {raw32:.0}/s at 32 clients, {raw1:.0}/s at 1");
+    let spread = ws_sends(api, 32, 50, args.seconds).await?;
+    println!(
+        "chatd, 50 rooms:   {spread:.0} sends/s = {:.2} x raw (target >= 0.70)",
+        spread / raw32
+    );
+    let hot = ws_sends(api, 32, 1, args.seconds).await?;
+    println!(
+        "chatd, 1 hot room: {hot:.0} sends/s = {:.2} x raw (target >= 3000/s)",
+        hot / raw32
+    );
+    Ok(())
+}
+
+/// One room with `receivers` sockets; a sender posts at `rate` messages/s
+/// over WebSocket; each receiver measures send->receive latency.
+async fn fanout_run(
+    api: &Api,
+    pid: u32,
+    receivers: usize,
+    rate: u64,
+    seconds: u64,
+    via_rest: bool,
+) -> anyhow::Result<(f64, Histogram<u64>, f64)> {
+    let (owner, _) = api.user().await?;
+    let room = api.room(&owner).await?;
+    let mut sockets = Vec::new();
+    for _ in 0..receivers {
+        let (token, _) = api.user().await?;
+        api.join(&token, room).await?;
+        sockets.push(api.ws(&token).await?);
+    }
+    let total = rate * seconds;
+    let hist = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new_with_bounds(
+        1, 60_000_000, 3,
+    )?));
+    let delivered = Arc::new(AtomicU64::new(0));
+    let mut readers = Vec::new();
+    for mut ws in sockets {
+        let (hist, delivered) = (hist.clone(), delivered.clone());
+        readers.push(tokio::spawn(async move {
+            let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+            let mut got = 0;
+            while got < total {
+                let v =
+                    match tokio::time::timeout(Duration::from_secs(10), next_json(&mut ws)).await {
+                        Ok(v) => v?,
+                        Err(_) => break,
+                    };
+                if v["type"] == "message.created" {
+                    if let Some(sent) = v["message"]["body"]
+                        .as_str()
+                        .and_then(|b| b.parse::<u64>().ok())
+                    {
+                        local.record(now_micros().saturating_sub(sent).max(1))?;
+                    }
+                    got += 1;
+                    delivered.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            hist.lock().unwrap().add(&local)?;
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    let cpu_before = cpu_seconds(pid);
+    let start = Instant::now();
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let mut sender_ws = if via_rest {
+        None
+    } else {
+        Some(api.ws(&owner).await?)
+    };
+    let mut next = Instant::now();
+    for i in 0..total {
+        next += interval;
+        let body = now_micros().to_string();
+        match &mut sender_ws {
+            Some(ws) => {
+                let frame = json!({"type": "send", "room_id": room, "body": body, "client_id": format!("f{i}")});
+                ws.send(Message::Text(frame.to_string().into())).await?;
+            }
+            None => {
+                let http = api.http.clone();
+                let url = format!("{}/api/v1/rooms/{room}/messages", api.base);
+                let token = owner.clone();
+                tokio::spawn(async move {
+                    let _ = http
+                        .post(url)
+                        .bearer_auth(token)
+                        .json(&json!({"body": body}))
+                        .send()
+                        .await;
+                });
+            }
+        }
+        if let Some(wait) = next.checked_duration_since(Instant::now()) {
+            tokio::time::sleep(wait).await;
+        }
+    }
+    if let Some(mut ws) = sender_ws {
+        // Drain acks so the server never sees us as a slow reader.
+        tokio::spawn(async move { while ws.next().await.is_some() {} });
+    }
+    for r in readers {
+        r.await??;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(pid) - cpu_before;
+    let delivered = delivered.load(Ordering::Relaxed) as f64;
+    let hist = hist.lock().unwrap().clone();
+    Ok((delivered / elapsed, hist, cpu / delivered.max(1.0) * 1e6))
+}
+
+async fn fanout(api: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== fan-out: one room, 100 receivers, sender over WebSocket");
+    for rate in [100, 240, 500] {
+        let (per_sec, h, cpu_us) =
+            fanout_run(api, args.pid, 100, rate, args.seconds, false).await?;
+        println!(
+            "{rate:>4} msg/s: {per_sec:>7.0} deliveries/s, send->receive p50 {:.2} ms, p99 {:.2} ms, server CPU {cpu_us:.1} us/delivery",
+            h.value_at_quantile(0.5) as f64 / 1000.0,
+            h.value_at_quantile(0.99) as f64 / 1000.0,
+        );
+    }
+    println!("   targets: >= 24000 deliveries/s with p99 <= 10 ms; CPU <= 15 us/delivery");
+    Ok(())
+}
+
+async fn end_to_end(api: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== end to end: REST send -> WebSocket receive, 100 receivers");
+    let (per_sec, h, _) = fanout_run(api, args.pid, 100, 1000, args.seconds, true).await?;
+    println!(
+        "1000 msg/s: {per_sec:.0} deliveries/s, p50 {:.2} ms, p99 {:.2} ms (targets p50 <= 2 ms, p99 <= 10 ms)",
+        h.value_at_quantile(0.5) as f64 / 1000.0,
+        h.value_at_quantile(0.99) as f64 / 1000.0,
+    );
+    Ok(())
+}
+
+async fn idle(api: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== idle authenticated WebSockets");
+    let (token, _) = api.user().await?;
+    let room = api.room(&token).await?;
+    let _ = room;
+    let base = rss_kib(args.pid);
+    let mut sockets = Vec::new();
+    for &n in &args.idle {
+        while sockets.len() < n {
+            match api.ws(&token).await {
+                Ok(ws) => sockets.push(ws),
+                Err(e) => {
+                    println!("stopped at {} sockets: {e:#}", sockets.len());
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let rss = rss_kib(args.pid);
+        let (db, conn) = tokio_postgres::connect(&args.database_url, tokio_postgres::NoTls).await?;
+        tokio::spawn(conn);
+        let held: i64 = db
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .await?
+            .get(0);
+        println!(
+            "{:>6} sockets: RSS {rss} KiB, {:.1} KiB per socket over the {base} KiB baseline (target <= 16); PostgreSQL connections held by chatd: {held}",
+            sockets.len(),
+            (rss.saturating_sub(base)) as f64 / sockets.len() as f64
+        );
+        if sockets.len() < n {
+            break;
+        }
+    }
+    Ok(())
+}
