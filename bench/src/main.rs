@@ -158,7 +158,7 @@ impl Api {
         let mut req = url.into_client_request()?;
         req.headers_mut()
             .insert("authorization", format!("Bearer {token}").parse()?);
-        let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(req, None, true).await?;
         let ready = next_json(&mut ws).await?;
         anyhow::ensure!(ready["type"] == "ready", "expected ready, got {ready}");
         ws.send(Message::Text(

@@ -46,15 +46,16 @@ pub async fn send_message(
     client_id: Option<&str>,
     reply_to: Option<i64>,
 ) -> Result<Sent, ApiError> {
-    let db = state.pool.get().await.map_err(StoreError::from)?;
-    require_member(&db, room_id, author_id).await?;
     let text =
         validate::message_body(body, state.config.max_message_chars).map_err(ApiError::invalid)?;
     let client_id = client_id
         .map(validate::client_id)
         .transpose()
         .map_err(ApiError::invalid)?;
-    let sent = messages::send(
+    let db = state.pool.get().await.map_err(StoreError::from)?;
+    // The store checks membership inside the send itself (one round trip);
+    // only a refusal costs the lookups that pick 403 or 404.
+    let sent = match messages::send(
         &db,
         room_id,
         author_id,
@@ -63,12 +64,19 @@ pub async fn send_message(
         reply_to,
     )
     .await
-    .map_err(|e| match e {
-        StoreError::MissingReference(_) => {
-            ApiError::invalid("reply_to does not name a message in this room")
+    {
+        Ok(sent) => sent,
+        Err(StoreError::NotFound) => {
+            require_member(&db, room_id, author_id).await?;
+            return Err(ApiError::not_found("no such room"));
         }
-        other => other.into(),
-    })?;
+        Err(StoreError::MissingReference(_)) => {
+            return Err(ApiError::invalid(
+                "reply_to does not name a message in this room",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     drop(db);
     if sent.created {
         state.metrics.messages_sent.inc();

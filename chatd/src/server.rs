@@ -111,6 +111,9 @@ impl Server {
                 },
                 () = &mut shutdown => break,
             };
+            // Small frames (acks, events) must not wait for Nagle's
+            // algorithm and the peer's delayed ACK.
+            let _ = stream.set_nodelay(true);
             let service = service.clone();
             let hyper_service =
                 hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {

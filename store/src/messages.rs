@@ -13,11 +13,13 @@ pub struct Sent {
     pub created: bool,
 }
 
-/// Sends a message. One statement bumps the room's seq, inserts the
-/// message and logs `message.created`, so it commits atomically without a
-/// round trip for BEGIN/COMMIT. The unique (room, author, client_id) key
-/// makes retries durable: a repeated client_id returns the original.
-/// An unknown `reply_to` is `StoreError::MissingReference`.
+/// Sends a message as a member of the room, in one round trip: a single
+/// statement checks membership, bumps the room's seq, inserts the message
+/// and logs `message.created`, committing atomically without BEGIN/COMMIT.
+/// The unique (room, author, client_id) key makes retries durable: a
+/// repeated client_id returns the original. `NotFound` when the author is
+/// not a member of the room (or it does not exist); an unknown `reply_to`
+/// is `StoreError::MissingReference`.
 pub async fn send(
     db: &impl GenericClient,
     room_id: i64,
@@ -26,18 +28,17 @@ pub async fn send(
     client_id: Option<&str>,
     reply_to: Option<i64>,
 ) -> StoreResult<Sent> {
-    if let Some(cid) = client_id
-        && let Some(message) = by_client_id(db, room_id, author_id, cid).await?
-    {
-        return Ok(Sent {
-            message,
-            created: false,
-        });
-    }
+    // A retry (the client_id is already stored) bumps nothing, so it leaves
+    // no gap in the room's seqs.
     let stmt = db
         .prepare_cached(&format!(
             "WITH next AS ( \
-                 UPDATE rooms SET latest_seq = latest_seq + 1 WHERE id = $1 RETURNING latest_seq), \
+                 UPDATE rooms SET latest_seq = latest_seq + 1 \
+                 WHERE id = $1 \
+                   AND EXISTS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2) \
+                   AND NOT EXISTS (SELECT 1 FROM messages \
+                                   WHERE room_id = $1 AND author_id = $2 AND client_id = $4) \
+                 RETURNING latest_seq), \
              m AS ( \
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to) \
                  SELECT $1, latest_seq, $2, $3, $4, $5 FROM next \
@@ -48,26 +49,26 @@ pub async fn send(
              SELECT {MESSAGE_COLUMNS} FROM m JOIN users au ON au.id = m.author_id"
         ))
         .await?;
-    match db
+    if let Some(row) = db
         .query_opt(&stmt, &[&room_id, &author_id, &body, &client_id, &reply_to])
         .await?
     {
-        Some(row) => Ok(Sent {
+        return Ok(Sent {
             message: rows::message(&row),
             created: true,
+        });
+    }
+    // Nothing inserted: a retry of a stored client_id, or not a member.
+    let stored = match client_id {
+        Some(cid) => by_client_id(db, room_id, author_id, cid).await?,
+        None => None,
+    };
+    match stored {
+        Some(message) => Ok(Sent {
+            message,
+            created: false,
         }),
-        // A concurrent retry with the same client_id won the race (it can
-        // only get here with a client_id); return what it stored.
-        None => {
-            let cid = client_id.ok_or(StoreError::NotFound)?;
-            let message = by_client_id(db, room_id, author_id, cid)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            Ok(Sent {
-                message,
-                created: false,
-            })
-        }
+        None => Err(StoreError::NotFound),
     }
 }
 
