@@ -1,8 +1,9 @@
 //! Operations shared by the REST API and the WebSocket gateway, so both
 //! check and publish the same way.
 
-use chat_store::{GenericClient, StoreError, members, messages, rooms};
-use chat_wire::{Event, EventType, MemberRole, Message, RoomKind, Visibility, validate};
+use chat_store::messages::Draft;
+use chat_store::{GenericClient, StoreError, members, rooms};
+use chat_wire::{MemberRole, Message, RoomKind, Visibility, validate};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -52,46 +53,27 @@ pub async fn send_message(
         .map(validate::client_id)
         .transpose()
         .map_err(ApiError::invalid)?;
-    let db = state.pool.get().await.map_err(StoreError::from)?;
-    // The store checks membership inside the send itself (one round trip);
-    // only a refusal costs the lookups that pick 403 or 404.
-    let sent = match messages::send(
-        &db,
-        room_id,
+    let draft = Draft {
         author_id,
-        &text,
-        client_id.as_deref(),
+        body: text,
+        client_id,
         reply_to,
-    )
-    .await
-    {
-        Ok(sent) => sent,
-        Err(StoreError::NotFound) => {
-            require_member(&db, room_id, author_id).await?;
-            return Err(ApiError::not_found("no such room"));
-        }
-        Err(StoreError::MissingReference(_)) => {
-            return Err(ApiError::invalid(
-                "reply_to does not name a message in this room",
-            ));
-        }
-        Err(e) => return Err(e.into()),
     };
-    drop(db);
-    if sent.created {
-        state.metrics.messages_sent.inc();
-        state.gateway.publish(Event {
-            kind: EventType::MessageCreated,
-            room_id,
-            seq: sent.message.seq,
-            created_at: sent.message.created_at,
-            message: Some(sent.message.clone()),
-            user: None,
-            room: None,
-        });
+    // The writer checks membership inside the send itself; only a refusal
+    // costs the lookups that pick 403 or 404. It also publishes the event.
+    match state.sends.send(room_id, draft).await {
+        Ok(sent) => Ok(Sent {
+            message: sent.message,
+            created: sent.created,
+        }),
+        Err(StoreError::NotFound) => {
+            let db = state.pool.get().await.map_err(StoreError::from)?;
+            require_member(&db, room_id, author_id).await?;
+            Err(ApiError::not_found("no such room"))
+        }
+        Err(StoreError::MissingReference(_)) => Err(ApiError::invalid(
+            "reply_to does not name a message in this room",
+        )),
+        Err(e) => Err(e.into()),
     }
-    Ok(Sent {
-        message: sent.message,
-        created: sent.created,
-    })
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod gateway;
 pub mod http;
 mod metrics;
+mod sends;
 pub mod server;
 mod state;
 pub mod telemetry;

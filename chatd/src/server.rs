@@ -19,6 +19,7 @@ use crate::config::{Config, redact_url};
 use crate::gateway::Gateway;
 use crate::http::ws::UpgradeSlot;
 use crate::metrics::Metrics;
+use crate::sends::SendQueue;
 use crate::state::AppState;
 
 /// A chatd that has checked its database and bound its port, ready to run.
@@ -70,12 +71,15 @@ impl Server {
             config.gateway.clone(),
             config.session_idle,
         );
+        let metrics = Arc::new(Metrics::default());
+        let sends = SendQueue::new(pool.clone(), gateway.clone(), metrics.clone());
         let state = Arc::new(AppState {
             hasher: PasswordHasher::new(config.password_hash),
             config,
             pool,
-            metrics: Metrics::default(),
+            metrics,
             gateway,
+            sends,
         });
         Ok(Self { listener, state })
     }

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::gateway::Gateway;
 use crate::metrics::Metrics;
+use crate::sends::SendQueue;
 
 /// Everything handlers share: built once at startup.
 #[derive(Debug)]
@@ -18,7 +19,8 @@ pub struct AppState {
     pub config: Config,
     pub pool: Pool,
     pub hasher: PasswordHasher,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
+    pub sends: Arc<SendQueue>,
     pub gateway: Arc<Gateway>,
 }
 

@@ -72,6 +72,77 @@ pub async fn send(
     }
 }
 
+/// One message of a batch: author, body, client_id, reply_to.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub author_id: i64,
+    pub body: String,
+    pub client_id: Option<String>,
+    pub reply_to: Option<i64>,
+}
+
+/// Sends several messages to one room in one statement and one commit, so
+/// a busy room pays the seq row lock and the commit flush once per batch
+/// instead of once per message. Drafts are stored in order with
+/// consecutive seqs. Returns, per draft, the stored message or `None` for
+/// drafts it did not store (author not a member, a retried client_id, an
+/// unknown reply_to): send those with [`send`] to learn why.
+pub async fn send_batch(
+    db: &impl GenericClient,
+    room_id: i64,
+    drafts: &[Draft],
+) -> StoreResult<Vec<Option<Message>>> {
+    let authors: Vec<i64> = drafts.iter().map(|d| d.author_id).collect();
+    let bodies: Vec<&str> = drafts.iter().map(|d| d.body.as_str()).collect();
+    let client_ids: Vec<Option<&str>> = drafts.iter().map(|d| d.client_id.as_deref()).collect();
+    let replies: Vec<Option<i64>> = drafts.iter().map(|d| d.reply_to).collect();
+    let stmt = db
+        .prepare_cached(&format!(
+            "WITH items AS ( \
+                 SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[]) \
+                     WITH ORDINALITY AS i(author_id, body, client_id, reply_to, ord)), \
+             ok AS ( \
+                 SELECT i.*, row_number() OVER (ORDER BY i.ord) AS k FROM items i \
+                 WHERE EXISTS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = i.author_id) \
+                   AND (i.client_id IS NULL OR NOT EXISTS ( \
+                        SELECT 1 FROM messages x \
+                        WHERE x.room_id = $1 AND x.author_id = i.author_id AND x.client_id = i.client_id)) \
+                   AND (i.reply_to IS NULL OR EXISTS ( \
+                        SELECT 1 FROM messages r WHERE r.room_id = $1 AND r.id = i.reply_to)) \
+                   AND NOT EXISTS ( \
+                        SELECT 1 FROM items j WHERE j.ord < i.ord \
+                        AND j.author_id = i.author_id AND j.client_id = i.client_id)), \
+             n AS (SELECT count(*) AS n FROM ok), \
+             next AS ( \
+                 UPDATE rooms SET latest_seq = latest_seq + n.n FROM n \
+                 WHERE id = $1 AND n.n > 0 RETURNING latest_seq - n.n AS base), \
+             m AS ( \
+                 INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to) \
+                 SELECT $1, next.base + ok.k, ok.author_id, ok.body, ok.client_id, ok.reply_to \
+                 FROM ok, next ORDER BY ok.k \
+                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
+             e AS ( \
+                 INSERT INTO room_events (room_id, seq, kind, message_id) \
+                 SELECT room_id, seq, 'message.created', id FROM m) \
+             SELECT ok.ord, {MESSAGE_COLUMNS} FROM m \
+             JOIN users au ON au.id = m.author_id \
+             JOIN next ON true \
+             JOIN ok ON ok.k = m.seq - next.base"
+        ))
+        .await?;
+    let stored = db
+        .query(&stmt, &[&room_id, &authors, &bodies, &client_ids, &replies])
+        .await?;
+    let mut out = vec![None; drafts.len()];
+    for row in stored {
+        let ord: i64 = row.get(0);
+        if let Some(slot) = out.get_mut(ord as usize - 1) {
+            *slot = Some(rows::message_at(&row, 1));
+        }
+    }
+    Ok(out)
+}
+
 async fn by_client_id(
     db: &impl GenericClient,
     room_id: i64,

@@ -563,3 +563,74 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
+    use chat_store::messages::{Draft, send_batch};
+    let app = TestApp::spawn().await;
+    let (alice, bob, room) = two_in_a_room(&app).await;
+    let eve = app.user("eve").await;
+    let first = app
+        .post(
+            &format!("/api/v1/rooms/{room}/messages"),
+            &alice.token,
+            json!({"body": "earlier", "client_id": "old"}),
+        )
+        .await
+        .expect(201)["message"]
+        .clone();
+    let draft = |author: i64, body: &str, cid: Option<&str>, reply_to: Option<i64>| Draft {
+        author_id: author,
+        body: body.into(),
+        client_id: cid.map(Into::into),
+        reply_to,
+    };
+    let drafts = vec![
+        draft(alice.id, "one", Some("a"), None),
+        draft(eve.id, "not a member", None, None),
+        draft(bob.id, "two", None, first["id"].as_i64()),
+        draft(alice.id, "retry", Some("old"), None),
+        draft(alice.id, "same key twice", Some("a"), None),
+        draft(bob.id, "bad reply", None, Some(999_999)),
+        draft(bob.id, "three", Some("b"), None),
+    ];
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let stored = send_batch(&pool.get().await.unwrap(), room, &drafts)
+        .await
+        .unwrap();
+    let bodies: Vec<Option<String>> = stored
+        .iter()
+        .map(|m| m.as_ref().and_then(|m| m.body.clone()))
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            Some("one".into()),
+            None,
+            Some("two".into()),
+            None,
+            None,
+            None,
+            Some("three".into())
+        ]
+    );
+    let seqs: Vec<i64> = stored.iter().flatten().map(|m| m.seq).collect();
+    let base = first["seq"].as_i64().unwrap();
+    assert_eq!(
+        seqs,
+        vec![base + 1, base + 2, base + 3],
+        "consecutive seqs in order"
+    );
+    let events = app
+        .get(
+            &format!("/api/v1/rooms/{room}/events?after={base}"),
+            &alice.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(seqs_of(&events), seqs);
+}
+
+fn seqs_of(page: &Value) -> Vec<i64> {
+    seqs(page, "events")
+}
