@@ -460,12 +460,7 @@ fn deliver(state: &mut State, event: &Arc<Event>) {
         }
     };
     if let Some(user) = joined_user(event) {
-        let conns: Vec<ConnId> = state
-            .by_user
-            .get(&user)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
-        for id in conns {
+        for id in conns_of(state, user) {
             let Some(conn) = state.conns.get_mut(&id) else {
                 continue;
             };
@@ -506,12 +501,7 @@ fn deliver(state: &mut State, event: &Arc<Event>) {
     if event.kind == EventType::MemberLeft
         && let Some(user) = event.user.as_ref().map(|u| u.id)
     {
-        let conns: Vec<ConnId> = state
-            .by_user
-            .get(&user)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
-        for id in conns {
+        for id in conns_of(state, user) {
             if let Some(conn) = state.conns.get_mut(&id)
                 && conn.rooms.remove(&room_id)
             {
@@ -522,6 +512,15 @@ fn deliver(state: &mut State, event: &Arc<Event>) {
             }
         }
     }
+}
+
+/// The user's connections on this instance.
+fn conns_of(state: &State, user: UserId) -> Vec<ConnId> {
+    state
+        .by_user
+        .get(&user)
+        .map(|s| s.iter().copied().collect())
+        .unwrap_or_default()
 }
 
 /// Queues an item for a connection; a full queue cuts the connection off.

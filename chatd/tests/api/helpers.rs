@@ -261,6 +261,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Joins a public room.
+    pub async fn join(&self, user: &TestUser, room: i64) {
+        self.post(
+            &format!("/api/v1/rooms/{room}/join"),
+            &user.token,
+            Value::Null,
+        )
+        .await
+        .expect(200);
+    }
+
     /// Sends a message and returns it.
     pub async fn send(&self, user: &TestUser, room: i64, body: &str) -> Value {
         self.post(

@@ -9,13 +9,7 @@ async fn two_in_a_room(app: &TestApp) -> (TestUser, TestUser, i64) {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "lobby", "public").await;
-    app.post(
-        &format!("/api/v1/rooms/{room}/join"),
-        &bob.token,
-        Value::Null,
-    )
-    .await
-    .expect(200);
+    app.join(&bob, room).await;
     (alice, bob, room)
 }
 
@@ -285,13 +279,7 @@ async fn deletion_leaves_a_tombstone() {
     let app = TestApp::spawn().await;
     let (alice, bob, room) = two_in_a_room(&app).await;
     let carol = app.user("carol").await;
-    app.post(
-        &format!("/api/v1/rooms/{room}/join"),
-        &carol.token,
-        Value::Null,
-    )
-    .await
-    .expect(200);
+    app.join(&carol, room).await;
     let by_bob = app.send(&bob, room, "secret text").await;
     let by_carol = app.send(&carol, room, "carol's").await;
     let bob_path = format!("/api/v1/rooms/{room}/messages/{}", by_bob["id"]);

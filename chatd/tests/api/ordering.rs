@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::TestApp;
 
@@ -19,13 +19,7 @@ async fn a_polling_reader_never_misses_a_concurrent_commit() {
     let mut writers = Vec::new();
     for w in 0..WRITERS {
         let user = app.user(&format!("writer{w}")).await;
-        app.post(
-            &format!("/api/v1/rooms/{room}/join"),
-            &user.token,
-            Value::Null,
-        )
-        .await
-        .expect(200);
+        app.join(&user, room).await;
         writers.push(user);
     }
     let start_seq = 1 + WRITERS as i64; // the owner's and writers' joins

@@ -182,13 +182,7 @@ async fn joining_and_leaving_are_logged() {
         .expect(200);
     assert_eq!(joined["room"]["role"], "member");
     // Joining again changes nothing.
-    app.post(
-        &format!("/api/v1/rooms/{room}/join"),
-        &bob.token,
-        Value::Null,
-    )
-    .await
-    .expect(200);
+    app.join(&bob, room).await;
     app.post(
         &format!("/api/v1/rooms/{room}/leave"),
         &bob.token,
@@ -275,13 +269,7 @@ async fn who_may_add_members() {
     .expect_error(404, "not_found");
     // Any member of a public room may.
     let public = app.room(&alice, "lobby", "public").await;
-    app.post(
-        &format!("/api/v1/rooms/{public}/join"),
-        &carol.token,
-        Value::Null,
-    )
-    .await
-    .expect(200);
+    app.join(&carol, public).await;
     app.post(
         &format!("/api/v1/rooms/{public}/members"),
         &carol.token,
@@ -305,13 +293,7 @@ async fn only_moderators_change_a_room() {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "lobby", "public").await;
-    app.post(
-        &format!("/api/v1/rooms/{room}/join"),
-        &bob.token,
-        Value::Null,
-    )
-    .await
-    .expect(200);
+    app.join(&bob, room).await;
     app.patch(
         &format!("/api/v1/rooms/{room}"),
         &bob.token,
@@ -343,13 +325,7 @@ async fn a_leaving_owner_hands_the_room_on() {
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
     let room = app.room(&alice, "lobby", "public").await;
-    app.post(
-        &format!("/api/v1/rooms/{room}/join"),
-        &bob.token,
-        Value::Null,
-    )
-    .await
-    .expect(200);
+    app.join(&bob, room).await;
     app.post(
         &format!("/api/v1/rooms/{room}/leave"),
         &alice.token,

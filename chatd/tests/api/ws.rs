@@ -11,13 +11,7 @@ use crate::helpers::{TestApp, TestUser, WsClient};
 async fn room_with(app: &TestApp, owner: &TestUser, others: &[&TestUser]) -> i64 {
     let room = app.room(owner, "live", "public").await;
     for user in others {
-        app.post(
-            &format!("/api/v1/rooms/{room}/join"),
-            &user.token,
-            Value::Null,
-        )
-        .await
-        .expect(200);
+        app.join(user, room).await;
     }
     room
 }
@@ -219,13 +213,7 @@ async fn joining_starts_a_rooms_events_and_leaving_stops_them() {
     let (mut b, ready) = app.ws_ready(&bob.token).await;
     assert_eq!(ready["rooms"].as_array().unwrap().len(), 1);
     b.send_json(json!({"type": "resume", "rooms": {}})).await;
-    app.post(
-        &format!("/api/v1/rooms/{room}/join"),
-        &bob.token,
-        Value::Null,
-    )
-    .await
-    .expect(200);
+    app.join(&bob, room).await;
     let joined = b.next_event().await;
     assert_eq!(joined["type"], "member.joined");
     assert_eq!(joined["user"]["username"], "bob");
@@ -431,14 +419,7 @@ async fn events_cross_chatd_instances() {
     carol_b
         .send_json(json!({"type": "resume", "rooms": {}}))
         .await;
-    a_app
-        .post(
-            &format!("/api/v1/rooms/{room}/join"),
-            &carol.token,
-            Value::Null,
-        )
-        .await
-        .expect(200);
+    a_app.join(&carol, room).await;
     assert_eq!(carol_b.next_event().await["type"], "member.joined");
     a_app.send(&alice, room, "hello carol").await;
     assert_eq!(carol_b.next_event().await["message"]["body"], "hello carol");
