@@ -1,17 +1,31 @@
-//! The command line, as clap parses it.
+//! The command line, as clap parses it. The help texts here are what
+//! admins read, so they say what each command changes and what it prints.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// chat's admin tool: migrations and user accounts.
-///
-/// Exit codes: 0 success, 1 failure, 2 usage error, 3 not found.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure (database unreachable, backup corrupted, ...)
+  2  usage error, or a refusal (destructive command without --yes, restore
+     into a non-empty database)
+  3  the named user, room or session does not exist
+  4  `migrate status`: migrations are pending
+
+Data goes to standard output (one JSON document with --json); messages go
+to standard error.";
+
+/// chat's admin tool: schema migrations, users, sessions, rooms, backups.
 #[derive(Debug, Parser)]
-#[command(name = "chatctl", version)]
+#[command(name = "chatctl", version, after_long_help = EXIT_CODES)]
 pub struct Cli {
     #[command(flatten)]
     pub db: DbArgs,
+    /// Print data as one JSON document on standard output.
+    #[arg(long, global = true)]
+    pub json: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -29,22 +43,60 @@ pub struct DbArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Bring the database schema up to date (safe to run again, and from
-    /// several hosts at once).
-    Migrate(MigrateArgs),
+    /// Bring the database schema up to date, or show its status.
+    Migrate(MigrateCmd),
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// List and revoke login sessions.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Manage rooms and their members.
+    #[command(subcommand)]
+    Room(RoomCommand),
+    /// Write a consistent backup while chatd keeps serving, or verify one.
+    Backup(BackupCmd),
+    /// Load a backup into an empty database.
+    Restore(RestoreArgs),
+    /// Counts of users, rooms, messages and events; database size;
+    /// connections per chatd instance.
+    Stats,
+    /// Print a shell completion script (e.g. `chatctl completions bash >
+    /// /etc/bash_completion.d/chatctl`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages: chatctl(1) to standard output, or one page per
+    /// command into --dir.
+    Man {
+        /// Directory to write chatctl.1, chatctl-user.1, ... into.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
-pub struct MigrateArgs {
+#[command(args_conflicts_with_subcommands = true)]
+pub struct MigrateCmd {
+    #[command(subcommand)]
+    pub action: Option<MigrateAction>,
     /// Create the database first if it does not exist.
     #[arg(long)]
     pub create_database: bool,
-    /// Print what was applied as JSON.
-    #[arg(long)]
-    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations (the default; safe to run again, and from
+    /// several hosts at once).
+    Up {
+        /// Create the database first if it does not exist.
+        #[arg(long)]
+        create_database: bool,
+    },
+    /// Show applied and pending migrations; exit 4 when some are pending.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,18 +114,231 @@ pub enum UserCommand {
         /// Display name (defaults to the username).
         #[arg(long)]
         display_name: Option<String>,
-        /// Print the new account as JSON.
-        #[arg(long)]
-        json: bool,
     },
-    /// List accounts.
+    /// List accounts (deleted ones only with --state deleted).
     List {
-        /// Print a JSON array instead of a table.
-        #[arg(long)]
-        json: bool,
+        /// Only accounts with this role.
+        #[arg(long, value_enum)]
+        role: Option<RoleArg>,
+        /// Only accounts in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        /// Only usernames or display names containing this text.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
     },
-    /// Disable an account: it cannot log in and its sessions end at once.
+    /// Show one account with its sessions, rooms and message count.
+    Show { username: String },
+    /// Disable an account: it cannot log in, its sessions end and its open
+    /// WebSockets close within seconds.
     Disable { username: String },
     /// Enable a disabled account again.
     Enable { username: String },
+    /// Set a new password; every session of the account ends.
+    Passwd {
+        username: String,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Make an account a server administrator or a plain user.
+    Role {
+        username: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+    /// Delete an account: it leaves every room and can never log in again;
+    /// its name becomes free. Its messages stay under "Deleted user" or are
+    /// erased, as --messages says.
+    Delete {
+        username: String,
+        /// What happens to the account's messages.
+        #[arg(long, value_enum)]
+        messages: MessagesArg,
+        /// Do not ask for confirmation (required when not on a terminal).
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Create many accounts from CSV (header: username,password or
+    /// password_hash[,display_name][,role]) or JSON lines with the same
+    /// fields. All rows are checked first; by default nothing is imported
+    /// unless every row is valid, and never half of a file.
+    Import {
+        /// The file, or - for standard input.
+        file: PathBuf,
+        /// The file's format [default: from the extension, .csv or .jsonl].
+        #[arg(long, value_enum)]
+        format: Option<ImportFormat>,
+        /// Import the valid rows even if some are rejected.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    User,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StateArg {
+    Active,
+    Disabled,
+    Deleted,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MessagesArg {
+    /// Keep the messages, credited to "Deleted user".
+    Keep,
+    /// Erase their text; they remain as deleted-message tombstones.
+    Erase,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// List a user's sessions (live ones; all with --all).
+    List {
+        username: String,
+        /// Include revoked and expired sessions.
+        #[arg(long)]
+        all: bool,
+    },
+    /// End one session (--id) or all of a user's sessions (--all); open
+    /// WebSockets of ended sessions close within seconds.
+    Revoke {
+        username: String,
+        /// The session to end (see `session list`).
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        /// End every session of the user.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoomCommand {
+    /// List rooms with their member and message counts.
+    List {
+        /// Include direct conversations.
+        #[arg(long)]
+        direct: bool,
+        /// Include archived rooms.
+        #[arg(long)]
+        archived: bool,
+    },
+    /// Show a room and its members.
+    Show { room_id: i64 },
+    /// Create a room owned by a user.
+    Create {
+        name: String,
+        /// The user who owns the room.
+        #[arg(long, value_name = "USERNAME")]
+        owner: String,
+        /// Only members can see it (default: public, anyone may join).
+        #[arg(long)]
+        private: bool,
+        #[arg(long, default_value = "")]
+        topic: String,
+    },
+    /// Archive a room: its history stays readable, but it takes no new
+    /// messages or members and leaves the public list.
+    Archive {
+        room_id: i64,
+        /// Do not ask for confirmation (required when not on a terminal).
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Add a user to a room.
+    AddMember {
+        room_id: i64,
+        username: String,
+        #[arg(long, value_enum, default_value = "member")]
+        role: MemberRoleArg,
+    },
+    /// Remove a user from a room (ownership passes on if they owned it).
+    RemoveMember {
+        room_id: i64,
+        username: String,
+        /// Do not ask for confirmation (required when not on a terminal).
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Change a member's role in a room.
+    SetRole {
+        room_id: i64,
+        username: String,
+        #[arg(value_enum)]
+        role: MemberRoleArg,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MemberRoleArg {
+    Owner,
+    Admin,
+    Member,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BackupCmd {
+    #[command(subcommand)]
+    pub action: Option<BackupAction>,
+    /// The backup file to write, or a directory to write a timestamped
+    /// chat-YYYYMMDDTHHMMSSZ.chatbak into.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub target: Option<PathBuf>,
+    /// With a directory target: keep only the newest N backups there.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: Option<u32>,
+    /// Verify the new backup (as `backup verify` does) before rotating.
+    #[arg(long)]
+    pub verify: bool,
+    #[command(flatten)]
+    pub tools: PgToolArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupAction {
+    /// Restore a backup into a scratch database, check its row counts,
+    /// foreign keys and event log against the manifest, then drop it.
+    Verify {
+        file: PathBuf,
+        #[command(flatten)]
+        tools: PgToolArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file written by `chatctl backup`.
+    pub file: PathBuf,
+    /// Restore even into a database that has data, replacing ALL of it.
+    /// Asks for confirmation unless --yes.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not ask for confirmation (required with --force when not on a
+    /// terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub tools: PgToolArgs,
+}
+
+/// Where PostgreSQL's pg_dump and pg_restore are.
+#[derive(Debug, Args)]
+pub struct PgToolArgs {
+    /// Directory with pg_dump and pg_restore [default: PATH, then
+    /// /usr/lib/postgresql/*/bin].
+    #[arg(long, env = "CHATCTL_PG_BINDIR", value_name = "DIR")]
+    pub pg_bindir: Option<PathBuf>,
 }

@@ -1,8 +1,12 @@
-//! Connecting to the database named on the command line.
+//! Connecting to the database named on the command line, and creating or
+//! dropping whole databases through the `postgres` maintenance database.
 
 use std::path::Path;
+use std::str::FromStr;
 
 use anyhow::Context as _;
+use chat_store::migrate;
+use tokio_postgres::NoTls;
 
 use crate::cli::DbArgs;
 use crate::error::{CliError, CliResult};
@@ -49,4 +53,102 @@ pub async fn connect(url: &str) -> CliResult<chat_store::Client> {
     pool.get().await.map_err(|e| fail(e.into()))
 }
 
+/// Connects and makes sure the schema is exactly what this binary knows,
+/// as every command that reads or writes chat's tables needs.
+pub async fn connect_current(url: &str) -> CliResult<chat_store::Client> {
+    let client = connect(url).await?;
+    let status = migrate::status(&**client).await?;
+    if !status.unknown.is_empty() {
+        return Err(CliError::Failed(migrate::ahead_error(&status).into()));
+    }
+    if !status.pending.is_empty() {
+        return Err(
+            anyhow::anyhow!("the database schema is behind; run `chatctl migrate` first").into(),
+        );
+    }
+    Ok(client)
+}
+
 pub use chat_store::redact_url as redact;
+
+/// The URL's parsed form; a malformed URL is a usage error.
+pub fn config(url: &str) -> CliResult<tokio_postgres::Config> {
+    tokio_postgres::Config::from_str(url)
+        .map_err(|e| CliError::Usage(format!("invalid database URL: {e}")))
+}
+
+/// The database a URL names (libpq's default is the user name).
+pub fn database_name(config: &tokio_postgres::Config) -> CliResult<String> {
+    config
+        .get_dbname()
+        .or(config.get_user())
+        .map(str::to_owned)
+        .ok_or_else(|| CliError::Usage("the database URL names no database".into()))
+}
+
+/// A connection to the same server's `postgres` database.
+pub async fn maintenance(url: &str) -> CliResult<tokio_postgres::Client> {
+    let mut config = config(url)?;
+    config.dbname("postgres");
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", redact(url)))?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+/// Double-quotes an identifier for SQL.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Creates the URL's database when it does not exist yet; true if it did.
+pub async fn create_database(url: &str) -> CliResult<bool> {
+    let name = database_name(&config(url)?)?;
+    let client = maintenance(url).await?;
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await
+        .context("cannot list databases")?
+        .is_some();
+    if exists {
+        return Ok(false);
+    }
+    match client
+        .execute(&format!("CREATE DATABASE {}", quote_ident(&name)), &[])
+        .await
+    {
+        Ok(_) => Ok(true),
+        // Another process created it between our check and now.
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
+            Ok(false)
+        }
+        Err(e) => Err(anyhow::anyhow!("cannot create database {name}: {e}").into()),
+    }
+}
+
+/// The URL with another database name.
+pub fn with_database(url: &str, name: &str) -> CliResult<String> {
+    if !url.contains("://") {
+        return Err(CliError::Usage(
+            "this command needs the database as a postgres:// URL".into(),
+        ));
+    }
+    // Rebuild from the parsed config's parts would lose unknown options;
+    // replacing the path keeps everything else as the admin wrote it.
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    Ok(out)
+}

@@ -1,12 +1,15 @@
 //! chatctl: chat's admin command line.
 //!
-//! Exit codes: 0 success, 1 failure, 2 usage error, 3 not found. Data goes
-//! to stdout (one JSON document with `--json`), messages to stderr.
+//! Exit codes: 0 success, 1 failure, 2 usage error or refusal, 3 not
+//! found, 4 migrations pending (`migrate status`). Data goes to stdout (one
+//! JSON document with `--json`), messages to stderr.
 
 mod cli;
 mod cmd;
 mod db;
 mod error;
+mod output;
+mod prompt;
 
 use std::process::ExitCode;
 
@@ -30,6 +33,8 @@ fn main() -> ExitCode {
 }
 
 fn report(error: &CliError) -> ExitCode {
-    eprintln!("chatctl: {error}");
+    if !matches!(error, CliError::BrokenPipe) {
+        eprintln!("chatctl: {error}");
+    }
     ExitCode::from(error.exit_code())
 }

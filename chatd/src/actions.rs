@@ -69,6 +69,9 @@ pub async fn send_message(
         Err(StoreError::NotFound) => {
             let db = state.pool.get().await.map_err(StoreError::from)?;
             require_member(&db, room_id, author_id).await?;
+            if rooms::is_archived(&db, room_id).await? {
+                return Err(ApiError::forbidden("the room is archived"));
+            }
             Err(ApiError::not_found("no such room"))
         }
         Err(StoreError::MissingReference(_)) => Err(ApiError::invalid(

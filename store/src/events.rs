@@ -70,6 +70,7 @@ fn event(row: &tokio_postgres::Row) -> StoreResult<Event> {
         (EventType::RoomUpdated, Some(data)) => Some(RoomUpdate {
             name: data["name"].as_str().unwrap_or_default().to_owned(),
             topic: data["topic"].as_str().unwrap_or_default().to_owned(),
+            archived: data["archived"].as_bool().unwrap_or(false),
         }),
         _ => None,
     };

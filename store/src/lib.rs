@@ -6,16 +6,19 @@
 //! that must be atomic across tables take a `&mut Client` and open their own
 //! transaction.
 
+pub mod accounts;
 mod error;
 pub mod events;
 pub mod members;
 pub mod messages;
 pub mod migrate;
+pub mod notify;
 pub mod password;
 mod pool;
 pub mod rooms;
 mod rows;
 pub mod sessions;
+pub mod stats;
 pub mod users;
 
 pub use deadpool_postgres::{Client, GenericClient, Pool};

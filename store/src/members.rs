@@ -73,9 +73,21 @@ pub async fn add(
 /// Returns the `member.left` seq; `NotFound` if the user was not a member.
 pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreResult<Seq> {
     let tx = client.transaction().await?;
+    let seq = remove_in(&tx, room_id, user_id).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+/// [`remove`] inside the caller's transaction, which must be rolled back
+/// on `NotFound` (the event is already appended then).
+pub(crate) async fn remove_in(
+    tx: &impl GenericClient,
+    room_id: i64,
+    user_id: i64,
+) -> StoreResult<Seq> {
     // Lock the room first, as every writer does, by appending the event.
     let seq = events::append(
-        &tx,
+        tx,
         room_id,
         EventType::MemberLeft,
         None,
@@ -90,7 +102,6 @@ pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreRes
         )
         .await?;
     if removed == 0 {
-        // Dropping the transaction rolls the event back.
         return Err(StoreError::NotFound);
     }
     tx.execute(
@@ -102,8 +113,26 @@ pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreRes
         &[&room_id],
     )
     .await?;
-    tx.commit().await?;
     Ok(seq)
+}
+
+/// Changes a member's role. `NotFound` if the user is not a member.
+pub async fn set_role(
+    db: &impl GenericClient,
+    room_id: i64,
+    user_id: i64,
+    role: MemberRole,
+) -> StoreResult<()> {
+    let updated = db
+        .execute(
+            "UPDATE memberships SET role = $3 WHERE room_id = $1 AND user_id = $2",
+            &[&room_id, &user_id, &member_role_str(role)],
+        )
+        .await?;
+    if updated == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// Everyone in a room, owners first.

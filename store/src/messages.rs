@@ -18,7 +18,7 @@ pub struct Sent {
 /// and logs `message.created`, committing atomically without BEGIN/COMMIT.
 /// The unique (room, author, client_id) key makes retries durable: a
 /// repeated client_id returns the original. `NotFound` when the author is
-/// not a member of the room (or it does not exist); an unknown `reply_to`
+/// not a member of the room (or it does not exist, or is archived); an unknown `reply_to`
 /// is `StoreError::MissingReference`.
 pub async fn send(
     db: &impl GenericClient,
@@ -34,7 +34,7 @@ pub async fn send(
         .prepare_cached(&format!(
             "WITH next AS ( \
                  UPDATE rooms SET latest_seq = latest_seq + 1 \
-                 WHERE id = $1 \
+                 WHERE id = $1 AND archived_at IS NULL \
                    AND EXISTS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2) \
                    AND NOT EXISTS (SELECT 1 FROM messages \
                                    WHERE room_id = $1 AND author_id = $2 AND client_id = $4) \
@@ -115,7 +115,7 @@ pub async fn send_batch(
              n AS (SELECT count(*) AS n FROM ok), \
              next AS ( \
                  UPDATE rooms SET latest_seq = latest_seq + n.n FROM n \
-                 WHERE id = $1 AND n.n > 0 RETURNING latest_seq - n.n AS base), \
+                 WHERE id = $1 AND archived_at IS NULL AND n.n > 0 RETURNING latest_seq - n.n AS base), \
              m AS ( \
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to) \
                  SELECT $1, next.base + ok.k, ok.author_id, ok.body, ok.client_id, ok.reply_to \

@@ -53,6 +53,16 @@ impl std::fmt::Debug for PasswordHasher {
     }
 }
 
+/// True when `stored` is an argon2id PHC string this store can verify
+/// against (for importing accounts with their existing hashes).
+pub fn is_argon2id_hash(stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|parsed| {
+        parsed.algorithm.as_str() == "argon2id"
+            && parsed.hash.is_some()
+            && Params::try_from(&parsed).is_ok()
+    })
+}
+
 impl PasswordHasher {
     pub fn new(params: HashParams) -> Self {
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -1,6 +1,7 @@
 //! The `rooms` table: named rooms and direct conversations.
 
-use chat_wire::{EventType, MemberRole, Room, Seq, Visibility};
+use chat_wire::{EventType, MemberRole, Room, RoomKind, Seq, Visibility};
+use time::OffsetDateTime;
 
 use crate::rows::{self, ROOM_SELECT, visibility_str};
 use crate::{Client, GenericClient, StoreError, StoreResult, events, members};
@@ -156,4 +157,120 @@ pub async fn update(
     let room = view(&tx, room_id, viewer).await?;
     tx.commit().await?;
     Ok(room)
+}
+
+/// A room as an administrator sees it, with its size.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RoomSummary {
+    pub id: i64,
+    pub kind: RoomKind,
+    pub name: String,
+    pub topic: String,
+    pub visibility: Visibility,
+    pub archived: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub latest_seq: Seq,
+    pub members: i64,
+    pub messages: i64,
+}
+
+const SUMMARY_SELECT: &str = "SELECT r.id, r.kind, \
+       CASE WHEN r.kind = 'direct' \
+            THEN (SELECT string_agg(u.username, ', ' ORDER BY u.id) FROM users u \
+                  WHERE u.id IN (r.dm_low, r.dm_high)) \
+            ELSE r.name END, \
+       r.topic, r.visibility, r.archived_at IS NOT NULL, r.created_at, r.latest_seq, \
+       (SELECT count(*) FROM memberships m WHERE m.room_id = r.id), \
+       (SELECT count(*) FROM messages m WHERE m.room_id = r.id AND m.deleted_at IS NULL) \
+     FROM rooms r";
+
+fn summary(row: &tokio_postgres::Row) -> StoreResult<RoomSummary> {
+    Ok(RoomSummary {
+        id: row.get(0),
+        kind: rows::room_kind(row.get(1))?,
+        name: row.get(2),
+        topic: row.get(3),
+        visibility: rows::visibility(row.get(4))?,
+        archived: row.get(5),
+        created_at: row.get(6),
+        latest_seq: row.get(7),
+        members: row.get(8),
+        messages: row.get(9),
+    })
+}
+
+/// Every room, for administrators; direct rooms and archived rooms only
+/// when asked for.
+pub async fn list_all(
+    db: &impl GenericClient,
+    with_direct: bool,
+    with_archived: bool,
+) -> StoreResult<Vec<RoomSummary>> {
+    db.query(
+        &format!(
+            "{SUMMARY_SELECT} WHERE ($1 OR r.kind = 'room') \
+               AND ($2 OR r.archived_at IS NULL) ORDER BY r.id"
+        ),
+        &[&with_direct, &with_archived],
+    )
+    .await?
+    .iter()
+    .map(summary)
+    .collect()
+}
+
+/// One room for administrators; `NotFound` if it does not exist.
+pub async fn summary_of(db: &impl GenericClient, room_id: i64) -> StoreResult<RoomSummary> {
+    let row = db
+        .query_opt(&format!("{SUMMARY_SELECT} WHERE r.id = $1"), &[&room_id])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    summary(&row)
+}
+
+/// Archives a room: it keeps its history and members but takes no new
+/// messages or members and leaves the public list. Logs `room.updated`
+/// with `"archived": true`. `None` if it was already archived.
+pub async fn archive(client: &mut Client, room_id: i64) -> StoreResult<Option<Seq>> {
+    let tx = client.transaction().await?;
+    let row = tx
+        .query_opt(
+            "UPDATE rooms SET archived_at = now() \
+             WHERE id = $1 AND kind = 'room' AND archived_at IS NULL RETURNING name, topic",
+            &[&room_id],
+        )
+        .await?;
+    let Some(row) = row else {
+        let exists = tx
+            .query_opt(
+                "SELECT 1 FROM rooms WHERE id = $1 AND kind = 'room'",
+                &[&room_id],
+            )
+            .await?;
+        return if exists.is_some() {
+            Ok(None)
+        } else {
+            Err(StoreError::NotFound)
+        };
+    };
+    let data = serde_json::json!({
+        "name": row.get::<_, String>(0),
+        "topic": row.get::<_, String>(1),
+        "archived": true,
+    });
+    let seq = events::append(&tx, room_id, EventType::RoomUpdated, None, None, Some(data)).await?;
+    tx.commit().await?;
+    Ok(Some(seq))
+}
+
+/// Whether a room is archived (false for an unknown room).
+pub async fn is_archived(db: &impl GenericClient, room_id: i64) -> StoreResult<bool> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM rooms WHERE id = $1 AND archived_at IS NOT NULL",
+            &[&room_id],
+        )
+        .await?
+        .is_some())
 }

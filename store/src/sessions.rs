@@ -118,3 +118,86 @@ pub async fn invalid_among(
         .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
+
+/// A session as an administrator sees it (never the token).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionInfo {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+    /// Neither revoked nor past its absolute expiry (chatd may still end
+    /// it for being idle).
+    pub live: bool,
+}
+
+/// A user's sessions, newest first; ended ones only with `include_ended`.
+/// `NotFound` for an unknown username.
+pub async fn list_for_user(
+    db: &impl GenericClient,
+    username: &str,
+    include_ended: bool,
+) -> StoreResult<Vec<SessionInfo>> {
+    let user: Option<i64> = db
+        .query_opt(
+            "SELECT id FROM users WHERE lower(username) = lower($1) AND deleted_at IS NULL",
+            &[&username],
+        )
+        .await?
+        .map(|r| r.get(0));
+    let user = user.ok_or(StoreError::NotFound)?;
+    let rows = db
+        .query(
+            "SELECT id, created_at, last_seen_at, expires_at, revoked_at, \
+                    revoked_at IS NULL AND expires_at > now() AS live \
+             FROM sessions WHERE user_id = $1 \
+               AND ($2 OR (revoked_at IS NULL AND expires_at > now())) \
+             ORDER BY created_at DESC, id DESC",
+            &[&user, &include_ended],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| SessionInfo {
+            id: r.get(0),
+            created_at: r.get(1),
+            last_seen_at: r.get(2),
+            expires_at: r.get(3),
+            revoked_at: r.get(4),
+            live: r.get(5),
+        })
+        .collect())
+}
+
+/// Ends a user's session by id, or all of them with `None`; returns how
+/// many were live. `NotFound` for an unknown user, or a session id that is
+/// not that user's.
+pub async fn revoke_for_user(
+    db: &impl GenericClient,
+    username: &str,
+    session_id: Option<i64>,
+) -> StoreResult<u64> {
+    let row = db
+        .query_one(
+            "WITH u AS (SELECT id FROM users \
+                        WHERE lower(username) = lower($1) AND deleted_at IS NULL), \
+                  target AS (SELECT s.id, s.revoked_at FROM sessions s JOIN u ON u.id = s.user_id \
+                             WHERE $2::bigint IS NULL OR s.id = $2), \
+                  ended AS (UPDATE sessions SET revoked_at = now() \
+                            WHERE id IN (SELECT id FROM target WHERE revoked_at IS NULL) RETURNING 1) \
+             SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM target), \
+                    (SELECT count(*) FROM ended)",
+            &[&username, &session_id],
+        )
+        .await?;
+    let (users, targets, ended): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    if users == 0 || (session_id.is_some() && targets == 0) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(ended as u64)
+}

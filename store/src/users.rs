@@ -1,7 +1,6 @@
 //! The `users` table: accounts, profiles and credentials.
 
 use chat_wire::User;
-use time::OffsetDateTime;
 
 use crate::rows::{self, USER_COLUMNS};
 use crate::{GenericClient, StoreError, StoreResult};
@@ -15,14 +14,14 @@ pub enum AccountRole {
 }
 
 impl AccountRole {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::User => "user",
             Self::Admin => "admin",
         }
     }
 
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         if s == "admin" {
             Self::Admin
         } else {
@@ -128,61 +127,5 @@ pub async fn set_password_hash(db: &impl GenericClient, id: i64, hash: &str) -> 
         &[&id, &hash],
     )
     .await?;
-    Ok(())
-}
-
-/// An account as an administrator sees it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct AccountSummary {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: AccountRole,
-    pub disabled: bool,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-}
-
-pub async fn list(db: &impl GenericClient) -> StoreResult<Vec<AccountSummary>> {
-    let rows = db
-        .query(
-            "SELECT id, username, display_name, role, disabled, created_at FROM users ORDER BY id",
-            &[],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|row| AccountSummary {
-            id: row.get(0),
-            username: row.get(1),
-            display_name: row.get(2),
-            role: AccountRole::parse(row.get(3)),
-            disabled: row.get(4),
-            created_at: row.get(5),
-        })
-        .collect())
-}
-
-/// Disables or re-enables an account. Disabling also revokes every session,
-/// so the user is logged out everywhere at once. `NotFound` for an unknown
-/// username.
-pub async fn set_disabled(
-    db: &impl GenericClient,
-    username: &str,
-    disabled: bool,
-) -> StoreResult<()> {
-    let sql = if disabled {
-        "WITH u AS (UPDATE users SET disabled = true WHERE lower(username) = lower($1) RETURNING id), \
-              s AS (UPDATE sessions SET revoked_at = now() \
-                    WHERE user_id IN (SELECT id FROM u) AND revoked_at IS NULL) \
-         SELECT count(*) FROM u"
-    } else {
-        "WITH u AS (UPDATE users SET disabled = false WHERE lower(username) = lower($1) RETURNING id) \
-         SELECT count(*) FROM u"
-    };
-    let found: i64 = db.query_one(sql, &[&username]).await?.get(0);
-    if found == 0 {
-        return Err(StoreError::NotFound);
-    }
     Ok(())
 }

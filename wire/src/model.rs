@@ -192,6 +192,10 @@ pub struct Event {
 pub struct RoomUpdate {
     pub name: String,
     pub topic: String,
+    /// The room was archived: it keeps its history but takes no new
+    /// messages or members.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 #[cfg(test)]

@@ -1,70 +1,93 @@
-//! `chatctl migrate`: apply pending schema migrations.
+//! `chatctl migrate [up|status]`: apply pending schema migrations, or show
+//! where the database stands.
 
-use std::str::FromStr;
+use chat_store::migrate::{self, MigrationInfo};
+use serde::Serialize;
 
-use anyhow::Context as _;
-use chat_store::migrate;
-use tokio_postgres::NoTls;
-
-use crate::cli::MigrateArgs;
-use crate::cmd::print_json;
+use crate::cli::{MigrateAction, MigrateCmd};
 use crate::db;
 use crate::error::{CliError, CliResult};
+use crate::output::{Output, Table};
 
-pub async fn run(url: &str, args: &MigrateArgs) -> CliResult {
-    if args.create_database {
-        create_database(url).await?;
+pub async fn run(url: &str, cmd: MigrateCmd, out: Output) -> CliResult {
+    match cmd.action {
+        None => up(url, cmd.create_database, out).await,
+        Some(MigrateAction::Up { create_database }) => up(url, create_database, out).await,
+        Some(MigrateAction::Status) => status(url, out).await,
+    }
+}
+
+async fn up(url: &str, create_database: bool, out: Output) -> CliResult {
+    if create_database && db::create_database(url).await? {
+        out.note(format_args!(
+            "created database {}",
+            db::database_name(&db::config(url)?)?
+        ));
     }
     let mut client = db::connect(url).await?;
     let applied = migrate::run(&mut client).await?;
     let version = migrate::latest_version();
-    if args.json {
-        print_json(&serde_json::json!({ "applied": applied, "version": version }))?;
+    for m in &applied {
+        out.note(format_args!("applied V{}__{}", m.version, m.name));
     }
     if applied.is_empty() {
-        eprintln!("schema is up to date (version {version})");
+        out.note(format_args!("schema is up to date (version {version})"));
     } else {
-        for m in &applied {
-            eprintln!("applied V{}__{}", m.version, m.name);
-        }
-        eprintln!("schema is now at version {version}");
+        out.note(format_args!("schema is now at version {version}"));
+    }
+    if out.json {
+        crate::output::print_json(&serde_json::json!({ "applied": applied, "version": version }))?;
     }
     Ok(())
 }
 
-/// Creates the URL's database through the `postgres` maintenance database
-/// when it does not exist yet.
-async fn create_database(url: &str) -> CliResult {
-    let config = tokio_postgres::Config::from_str(url)
-        .map_err(|e| CliError::Usage(format!("invalid database URL: {e}")))?;
-    let name = config
-        .get_dbname()
-        .or(config.get_user())
-        .ok_or_else(|| CliError::Usage("the database URL names no database".into()))?
-        .to_owned();
-    let mut maintenance = config.clone();
-    maintenance.dbname("postgres");
-    let (client, connection) = maintenance
-        .connect(NoTls)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot connect to {}: {e}", db::redact(url)))?;
-    tokio::spawn(connection);
-    let exists = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-        .await
-        .context("cannot list databases")?
-        .is_some();
-    if !exists {
-        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-        match client
-            .execute(&format!("CREATE DATABASE {quoted}"), &[])
-            .await
-        {
-            Ok(_) => eprintln!("created database {name}"),
-            // Another migrator created it between our check and now.
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
-            Err(e) => return Err(anyhow::anyhow!("cannot create database {name}: {e}").into()),
+#[derive(Serialize)]
+struct Status {
+    /// The newest version this chatctl knows.
+    latest: i32,
+    applied: Vec<MigrationInfo>,
+    pending: Vec<MigrationInfo>,
+    /// Applied but unknown to this chatctl: the schema is newer than it.
+    unknown: Vec<MigrationInfo>,
+}
+
+async fn status(url: &str, out: Output) -> CliResult {
+    let client = db::connect(url).await?;
+    let s = migrate::status(&**client).await?;
+    let status = Status {
+        latest: migrate::latest_version(),
+        applied: s.applied,
+        pending: s.pending,
+        unknown: s.unknown,
+    };
+    out.data(&status, |s| {
+        let mut table = Table::new(&["VERSION", "NAME", "STATE"]);
+        let rows = [
+            (&s.applied, "applied"),
+            (&s.pending, "pending"),
+            (&s.unknown, "unknown (newer than this chatctl)"),
+        ];
+        for (list, state) in rows {
+            for m in list {
+                table.row(vec![m.version.to_string(), m.name.clone(), state.into()]);
+            }
         }
+        table.print()
+    })?;
+    if !status.unknown.is_empty() {
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "the database schema is newer than this chatctl; upgrade chatctl"
+        )));
     }
+    if !status.pending.is_empty() {
+        return Err(CliError::Pending(format!(
+            "{} migration(s) pending; run `chatctl migrate`",
+            status.pending.len()
+        )));
+    }
+    out.note(format_args!(
+        "schema is up to date (version {})",
+        status.latest
+    ));
     Ok(())
 }

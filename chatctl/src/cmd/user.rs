@@ -1,52 +1,41 @@
-//! `chatctl user ...`: account provisioning.
+//! `chatctl user ...`: provisioning, inspecting, locking out and deleting
+//! accounts.
 
-use std::io::{BufRead as _, IsTerminal as _};
-
+use chat_store::accounts::{self, AccountFilter, AccountState, MessagePolicy};
 use chat_store::password::{HashParams, PasswordHasher};
 use chat_store::users::{self, AccountRole, NewUser};
-use chat_store::{StoreError, migrate};
+use chat_store::{StoreError, notify};
 use chat_wire::validate::{self, Username};
 
-use crate::cli::UserCommand;
-use crate::cmd::print_json;
+use crate::cli::{MessagesArg, RoleArg, StateArg, UserCommand};
 use crate::db;
 use crate::error::{CliError, CliResult};
+use crate::output::{Output, Table};
+use crate::prompt;
 
-pub async fn run(url: &str, cmd: UserCommand) -> CliResult {
-    let client = db::connect(url).await?;
-    let status = migrate::status(&**client).await?;
-    if !status.pending.is_empty() {
-        return Err(
-            anyhow::anyhow!("the database schema is behind; run `chatctl migrate` first").into(),
-        );
-    }
+/// The sender name chatctl's hints to chatd carry.
+pub const HINT_SENDER: &str = "chatctl";
+
+pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
+    let mut client = db::connect_current(url).await?;
     match cmd {
         UserCommand::Add {
             username,
             password_stdin,
             admin,
             display_name,
-            json,
         } => {
             let username = Username::parse(&username).map_err(CliError::Usage)?;
             let display_name = match display_name {
                 Some(n) => validate::name("display name", &n).map_err(CliError::Usage)?,
                 None => username.to_string(),
             };
-            let password = read_password(password_stdin)?;
-            validate::password(&password).map_err(CliError::Usage)?;
-            let hash = PasswordHasher::new(HashParams::default())
-                .hash(&password)
-                .await?;
+            let hash = new_password_hash(password_stdin).await?;
             let new = NewUser {
                 username: username.as_str(),
                 password_hash: &hash,
                 display_name: &display_name,
-                role: if admin {
-                    AccountRole::Admin
-                } else {
-                    AccountRole::User
-                },
+                role: role(if admin { RoleArg::Admin } else { RoleArg::User }),
             };
             let user = users::create(&client, &new).await.map_err(|e| match e {
                 StoreError::Conflict(_) => {
@@ -54,72 +43,175 @@ pub async fn run(url: &str, cmd: UserCommand) -> CliResult {
                 }
                 other => other.into(),
             })?;
-            if json {
-                print_json(&user)?;
-            }
-            eprintln!("created user {} (id {})", user.username, user.id);
-            Ok(())
+            out.note(format_args!(
+                "created user {} (id {})",
+                user.username, user.id
+            ));
+            out.result(&user)
         }
-        UserCommand::List { json } => {
-            let list = users::list(&client).await?;
-            if json {
-                return print_json(&list);
-            }
-            println!(
-                "{:>6}  {:<32}  {:<6}  {:<8}  DISPLAY NAME",
-                "ID", "USERNAME", "ROLE", "STATE"
-            );
-            for u in list {
-                let role = if u.role == AccountRole::Admin {
-                    "admin"
-                } else {
-                    "user"
-                };
-                let state = if u.disabled { "disabled" } else { "active" };
-                println!(
-                    "{:>6}  {:<32}  {:<6}  {:<8}  {}",
-                    u.id, u.username, role, state, u.display_name
-                );
-            }
-            Ok(())
+        UserCommand::List {
+            role: role_arg,
+            state,
+            search,
+        } => {
+            let filter = AccountFilter {
+                role: role_arg.map(role),
+                state: state.map(|s| match s {
+                    StateArg::Active => AccountState::Active,
+                    StateArg::Disabled => AccountState::Disabled,
+                    StateArg::Deleted => AccountState::Deleted,
+                }),
+                search: search.as_deref(),
+            };
+            let list = accounts::list(&client, filter).await?;
+            out.data(&list, |list| {
+                let mut table = Table::new(&["ID", "USERNAME", "ROLE", "STATE", "DISPLAY NAME"]);
+                for u in list {
+                    table.row(vec![
+                        u.id.to_string(),
+                        u.username.clone(),
+                        u.role.as_str().into(),
+                        u.state.as_str().into(),
+                        u.display_name.clone(),
+                    ]);
+                }
+                table.print()
+            })
         }
-        UserCommand::Disable { username } => set_disabled(&client, &username, true).await,
-        UserCommand::Enable { username } => set_disabled(&client, &username, false).await,
+        UserCommand::Show { username } => {
+            let detail = accounts::detail(&client, &username)
+                .await
+                .map_err(|e| not_found(e, &username))?;
+            out.data(&detail, |d| {
+                let mut table = Table::new(&["FIELD", "VALUE"]);
+                let last_seen = d
+                    .last_seen_at
+                    .map_or_else(|| "never".to_owned(), crate::output::time);
+                for (field, value) in [
+                    ("id", d.account.id.to_string()),
+                    ("username", d.account.username.clone()),
+                    ("display name", d.account.display_name.clone()),
+                    ("role", d.account.role.as_str().into()),
+                    ("state", d.account.state.as_str().into()),
+                    ("created", crate::output::time(d.account.created_at)),
+                    ("last seen", last_seen),
+                    ("live sessions", d.live_sessions.to_string()),
+                    ("rooms", d.rooms.to_string()),
+                    ("messages", d.messages.to_string()),
+                ] {
+                    table.row(vec![field.into(), value]);
+                }
+                table.print()
+            })
+        }
+        UserCommand::Disable { username } => set_disabled(&client, &username, true, out).await,
+        UserCommand::Enable { username } => set_disabled(&client, &username, false, out).await,
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let hash = new_password_hash(password_stdin).await?;
+            let ended = accounts::reset_password(&client, &username, &hash)
+                .await
+                .map_err(|e| not_found(e, &username))?;
+            out.note(format_args!(
+                "password of {username} changed; {ended} session(s) ended"
+            ));
+            out.result(serde_json::json!({ "username": username, "sessions_ended": ended }))
+        }
+        UserCommand::Role {
+            username,
+            role: role_arg,
+        } => {
+            let account = accounts::set_role(&client, &username, role(role_arg))
+                .await
+                .map_err(|e| not_found(e, &username))?;
+            out.note(format_args!(
+                "{} is now {}",
+                account.username,
+                account.role.as_str()
+            ));
+            out.result(&account)
+        }
+        UserCommand::Delete {
+            username,
+            messages,
+            yes,
+        } => {
+            let policy = match messages {
+                MessagesArg::Keep => MessagePolicy::Keep,
+                MessagesArg::Erase => MessagePolicy::Erase,
+            };
+            // Fail on an unknown name before asking anything.
+            accounts::detail(&client, &username)
+                .await
+                .map_err(|e| not_found(e, &username))?;
+            let what = match policy {
+                MessagePolicy::Keep => "",
+                MessagePolicy::Erase => " and erase all their messages",
+            };
+            prompt::confirm(yes, &format!("delete user {username}{what}"))?;
+            let deletion = accounts::delete(&mut client, &username, policy)
+                .await
+                .map_err(|e| not_found(e, &username))?;
+            announce(&client, &deletion.hints).await;
+            out.note(format_args!(
+                "deleted {username}: left {} room(s), erased {} message(s)",
+                deletion.rooms_left, deletion.messages_erased
+            ));
+            out.result(&deletion)
+        }
+        UserCommand::Import {
+            file,
+            format,
+            skip_invalid,
+        } => super::import::run(&mut client, &file, format, skip_invalid, out).await,
     }
 }
 
-async fn set_disabled(client: &chat_store::Client, username: &str, disabled: bool) -> CliResult {
-    let not_found = || CliError::NotFound(format!("no user named {username}"));
-    let name = Username::parse(username).map_err(|_| not_found())?;
-    users::set_disabled(client, name.as_str(), disabled)
+async fn set_disabled(
+    client: &chat_store::Client,
+    username: &str,
+    disabled: bool,
+    out: Output,
+) -> CliResult {
+    accounts::set_disabled(client, username, disabled)
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => not_found(),
-            other => other.into(),
-        })?;
-    eprintln!("{} {name}", if disabled { "disabled" } else { "enabled" });
-    Ok(())
+        .map_err(|e| not_found(e, username))?;
+    let state = if disabled { "disabled" } else { "enabled" };
+    out.note(format_args!("{state} {username}"));
+    out.result(serde_json::json!({ "username": username, "disabled": disabled }))
 }
 
-/// The password, from a no-echo prompt or the first line of stdin.
-fn read_password(from_stdin: bool) -> CliResult<String> {
-    if from_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(anyhow::Error::from)?;
-        return Ok(line.trim_end_matches(['\n', '\r']).to_owned());
+/// Asks for (or reads) a password, checks it and hashes it.
+async fn new_password_hash(from_stdin: bool) -> CliResult<String> {
+    let password = prompt::password(from_stdin)?;
+    validate::password(&password).map_err(CliError::Usage)?;
+    Ok(PasswordHasher::new(HashParams::default())
+        .hash(&password)
+        .await?)
+}
+
+pub fn role(arg: RoleArg) -> AccountRole {
+    match arg {
+        RoleArg::User => AccountRole::User,
+        RoleArg::Admin => AccountRole::Admin,
     }
-    if !std::io::stdin().is_terminal() {
-        return Err(CliError::Usage(
-            "no terminal to prompt for a password; use --password-stdin".into(),
-        ));
+}
+
+/// `NotFound` from the store, as the exit-3 error naming the user.
+pub fn not_found(e: StoreError, username: &str) -> CliError {
+    match e {
+        StoreError::NotFound => CliError::NotFound(format!("no user named {username}")),
+        other => other.into(),
     }
-    let first = rpassword::prompt_password("Password: ").map_err(anyhow::Error::from)?;
-    let second = rpassword::prompt_password("Again: ").map_err(anyhow::Error::from)?;
-    if first != second {
-        return Err(CliError::Usage("the passwords do not match".into()));
+}
+
+/// Tells running chatd instances about events chatctl logged, so their
+/// clients see them at once. The events are committed either way; chatd
+/// would otherwise pick them up at the room's next event.
+pub async fn announce(client: &chat_store::Client, hints: &[notify::Hint]) {
+    if let Err(e) = notify::announce(client, HINT_SENDER, hints).await {
+        eprintln!("chatctl: warning: cannot notify chatd of the change: {e}");
     }
-    Ok(first)
 }

@@ -143,7 +143,7 @@ async fn users_are_provisioned_listed_and_disabled() {
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["username"], "root");
     assert_eq!(list[0]["role"], "admin");
-    assert_eq!(list[0]["disabled"], false);
+    assert_eq!(list[0]["state"], "active");
     assert_eq!(list[1]["display_name"], "Bob B");
     assert_eq!(list[1]["role"], "user");
 
@@ -168,7 +168,7 @@ async fn users_are_provisioned_listed_and_disabled() {
         .args(["user", "list", "--json"])
         .assert()
         .success();
-    assert_eq!(json(&out.get_output().stdout)[1]["disabled"], true);
+    assert_eq!(json(&out.get_output().stdout)[1]["state"], "disabled");
     chatctl(&db)
         .args(["user", "enable", "bob"])
         .assert()

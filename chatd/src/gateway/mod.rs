@@ -20,6 +20,7 @@ mod notify;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chat_store::notify::Hint;
 use chat_store::{Pool, sessions};
 use chat_wire::ws::close;
 use chat_wire::{Event, RoomId, Seq, UserId};
@@ -61,14 +62,6 @@ impl Default for GatewayConfig {
             resume_grace: Duration::from_secs(2),
         }
     }
-}
-
-/// A committed event's announcement to other instances.
-#[derive(Debug, Clone, Copy)]
-struct Hint {
-    room_id: RoomId,
-    seq: Seq,
-    joined: Option<UserId>,
 }
 
 /// The gateway's shared handle.

@@ -244,6 +244,9 @@ pub async fn join_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
     if !is_joinable(&room) {
         return Err(no_such_room());
     }
+    if rooms::is_archived(&db, room_id).await? {
+        return Err(ApiError::forbidden("the room is archived"));
+    }
     if let Some(seq) = members::add(&mut db, room_id, me.user_id, MemberRole::Member).await? {
         ctx.state.gateway.committed(room_id, seq, Some(me.user_id));
     }
@@ -303,6 +306,9 @@ pub async fn add_member(
         return Err(ApiError::forbidden(
             "only the room's owner or admins may add members",
         ));
+    }
+    if rooms::is_archived(&db, room_id).await? {
+        return Err(ApiError::forbidden("the room is archived"));
     }
     let user = lookup_user(&db, &req.username).await?;
     let Some(seq) = members::add(&mut db, room_id, user.id, MemberRole::Member).await? else {

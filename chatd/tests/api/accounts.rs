@@ -214,7 +214,9 @@ async fn disabled_accounts_cannot_log_in_and_lose_their_sessions() {
     let db = app.sql().await;
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     let client = pool.get().await.unwrap();
-    users::set_disabled(&client, "alice", true).await.unwrap();
+    chat_store::accounts::set_disabled(&client, "alice", true)
+        .await
+        .unwrap();
     app.get("/api/v1/me", &alice.token)
         .await
         .expect_error(401, "unauthorized");
@@ -244,7 +246,9 @@ async fn disabled_accounts_cannot_log_in_and_lose_their_sessions() {
         .unwrap()
         .get(0);
     assert_eq!(live, 0);
-    users::set_disabled(&client, "alice", false).await.unwrap();
+    chat_store::accounts::set_disabled(&client, "alice", false)
+        .await
+        .unwrap();
     app.login("alice", "alice-password").await;
 }
 

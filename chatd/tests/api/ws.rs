@@ -261,7 +261,7 @@ async fn logout_or_disable_closes_open_sockets_with_4001() {
         .expect(204);
     assert_eq!(a.closed().await, 4001);
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
-    chat_store::users::set_disabled(&pool.get().await.unwrap(), "bob", true)
+    chat_store::accounts::set_disabled(&pool.get().await.unwrap(), "bob", true)
         .await
         .unwrap();
     assert_eq!(b.closed().await, 4001);

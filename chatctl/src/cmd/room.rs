@@ -1,0 +1,243 @@
+//! `chatctl room ...`: rooms and their members, with every change logged
+//! in the room's event log (and announced to chatd) like one made in chat.
+
+use chat_store::{StoreError, members, rooms, users};
+use chat_wire::validate;
+use chat_wire::{MemberRole, Visibility};
+use serde::Serialize;
+
+use super::user::{announce, not_found as user_not_found};
+use crate::cli::{MemberRoleArg, RoomCommand};
+use crate::db;
+use crate::error::{CliError, CliResult};
+use crate::output::{Output, Table};
+use crate::prompt;
+
+pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
+    let mut client = db::connect_current(url).await?;
+    match cmd {
+        RoomCommand::List { direct, archived } => {
+            let list = rooms::list_all(&client, direct, archived).await?;
+            out.data(&list, |list| {
+                let mut table = Table::new(&[
+                    "ID",
+                    "KIND",
+                    "VISIBILITY",
+                    "STATE",
+                    "MEMBERS",
+                    "MESSAGES",
+                    "NAME",
+                ]);
+                for r in list {
+                    table.row(vec![
+                        r.id.to_string(),
+                        json_name(&r.kind),
+                        json_name(&r.visibility),
+                        if r.archived { "archived" } else { "open" }.into(),
+                        r.members.to_string(),
+                        r.messages.to_string(),
+                        r.name.clone(),
+                    ]);
+                }
+                table.print()
+            })
+        }
+        RoomCommand::Show { room_id } => {
+            #[derive(Serialize)]
+            struct Shown {
+                #[serde(flatten)]
+                room: rooms::RoomSummary,
+                member_list: Vec<chat_wire::Member>,
+            }
+            let room = rooms::summary_of(&client, room_id)
+                .await
+                .map_err(|e| room_not_found(e, room_id))?;
+            let member_list = members::list(&client, room_id).await?;
+            out.data(&Shown { room, member_list }, |s| {
+                let r = &s.room;
+                let state = if r.archived { "archived" } else { "open" };
+                crate::output::line(&format!(
+                    "room {} {:?} ({}, {}, {state}): {} message(s), latest seq {}",
+                    r.id,
+                    r.name,
+                    json_name(&r.kind),
+                    json_name(&r.visibility),
+                    r.messages,
+                    r.latest_seq
+                ))?;
+                if !r.topic.is_empty() {
+                    crate::output::line(&format!("topic: {}", r.topic))?;
+                }
+                let mut table = Table::new(&["USER ID", "USERNAME", "ROLE", "DISPLAY NAME"]);
+                for m in &s.member_list {
+                    table.row(vec![
+                        m.user.id.to_string(),
+                        m.user.username.clone(),
+                        json_name(&m.role),
+                        m.user.display_name.clone(),
+                    ]);
+                }
+                table.print()
+            })
+        }
+        RoomCommand::Create {
+            name,
+            owner,
+            private,
+            topic,
+        } => {
+            let name = validate::name("room name", &name).map_err(CliError::Usage)?;
+            let topic = validate::text("topic", &topic).map_err(CliError::Usage)?;
+            let owner_user = users::by_username(&client, &owner)
+                .await
+                .map_err(|e| user_not_found(e, &owner))?;
+            let visibility = if private {
+                Visibility::Private
+            } else {
+                Visibility::Public
+            };
+            let room = rooms::create(&mut client, owner_user.id, &name, visibility, &topic).await?;
+            out.note(format_args!(
+                "created room {} ({}) owned by {}",
+                room.id, room.name, owner_user.username
+            ));
+            out.result(&room)
+        }
+        RoomCommand::Archive { room_id, yes } => {
+            let room = rooms::summary_of(&client, room_id)
+                .await
+                .map_err(|e| room_not_found(e, room_id))?;
+            prompt::confirm(yes, &format!("archive room {room_id} ({})", room.name))?;
+            let archived = rooms::archive(&mut client, room_id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => CliError::Usage(format!(
+                        "room {room_id} is a direct conversation; only named rooms are archived"
+                    )),
+                    other => other.into(),
+                })?;
+            match archived {
+                Some(seq) => {
+                    announce(&client, &[hint(room_id, seq, None)]).await;
+                    out.note(format_args!("archived room {room_id}"));
+                }
+                None => out.note(format_args!("room {room_id} was already archived")),
+            }
+            out.result(serde_json::json!({ "room_id": room_id, "archived": true, "changed": archived.is_some() }),
+            )
+        }
+        RoomCommand::AddMember {
+            room_id,
+            username,
+            role,
+        } => {
+            let room = rooms::summary_of(&client, room_id)
+                .await
+                .map_err(|e| room_not_found(e, room_id))?;
+            if room.archived {
+                return Err(CliError::Usage(format!("room {room_id} is archived")));
+            }
+            if room.kind == chat_wire::RoomKind::Direct {
+                return Err(CliError::Usage(
+                    "direct conversations are between two people".into(),
+                ));
+            }
+            let user = users::by_username(&client, &username)
+                .await
+                .map_err(|e| user_not_found(e, &username))?;
+            let Some(seq) = members::add(&mut client, room_id, user.id, member_role(role)).await?
+            else {
+                return Err(CliError::Usage(format!(
+                    "{username} is already a member of room {room_id}"
+                )));
+            };
+            announce(&client, &[hint(room_id, seq, Some(user.id))]).await;
+            out.note(format_args!("added {username} to room {room_id}"));
+            out.result(serde_json::json!({ "room_id": room_id, "username": user.username, "role": role_name(role) }),
+            )
+        }
+        RoomCommand::RemoveMember {
+            room_id,
+            username,
+            yes,
+        } => {
+            let user = users::by_username(&client, &username)
+                .await
+                .map_err(|e| user_not_found(e, &username))?;
+            prompt::confirm(yes, &format!("remove {username} from room {room_id}"))?;
+            let seq = members::remove(&mut client, room_id, user.id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        CliError::NotFound(format!("{username} is not a member of room {room_id}"))
+                    }
+                    other => other.into(),
+                })?;
+            announce(&client, &[hint(room_id, seq, None)]).await;
+            out.note(format_args!("removed {username} from room {room_id}"));
+            out.result(serde_json::json!({ "room_id": room_id, "username": user.username }))
+        }
+        RoomCommand::SetRole {
+            room_id,
+            username,
+            role,
+        } => {
+            let user = users::by_username(&client, &username)
+                .await
+                .map_err(|e| user_not_found(e, &username))?;
+            members::set_role(&client, room_id, user.id, member_role(role))
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        CliError::NotFound(format!("{username} is not a member of room {room_id}"))
+                    }
+                    other => other.into(),
+                })?;
+            out.note(format_args!(
+                "{username} is now {} of room {room_id}",
+                role_name(role)
+            ));
+            out.result(serde_json::json!({ "room_id": room_id, "username": user.username, "role": role_name(role) }),
+            )
+        }
+    }
+}
+
+fn hint(room_id: i64, seq: i64, joined: Option<i64>) -> chat_store::notify::Hint {
+    chat_store::notify::Hint {
+        room_id,
+        seq,
+        joined,
+    }
+}
+
+fn room_not_found(e: StoreError, room_id: i64) -> CliError {
+    match e {
+        StoreError::NotFound => CliError::NotFound(format!("no room {room_id}")),
+        other => other.into(),
+    }
+}
+
+fn member_role(arg: MemberRoleArg) -> MemberRole {
+    match arg {
+        MemberRoleArg::Owner => MemberRole::Owner,
+        MemberRoleArg::Admin => MemberRole::Admin,
+        MemberRoleArg::Member => MemberRole::Member,
+    }
+}
+
+fn role_name(arg: MemberRoleArg) -> &'static str {
+    match arg {
+        MemberRoleArg::Owner => "owner",
+        MemberRoleArg::Admin => "admin",
+        MemberRoleArg::Member => "member",
+    }
+}
+
+/// A wire enum's JSON name ("public", "direct", "owner"), for tables.
+fn json_name(value: &impl Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}

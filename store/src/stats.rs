@@ -1,0 +1,145 @@
+//! Server-wide figures for administrators (`chatctl stats`).
+
+use crate::{GenericClient, StoreResult};
+
+/// Row counts and sizes across the whole database.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stats {
+    pub users: i64,
+    pub users_active: i64,
+    pub users_disabled: i64,
+    pub admins: i64,
+    pub rooms: i64,
+    pub direct_rooms: i64,
+    pub archived_rooms: i64,
+    pub messages: i64,
+    pub events: i64,
+    pub live_sessions: i64,
+    pub database_bytes: i64,
+    /// Open PostgreSQL connections per client program and address: chatd
+    /// instances appear as `chatd` with their host.
+    pub connections: Vec<Connections>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Connections {
+    pub application: String,
+    pub client_addr: Option<String>,
+    pub count: i64,
+}
+
+pub async fn collect(db: &impl GenericClient) -> StoreResult<Stats> {
+    let row = db
+        .query_one(
+            "SELECT \
+               (SELECT count(*) FROM users WHERE deleted_at IS NULL), \
+               (SELECT count(*) FROM users WHERE deleted_at IS NULL AND NOT disabled), \
+               (SELECT count(*) FROM users WHERE deleted_at IS NULL AND disabled), \
+               (SELECT count(*) FROM users WHERE deleted_at IS NULL AND role = 'admin'), \
+               (SELECT count(*) FROM rooms WHERE kind = 'room'), \
+               (SELECT count(*) FROM rooms WHERE kind = 'direct'), \
+               (SELECT count(*) FROM rooms WHERE archived_at IS NOT NULL), \
+               (SELECT count(*) FROM messages WHERE deleted_at IS NULL), \
+               (SELECT count(*) FROM room_events), \
+               (SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > now()), \
+               pg_database_size(current_database())",
+            &[],
+        )
+        .await?;
+    let connections = db
+        .query(
+            "SELECT coalesce(nullif(application_name, ''), '(unnamed)'), host(client_addr), \
+                    count(*) \
+             FROM pg_stat_activity \
+             WHERE datname = current_database() AND backend_type = 'client backend' \
+               AND pid <> pg_backend_pid() \
+             GROUP BY 1, 2 ORDER BY 1, 2",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| Connections {
+            application: r.get(0),
+            client_addr: r.get(1),
+            count: r.get(2),
+        })
+        .collect();
+    Ok(Stats {
+        users: row.get(0),
+        users_active: row.get(1),
+        users_disabled: row.get(2),
+        admins: row.get(3),
+        rooms: row.get(4),
+        direct_rooms: row.get(5),
+        archived_rooms: row.get(6),
+        messages: row.get(7),
+        events: row.get(8),
+        live_sessions: row.get(9),
+        database_bytes: row.get(10),
+        connections,
+    })
+}
+
+/// The tables a backup's manifest counts, in dependency order.
+pub const BACKUP_TABLES: [&str; 6] = [
+    "users",
+    "sessions",
+    "rooms",
+    "memberships",
+    "messages",
+    "room_events",
+];
+
+/// Exact row counts of [`BACKUP_TABLES`], as the caller's transaction sees
+/// them (a backup counts inside the snapshot it dumps).
+pub async fn table_counts(db: &impl GenericClient) -> StoreResult<Vec<(String, i64)>> {
+    let mut counts = Vec::with_capacity(BACKUP_TABLES.len());
+    for table in BACKUP_TABLES {
+        // The names are our own constants, never input.
+        let n: i64 = db
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await?
+            .get(0);
+        counts.push((table.to_owned(), n));
+    }
+    Ok(counts)
+}
+
+/// Checks the event logs agree with the rooms and messages they describe;
+/// returns one line per problem found (empty when all is well).
+pub async fn event_log_problems(db: &impl GenericClient) -> StoreResult<Vec<String>> {
+    let mut problems = Vec::new();
+    // A room's counter is the highest seq handed out; no event may be past it.
+    for row in db
+        .query(
+            "SELECT r.id, r.latest_seq, max(e.seq) FROM rooms r \
+             JOIN room_events e ON e.room_id = r.id \
+             GROUP BY r.id HAVING max(e.seq) > r.latest_seq ORDER BY r.id LIMIT 20",
+            &[],
+        )
+        .await?
+    {
+        let (room, latest, max): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        problems.push(format!(
+            "room {room}: events go up to seq {max} but the room's counter is {latest}"
+        ));
+    }
+    // Every message was introduced by a message.created event at its seq.
+    for row in db
+        .query(
+            "SELECT m.room_id, m.id, m.seq FROM messages m \
+             WHERE NOT EXISTS (SELECT 1 FROM room_events e \
+                 WHERE e.room_id = m.room_id AND e.seq = m.seq \
+                   AND e.kind = 'message.created' AND e.message_id = m.id) \
+             ORDER BY m.room_id, m.id LIMIT 20",
+            &[],
+        )
+        .await?
+    {
+        let (room, id, seq): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        problems.push(format!(
+            "room {room}: message {id} has no message.created event at seq {seq}"
+        ));
+    }
+    Ok(problems)
+}
