@@ -1,6 +1,9 @@
 //! chatctl as admins and scripts use it: the real binary against the real
 //! PostgreSQL, checking output, JSON and exit codes.
 
+mod accounts;
+mod rooms;
+
 use assert_cmd::Command;
 use chat_testkit::TestDb;
 use serde_json::Value;
