@@ -394,3 +394,45 @@ async fn a_direct_room_is_unique_per_pair() {
     assert_eq!(statuses, [200, 201]);
     assert_eq!(a.body["room"]["id"], b.body["room"]["id"]);
 }
+
+#[tokio::test]
+async fn an_archived_room_keeps_its_history_but_takes_nothing_new() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = app.room(&alice, "old times", "public").await;
+    app.send(&alice, room, "the last word").await;
+    let (mut ws, _) = app.ws_ready(&alice.token).await;
+
+    // Archived the way chatctl does it: logged, then announced after commit.
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let mut client = pool.get().await.unwrap();
+    let seq = chat_store::rooms::archive(&mut client, room)
+        .await
+        .unwrap()
+        .unwrap();
+    let hint = chat_store::notify::Hint {
+        room_id: room,
+        seq,
+        joined: None,
+    };
+    chat_store::notify::announce(&client, "chatctl", &[hint])
+        .await
+        .unwrap();
+    let event = ws.next_event().await;
+    assert_eq!(event["type"], "room.updated");
+    assert_eq!(event["seq"], seq);
+    assert_eq!(event["room"]["archived"], true);
+
+    let path = format!("/api/v1/rooms/{room}/messages");
+    app.post(&path, &alice.token, json!({"body": "anyone?"}))
+        .await
+        .expect_error(403, "forbidden");
+    let history = app.get(&path, &alice.token).await.expect(200);
+    assert_eq!(history["messages"][0]["body"], "the last word");
+    app.post(&format!("/api/v1/rooms/{room}/join"), &bob.token, json!({}))
+        .await
+        .expect_error(403, "forbidden");
+    let public = app.get("/api/v1/rooms/public", &bob.token).await.expect(200);
+    assert_eq!(public["rooms"], json!([]));
+}
