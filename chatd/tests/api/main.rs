@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod authz;
 mod errors;
 mod faults;
 mod messages;
