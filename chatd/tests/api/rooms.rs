@@ -433,6 +433,9 @@ async fn an_archived_room_keeps_its_history_but_takes_nothing_new() {
     app.post(&format!("/api/v1/rooms/{room}/join"), &bob.token, json!({}))
         .await
         .expect_error(403, "forbidden");
-    let public = app.get("/api/v1/rooms/public", &bob.token).await.expect(200);
+    let public = app
+        .get("/api/v1/rooms/public", &bob.token)
+        .await
+        .expect(200);
     assert_eq!(public["rooms"], json!([]));
 }
