@@ -46,7 +46,8 @@ impl std::fmt::Display for Username {
     }
 }
 
-/// Checks a password's length (8–1024 characters). There are no composition
+/// Checks a password's length (8–1024 characters) and refuses the ones
+/// every password-guessing list starts with. There are no composition
 /// rules: length is what makes a password strong.
 pub fn password(raw: &str) -> Result<(), String> {
     let len = raw.chars().count();
@@ -57,7 +58,22 @@ pub fn password(raw: &str) -> Result<(), String> {
             limits::PASSWORD_MAX
         ));
     }
+    if is_common_password(raw) {
+        return Err("this password is one of the most common ones; choose another".into());
+    }
     Ok(())
+}
+
+/// Passwords that top the lists of leaked passwords (8+ characters only:
+/// shorter ones fail the length rule anyway).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+fn is_common_password(raw: &str) -> bool {
+    let candidate = raw.trim().to_lowercase();
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l == candidate)
 }
 
 /// A one-line name (display name, room name): trimmed, non-empty, no control
@@ -154,10 +170,20 @@ mod tests {
     #[test]
     fn password_length_is_counted_in_characters() {
         assert!(password("1234567").is_err());
-        assert!(password("12345678").is_ok());
+        assert!(password("12345679").is_ok());
         assert!(password("éééééééé").is_ok());
         assert!(password(&"x".repeat(1024)).is_ok());
         assert!(password(&"x".repeat(1025)).is_err());
+    }
+
+    #[test]
+    fn the_most_common_passwords_are_refused_in_any_case() {
+        for common in ["12345678", "password123", "Password1", " qwertyuiop "] {
+            assert!(password(common).is_err(), "{common}");
+        }
+        assert!(password("correct horse battery").is_ok());
+        let mut entries = COMMON_PASSWORDS.lines().filter(|l| !l.starts_with('#'));
+        assert!(entries.all(|l| l == l.trim().to_lowercase() && l.chars().count() >= 8));
     }
 
     #[test]
