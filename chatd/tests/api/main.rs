@@ -15,4 +15,5 @@ mod ordering;
 mod process;
 mod proxy;
 mod rooms;
+mod secrets;
 mod ws;

@@ -1,0 +1,155 @@
+//! Secrets never reach the log: the real chatd binary runs at the most
+//! verbose log level while a client registers, logs in (also with a wrong
+//! password), authenticates WebSockets by header and by first frame, and
+//! logs out; then the whole log is searched for every secret involved.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chat_testkit::TestDb;
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+const PASSWORD: &str = "hunter2 but much longer";
+const WRONG_PASSWORD: &str = "not the password at all";
+const DB_PASSWORD: &str = "db-password-in-the-url";
+
+#[tokio::test]
+async fn tokens_passwords_and_the_database_password_are_never_logged() {
+    let db = TestDb::create().await;
+    // Trust authentication ignores the password, so it can sit in the URL
+    // as it would in production.
+    let url = db
+        .url
+        .replacen("postgres@", &format!("postgres:{DB_PASSWORD}@"), 1);
+    assert!(url.contains(DB_PASSWORD), "unexpected test URL {}", db.url);
+    let log_path = std::env::temp_dir().join(format!("chatd-secrets-{}.log", db.name));
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chatd"))
+        .args([
+            "--database-url",
+            &url,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env_remove("CHATD_CONFIG")
+        .env("RUST_LOG", "trace")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !matches!(http.get(format!("{base}/readyz")).send().await, Ok(r) if r.status() == 200) {
+        assert!(Instant::now() < deadline, "chatd did not become ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let creds = json!({"username": "alice", "password": PASSWORD});
+    let res = http
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let wrong = json!({"username": "alice", "password": WRONG_PASSWORD});
+    let res = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let login: serde_json::Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let res = http
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // A WebSocket by header, and one by first frame.
+    let ws_url = format!("ws://127.0.0.1:{port}/api/v1/ws");
+    let mut request = ws_url.as_str().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut by_header, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let ready = by_header.next().await.unwrap().unwrap();
+    assert!(ready.to_text().unwrap().contains("ready"));
+    let (mut by_frame, _) = tokio_tungstenite::connect_async(ws_url.as_str())
+        .await
+        .unwrap();
+    by_frame
+        .send(Message::text(
+            json!({"type": "auth", "token": token}).to_string(),
+        ))
+        .await
+        .unwrap();
+    let ready = by_frame.next().await.unwrap().unwrap();
+    assert!(ready.to_text().unwrap().contains("ready"));
+
+    let res = http
+        .post(format!("{base}/api/v1/auth/logout"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    // The revoked session's sockets close; a bad token is refused.
+    let (mut bad, _) = tokio_tungstenite::connect_async(ws_url.as_str())
+        .await
+        .unwrap();
+    bad.send(Message::text(
+        json!({"type": "auth", "token": "f".repeat(64)}).to_string(),
+    ))
+    .await
+    .unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), bad.next()).await;
+
+    // Stop chatd so everything is flushed, then read the log.
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    std::fs::remove_file(&log_path).unwrap();
+    assert!(
+        text.lines().count() > 20,
+        "the trace log is suspiciously short:\n{text}"
+    );
+    for secret in [PASSWORD, WRONG_PASSWORD, DB_PASSWORD, &token, "Bearer "] {
+        assert!(
+            !text.contains(secret),
+            "the log contains {secret:?}:\n{}",
+            text.lines()
+                .filter(|l| l.contains(secret))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    // Nor a token's hex in pieces: no 64-hex-digit run at all.
+    let hex_runs = text
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|run| run.len() >= 64)
+        .count();
+    assert_eq!(hex_runs, 0, "a token-like value is in the log");
+}
