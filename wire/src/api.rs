@@ -12,7 +12,9 @@ use crate::model::{Event, Member, Message, MessageId, Room, Seq, User, Visibilit
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*[A-Za-z0-9_.-]{3,32}\s*$"))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 1024))]
     pub password: String,
     #[serde(default)]
     pub display_name: Option<String>,
@@ -23,6 +25,7 @@ pub struct RegisterRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub password: String,
 }
 
@@ -103,6 +106,8 @@ pub struct MembersResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendMessageRequest {
+    /// 1-4000 characters after trimming (the maximum is configurable).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub body: String,
     /// Idempotency key: a retry with the same key returns the original message.
     #[serde(default)]
@@ -115,6 +120,7 @@ pub struct SendMessageRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EditMessageRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub body: String,
 }
 
@@ -168,6 +174,7 @@ pub struct MessagesQuery {
     /// Only messages with a larger seq; pages then run oldest first.
     pub after: Option<Seq>,
     /// Page size, 1-200 (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<i64>,
 }
 
@@ -180,6 +187,7 @@ pub struct EventsQuery {
     /// Events with a larger seq (default 0: from the start).
     pub after: Option<Seq>,
     /// Page size, 1-1000 (default 100).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1000))]
     pub limit: Option<i64>,
 }
 
@@ -190,10 +198,12 @@ pub struct EventsQuery {
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// Words to find (all must match), or any text of 3+ characters such as
-    /// part of a URL.
+    /// part of a URL. 1-200 characters.
+    #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 200))]
     pub q: String,
     /// Search one room only.
     pub room_id: Option<crate::model::RoomId>,
     /// Most results, 1-200 (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<i64>,
 }

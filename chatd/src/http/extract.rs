@@ -26,6 +26,11 @@ pub fn json<T: DeserializeOwned + Send + 'static>(
         .then(move |content_type: Option<String>, body| async move {
             check_content_type(content_type.as_deref())?;
             let bytes = read_limited(body, limit).await?;
+            // serde reads a struct from a JSON array too (`[null, null]`);
+            // the API takes objects only.
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+                return Err(ApiError::invalid("request body must be a JSON object"));
+            }
             serde_json::from_slice::<T>(&bytes)
                 .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
         })

@@ -310,7 +310,10 @@ pub async fn mark_read(
 pub async fn search(ctx: Ctx, query: Query<SearchQuery>) -> Result<Response, ApiError> {
     let (me, db) = ctx.authed().await?;
     let q = query?;
-    let text = q.q.trim();
+    // Control characters (NUL above all, which PostgreSQL's text refuses)
+    // are never part of a message, so they are never worth searching for.
+    let text = validate::text("q", &q.q).map_err(ApiError::invalid)?;
+    let text = text.as_str();
     if text.is_empty() || text.chars().count() > 200 {
         return Err(ApiError::invalid("q must be 1-200 characters"));
     }

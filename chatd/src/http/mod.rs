@@ -8,6 +8,7 @@
 //! same JSON error shape.
 
 mod accounts;
+mod allow;
 mod extract;
 mod messages;
 pub mod openapi;
@@ -46,8 +47,10 @@ pub fn routes(
         .or(ops::routes(ctx))
         .unify()
         .boxed();
-    api.recover(recover)
-        .unify()
+    let answered = api.recover(recover).unify();
+    warp::path::full()
+        .and(answered)
+        .map(|path: warp::path::FullPath, response| allow::add_header(path.as_str(), response))
         .with(warp::reply::with::headers(security_headers()))
         .with(warp::log::custom(move |info| {
             let status = info.status().as_u16();

@@ -2,7 +2,9 @@
 //! wire types, so it cannot drift from the code. A test walks it and calls
 //! every path it lists.
 
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{accounts, messages, ops, rooms, ws};
@@ -25,7 +27,7 @@ use super::{accounts, messages, ops, rooms, ws};
         ws::upgrade,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardErrors),
     tags(
         (name = "accounts", description = "Registration, sessions and profiles"),
         (name = "rooms", description = "Rooms, members and direct conversations"),
@@ -46,6 +48,72 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
+}
+
+/// The error answers any operation can give besides its own, added to
+/// every operation they apply to so clients (and schemathesis) see every
+/// status chatd may send: 400 for a malformed body or query, 401 without a
+/// valid token, 404 for a path id that names nothing, 413 and 415 for an
+/// oversized or non-JSON body, 503 while PostgreSQL is unreachable.
+struct StandardErrors;
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let uses_database = path.starts_with("/api/v1/") && path != "/api/v1/openapi.json";
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+                let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
+                let has_body = op.request_body.is_some();
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let wanted = [
+                    ("400", has_body || has_query, "Malformed request"),
+                    ("401", secured, "Missing, invalid or expired token"),
+                    (
+                        "404",
+                        has_path,
+                        "No such object (or not visible to the caller)",
+                    ),
+                    ("413", has_body, "Request body too large"),
+                    ("415", has_body, "Request body is not application/json"),
+                    (
+                        "503",
+                        uses_database,
+                        "The database is unavailable; retry later",
+                    ),
+                ];
+                for (status, applies, description) in wanted {
+                    if applies && !op.responses.responses.contains_key(status) {
+                        op.responses
+                            .responses
+                            .insert(status.to_owned(), error_response(description));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    let content = ContentBuilder::new()
+        .schema(Some(Ref::from_schema_name("ErrorBody")))
+        .build();
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content("application/json", content)
+            .build(),
+    )
 }
 
 /// The whole document.

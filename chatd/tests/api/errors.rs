@@ -130,12 +130,50 @@ async fn unknown_routes_and_methods_get_json_errors() {
     )
     .await
     .expect_error(405, "method_not_allowed");
-    app.call(Method::PUT, "/api/v1/me", Some(&alice.token), Value::Null)
+    let put = app
+        .call(Method::PUT, "/api/v1/me", Some(&alice.token), Value::Null)
+        .await;
+    assert_eq!(put.headers["allow"], "GET, PATCH");
+    put.expect_error(405, "method_not_allowed");
+    let get = app
+        .call(Method::GET, "/api/v1/auth/login", None, Value::Null)
+        .await;
+    assert_eq!(get.headers["allow"], "POST");
+    get.expect_error(405, "method_not_allowed");
+    let trace = app
+        .call(
+            Method::TRACE,
+            "/api/v1/rooms/7/messages/9",
+            None,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(trace.headers["allow"], "DELETE, PATCH");
+    trace.expect_error(405, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn bodies_must_be_objects_and_text_never_carries_nul() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    // serde would read a struct from an array; the API does not.
+    app.patch("/api/v1/me", &alice.token, json!([null, null]))
         .await
-        .expect_error(405, "method_not_allowed");
-    app.call(Method::GET, "/api/v1/auth/login", None, Value::Null)
+        .expect_error(400, "invalid_request");
+    app.patch("/api/v1/me", &alice.token, json!("text"))
         .await
-        .expect_error(405, "method_not_allowed");
+        .expect_error(400, "invalid_request");
+    // PostgreSQL's text cannot hold NUL; it must be refused, not a 500.
+    app.get("/api/v1/search?q=a%00b", &alice.token)
+        .await
+        .expect_error(400, "invalid_request");
+    app.post(
+        "/api/v1/auth/login",
+        "",
+        json!({"username": "al\u{0}ice", "password": "x\u{0}yyyyyyyy"}),
+    )
+    .await
+    .expect_error(401, "unauthorized");
 }
 
 #[tokio::test]
