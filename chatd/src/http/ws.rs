@@ -13,6 +13,7 @@ use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tracing::Instrument as _;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
@@ -91,25 +92,32 @@ pub async fn upgrade(
     let state = ctx.state.clone();
     let gateway = state.gateway.clone();
     let max = gateway.config.max_message_bytes;
-    gateway.spawn(async move {
-        let upgraded = match on_upgrade.await {
-            Ok(upgraded) => upgraded,
-            Err(e) => {
-                tracing::debug!(error = %e, "websocket upgrade failed");
-                return;
-            }
-        };
-        let config = WebSocketConfig::default()
-            .read_buffer_size(READ_BUFFER)
-            .write_buffer_size(0)
-            .max_write_buffer_size(max.max(READ_BUFFER) * 4)
-            .max_message_size(Some(max))
-            .max_frame_size(Some(max));
-        let socket =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
-                .await;
-        conn::serve(state, socket, user).await;
-    });
+    gateway.spawn(
+        async move {
+            let upgraded = match on_upgrade.await {
+                Ok(upgraded) => upgraded,
+                Err(e) => {
+                    tracing::debug!(error = %e, "websocket upgrade failed");
+                    return;
+                }
+            };
+            let config = WebSocketConfig::default()
+                .read_buffer_size(READ_BUFFER)
+                .write_buffer_size(0)
+                .max_write_buffer_size(max.max(READ_BUFFER) * 4)
+                .max_message_size(Some(max))
+                .max_frame_size(Some(max));
+            let socket = WebSocketStream::from_raw_socket(
+                TokioIo::new(upgraded),
+                Role::Server,
+                Some(config),
+            )
+            .await;
+            conn::serve(state, socket, user).await;
+        }
+        // The socket's log lines keep naming the client (the request's span).
+        .in_current_span(),
+    );
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
     let h = response.headers_mut();
     h.insert("upgrade", "websocket".parse().expect("static"));
