@@ -6,9 +6,13 @@
 mod helpers;
 
 mod accounts;
+mod daemon;
+mod deploy;
 mod errors;
 mod faults;
+mod forwarded;
 mod messages;
+mod notify;
 mod ops;
 mod ordering;
 mod process;
