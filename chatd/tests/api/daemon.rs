@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::proxy::FaultProxy;
+
 /// A running chatd process; killed when dropped.
 pub struct Daemon {
     pub child: Child,
@@ -21,6 +23,21 @@ pub struct Daemon {
 pub fn free_port() -> u16 {
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     probe.local_addr().unwrap().port()
+}
+
+/// A fault proxy in front of the PostgreSQL of `url`, and the same URL
+/// through it: cut the proxy and chatd loses its database.
+pub async fn through_fault_proxy(url: &str) -> (FaultProxy, String) {
+    let cfg: tokio_postgres::Config = url.parse().unwrap();
+    let host = match &cfg.get_hosts()[0] {
+        tokio_postgres::config::Host::Tcp(h) if h != "localhost" => h.clone(),
+        _ => "127.0.0.1".to_owned(),
+    };
+    let target: std::net::SocketAddr = format!("{host}:{}", cfg.get_ports()[0]).parse().unwrap();
+    let proxy = FaultProxy::start(target).await;
+    let proxied = url.replacen(&target.to_string(), &proxy.addr.to_string(), 1);
+    assert_ne!(proxied, url, "the test URL must name {target}");
+    (proxy, proxied)
 }
 
 impl Daemon {

@@ -15,6 +15,7 @@ mod messages;
 mod notify;
 mod ops;
 mod ordering;
+mod packaging;
 mod process;
 mod proxy;
 mod rooms;

@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use tokio::net::UnixDatagram;
 
-use crate::daemon::Daemon;
+use crate::daemon::{Daemon, through_fault_proxy};
 use crate::helpers::TestDb;
-use crate::proxy::FaultProxy;
 
 /// The notification socket a service manager would hold.
 struct Manager {
@@ -79,19 +78,7 @@ fn watchdogs(messages: &[String]) -> usize {
 #[tokio::test]
 async fn ready_watchdog_while_the_database_answers_and_stopping() {
     let db = TestDb::create().await;
-    let target: std::net::SocketAddr = {
-        let cfg: tokio_postgres::Config = db.url.parse().unwrap();
-        let host = match &cfg.get_hosts()[0] {
-            tokio_postgres::config::Host::Tcp(h) if h != "localhost" => h.clone(),
-            _ => "127.0.0.1".to_owned(),
-        };
-        format!("{host}:{}", cfg.get_ports()[0]).parse().unwrap()
-    };
-    let proxy = FaultProxy::start(target).await;
-    let proxied = db
-        .url
-        .replacen(&target.to_string(), &proxy.addr.to_string(), 1);
-    assert_ne!(proxied, db.url, "the test URL must name 127.0.0.1:PORT");
+    let (proxy, proxied) = through_fault_proxy(&db.url).await;
 
     let manager = Manager::bind();
     let socket = manager.path.to_str().unwrap().to_owned();
