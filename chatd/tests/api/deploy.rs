@@ -35,19 +35,8 @@ const CLIENT_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
 fn apache_binary() -> &'static Path {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
-        if Path::new(APACHE).exists() {
-            return;
-        }
-        let install = Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends", "apache2"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status();
-        if !matches!(install, Ok(s) if s.success()) {
-            let _ = Command::new("apt-get").args(["update", "-qq"]).status();
-            let _ = Command::new("apt-get")
-                .args(["install", "-y", "-qq", "--no-install-recommends", "apache2"])
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status();
+        if !Path::new(APACHE).exists() {
+            install_apache();
         }
         assert!(
             Path::new(APACHE).exists(),
@@ -56,6 +45,35 @@ fn apache_binary() -> &'static Path {
         );
     });
     Path::new(APACHE)
+}
+
+/// `apt-get install apache2`, without letting the package start a system
+/// Apache on port 80: while it runs, a policy-rc.d (if none exists) tells
+/// Debian's service scripts not to start anything.
+fn install_apache() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let policy = Path::new("/usr/sbin/policy-rc.d");
+    let placed = !policy.exists()
+        && std::fs::write(
+            policy,
+            "#!/bin/sh\n# placed by chat's Apache test\nexit 101\n",
+        )
+        .is_ok()
+        && std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755)).is_ok();
+    let install = || {
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends", "apache2"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !install() {
+        let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+        install();
+    }
+    if placed {
+        let _ = std::fs::remove_file(policy);
+    }
 }
 
 /// An Apache instance of our own: its own directory, ports and certificate.
