@@ -327,7 +327,16 @@ async fn apache_in_front_of_chatd_serves_the_site_the_api_and_websockets() {
     let site = http.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(site.status(), 200);
     assert_security_headers(site.headers(), "site");
-    assert!(site.text().await.unwrap().contains("chat-tui --server"));
+    let page = site.text().await.unwrap();
+    assert!(page.contains("chat-tui --server"), "{page}");
+    // The CSP (default-src 'self') would block inline styles and scripts.
+    assert!(
+        !page.contains("<style") && !page.contains("<script"),
+        "{page}"
+    );
+    let css = http.get(format!("{base}/style.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css");
 
     // Plain HTTP only redirects to HTTPS.
     let plain = http
