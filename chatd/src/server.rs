@@ -101,7 +101,7 @@ impl Server {
         let state = self.state;
         let service = warp::service(crate::http::routes(state.clone()));
         let graceful = GracefulShutdown::new();
-        let trusted = state.config.trusted_proxies.clone();
+        let trusted = Arc::new(state.config.trusted_proxies.clone());
         tracing::info!(%addr, %trusted, "chatd listening");
         let watchdog = CancellationToken::new();
         crate::systemd::spawn_watchdog(state.pool.clone(), watchdog.clone());

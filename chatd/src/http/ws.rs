@@ -92,32 +92,27 @@ pub async fn upgrade(
     let state = ctx.state.clone();
     let gateway = state.gateway.clone();
     let max = gateway.config.max_message_bytes;
-    gateway.spawn(
-        async move {
-            let upgraded = match on_upgrade.await {
-                Ok(upgraded) => upgraded,
-                Err(e) => {
-                    tracing::debug!(error = %e, "websocket upgrade failed");
-                    return;
-                }
-            };
-            let config = WebSocketConfig::default()
-                .read_buffer_size(READ_BUFFER)
-                .write_buffer_size(0)
-                .max_write_buffer_size(max.max(READ_BUFFER) * 4)
-                .max_message_size(Some(max))
-                .max_frame_size(Some(max));
-            let socket = WebSocketStream::from_raw_socket(
-                TokioIo::new(upgraded),
-                Role::Server,
-                Some(config),
-            )
-            .await;
-            conn::serve(state, socket, user).await;
-        }
-        // The socket's log lines keep naming the client (the request's span).
-        .in_current_span(),
-    );
+    let socket_task = async move {
+        let upgraded = match on_upgrade.await {
+            Ok(upgraded) => upgraded,
+            Err(e) => {
+                tracing::debug!(error = %e, "websocket upgrade failed");
+                return;
+            }
+        };
+        let config = WebSocketConfig::default()
+            .read_buffer_size(READ_BUFFER)
+            .write_buffer_size(0)
+            .max_write_buffer_size(max.max(READ_BUFFER) * 4)
+            .max_message_size(Some(max))
+            .max_frame_size(Some(max));
+        let socket =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                .await;
+        conn::serve(state, socket, user).await;
+    };
+    // The socket's log lines keep naming the client (the request's span).
+    gateway.spawn(socket_task.in_current_span());
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
     let h = response.headers_mut();
     h.insert("upgrade", "websocket".parse().expect("static"));
