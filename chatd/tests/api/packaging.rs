@@ -51,31 +51,53 @@ async fn the_example_env_file_configures_a_working_chatd() {
     assert_eq!(listening["trusted"], "127.0.0.1/32,::1/128", "{listening}");
 }
 
-/// `chatd healthcheck`, the image's HEALTHCHECK: 0 while chatd is ready, 1
-/// when its database is gone or chatd is down. It finds chatd the way the
-/// container does: from CHATD_LISTEN, a wildcard address meaning loopback.
+/// The command of the Dockerfile's HEALTHCHECK (exec form, on the line
+/// after `HEALTHCHECK`), without the program name.
+fn dockerfile_healthcheck() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Dockerfile");
+    let text = std::fs::read_to_string(path).unwrap();
+    let at = text
+        .find("\nHEALTHCHECK ")
+        .expect("the Dockerfile has a HEALTHCHECK");
+    let cmd = &text[at..];
+    let json = &cmd[cmd.find("CMD [").expect("HEALTHCHECK ... CMD [...]") + 4..];
+    let json = &json[..=json.find(']').unwrap()];
+    let argv: Vec<String> = serde_json::from_str(json).expect("exec-form CMD");
+    assert_eq!(argv[0], "chatd", "{argv:?}");
+    argv[1..].to_vec()
+}
+
+/// `chatd healthcheck`, exactly as the image's HEALTHCHECK runs it: 0 while
+/// chatd is ready, 1 when its database is gone or chatd is down. It finds
+/// chatd the way the container does: from CHATD_LISTEN, a wildcard address
+/// meaning loopback.
 #[tokio::test]
 async fn the_healthcheck_subcommand_follows_readiness() {
     let db = TestDb::create().await;
     let (proxy, proxied) = through_fault_proxy(&db.url).await;
     let mut chatd = Daemon::spawn(&proxied, &[], &[]);
     chatd.wait_ready().await;
+    let args = dockerfile_healthcheck();
+    assert_eq!(args[0], "healthcheck");
     // Off the runtime: the fault proxy must keep serving meanwhile.
-    let check = |listen: String| async move {
-        let out = tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_chatd"))
-                .args(["healthcheck", "--timeout", "3"])
-                .env_remove("CHATD_CONFIG")
-                .env("CHATD_LISTEN", listen)
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+    let check = |listen: String| {
+        let args = args.clone();
+        async move {
+            let out = tokio::task::spawn_blocking(move || {
+                Command::new(env!("CARGO_BIN_EXE_chatd"))
+                    .args(args)
+                    .env_remove("CHATD_CONFIG")
+                    .env("CHATD_LISTEN", listen)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap();
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
     };
     let wildcard = format!("0.0.0.0:{}", chatd.port);
     assert_eq!(check(wildcard.clone()).await.0, Some(0));
