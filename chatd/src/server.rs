@@ -104,7 +104,7 @@ impl Server {
         let trusted = Arc::new(state.config.trusted_proxies.clone());
         tracing::info!(%addr, %trusted, "chatd listening");
         let watchdog = CancellationToken::new();
-        crate::systemd::spawn_watchdog(state.pool.clone(), watchdog.clone());
+        crate::systemd::spawn_watchdog(state.config.database_url.clone(), watchdog.clone());
         crate::systemd::ready();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {

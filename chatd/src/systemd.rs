@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use chat_store::Pool;
 use sd_notify::NotifyState;
+use tokio_postgres::Client;
 use tokio_util::sync::CancellationToken;
 
 /// Tells the service manager that chatd serves now.
@@ -34,12 +34,16 @@ fn send(states: &[NotifyState<'_>]) {
 /// the database answered a query, from a task on the same runtime as
 /// everything else: a wedged runtime or an unreachable database both stop
 /// the keep-alives, and systemd restarts chatd. Ends with `stop`.
-pub fn spawn_watchdog(pool: Pool, stop: CancellationToken) {
+///
+/// The probe keeps a connection of its own rather than taking one from the
+/// pool: a pool busy with a burst of requests is not a dead database and
+/// must not get chatd restarted.
+pub fn spawn_watchdog(database_url: String, stop: CancellationToken) {
     let Some(timeout) = sd_notify::watchdog_enabled() else {
         return;
     };
-    // Three chances per watchdog period, as sd_watchdog_enabled(3) advises
-    // at least two; the probe must finish well within one.
+    // Three chances per watchdog period (sd_watchdog_enabled(3) advises at
+    // least two); the probe must finish well within one.
     let every = (timeout / 3).max(Duration::from_millis(100));
     let probe_timeout = every.min(Duration::from_secs(5));
     tracing::info!(
@@ -47,6 +51,7 @@ pub fn spawn_watchdog(pool: Pool, stop: CancellationToken) {
         "systemd watchdog enabled"
     );
     tokio::spawn(async move {
+        let mut db = None;
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -54,19 +59,27 @@ pub fn spawn_watchdog(pool: Pool, stop: CancellationToken) {
                 _ = tick.tick() => {},
                 () = stop.cancelled() => return,
             }
-            match tokio::time::timeout(probe_timeout, database_answers(&pool)).await {
+            match tokio::time::timeout(probe_timeout, probe(&database_url, &mut db)).await {
                 Ok(Ok(())) => send(&[NotifyState::Watchdog]),
                 Ok(Err(e)) => {
+                    db = None;
                     tracing::warn!(error = %e, "watchdog: the database does not answer");
                 }
-                Err(_) => tracing::warn!("watchdog: the database did not answer in time"),
+                Err(_) => {
+                    db = None;
+                    tracing::warn!("watchdog: the database did not answer in time");
+                }
             }
         }
     });
 }
 
-async fn database_answers(pool: &Pool) -> Result<(), chat_store::StoreError> {
-    let db = pool.get().await?;
-    db.query_one("SELECT 1", &[]).await?;
+/// `SELECT 1` on the probe's connection, (re)connecting first if needed.
+async fn probe(url: &str, db: &mut Option<Client>) -> Result<(), chat_store::StoreError> {
+    let client = match db {
+        Some(client) if !client.is_closed() => client,
+        _ => db.insert(chat_store::connect_once(url).await?),
+    };
+    client.query_one("SELECT 1", &[]).await?;
     Ok(())
 }
