@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod apache;
 mod daemon;
 mod deploy;
 mod errors;
