@@ -11,6 +11,7 @@ use clap::{Parser, ValueEnum};
 use serde::Deserialize;
 
 use crate::gateway::GatewayConfig;
+use crate::proxy::TrustedProxies;
 
 /// Who may create accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -85,6 +86,20 @@ pub struct Args {
     /// Seconds a stopping chatd waits for requests and sockets [default: 10].
     #[arg(long, env = "CHATD_SHUTDOWN_GRACE", value_name = "SECS")]
     pub shutdown_grace: Option<u64>,
+    /// Reverse proxies whose X-Forwarded-For names the client: addresses or
+    /// CIDR networks, comma-separated (in the file, a list) [default: none].
+    #[arg(long, env = "CHATD_TRUSTED_PROXIES", value_name = "LIST")]
+    pub trusted_proxies: Option<TrustedProxies>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do instead of serving.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Ask a running chatd whether it is ready (GET /readyz); exit 0 if so,
+    /// 1 if not. For container health checks: needs no curl.
+    Healthcheck(crate::healthcheck::HealthcheckArgs),
 }
 
 /// The same settings as a file.
@@ -104,6 +119,7 @@ struct FileConfig {
     ws_queue: Option<usize>,
     ws_frames_per_second: Option<u32>,
     shutdown_grace: Option<u64>,
+    trusted_proxies: Option<TrustedProxies>,
 }
 
 /// The resolved configuration chatd runs with.
@@ -121,6 +137,7 @@ pub struct Config {
     pub password_hash: HashParams,
     pub gateway: GatewayConfig,
     pub shutdown_grace: Duration,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Default for Config {
@@ -209,6 +226,10 @@ impl Config {
             shutdown_grace: Duration::from_secs(
                 args.shutdown_grace.or(file.shutdown_grace).unwrap_or(10),
             ),
+            trusted_proxies: args
+                .trusted_proxies
+                .or(file.trusted_proxies)
+                .unwrap_or_default(),
         }
     }
 }
@@ -234,6 +255,22 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
         assert_eq!(config.registration, RegistrationMode::Closed);
         assert_eq!(config.max_body_bytes, 64 * 1024);
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_flags_or_the_file() {
+        let file: FileConfig = toml::from_str("trusted_proxies = [\"10.0.0.0/8\"]").unwrap();
+        let config = Config::resolve(Args::default(), file);
+        assert!(config.trusted_proxies.trusts("10.1.1.1".parse().unwrap()));
+
+        let args = Args::parse_from(["chatd", "--trusted-proxies", "127.0.0.1,::1"]);
+        let file: FileConfig = toml::from_str("trusted_proxies = [\"10.0.0.0/8\"]").unwrap();
+        let config = Config::resolve(args, file);
+        assert!(config.trusted_proxies.trusts("::1".parse().unwrap()));
+        assert!(!config.trusted_proxies.trusts("10.1.1.1".parse().unwrap()));
+
+        assert!(Config::default().trusted_proxies.is_empty());
+        assert!(Args::try_parse_from(["chatd", "--trusted-proxies", "proxy.lan"]).is_err());
     }
 
     #[test]

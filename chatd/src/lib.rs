@@ -8,11 +8,14 @@ mod actions;
 pub mod config;
 pub mod error;
 pub mod gateway;
+pub mod healthcheck;
 pub mod http;
 mod metrics;
+pub mod proxy;
 mod sends;
 pub mod server;
 mod state;
+mod systemd;
 pub mod telemetry;
 
 pub use config::Config;

@@ -1,7 +1,7 @@
 //! Startup and shutdown: check the database, bind, serve until told to stop.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +14,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use crate::config::{Config, redact_url};
 use crate::gateway::Gateway;
@@ -99,7 +101,11 @@ impl Server {
         let state = self.state;
         let service = warp::service(crate::http::routes(state.clone()));
         let graceful = GracefulShutdown::new();
-        tracing::info!(%addr, "chatd listening");
+        let trusted = Arc::new(state.config.trusted_proxies.clone());
+        tracing::info!(%addr, %trusted, "chatd listening");
+        let watchdog = CancellationToken::new();
+        crate::systemd::spawn_watchdog(state.config.database_url.clone(), watchdog.clone());
+        crate::systemd::ready();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let (stream, peer) = tokio::select! {
@@ -119,16 +125,21 @@ impl Server {
             // algorithm and the peer's delayed ACK.
             let _ = stream.set_nodelay(true);
             let service = service.clone();
+            let trusted = trusted.clone();
             let hyper_service =
                 hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                     // Park hyper's upgrade handle where the WebSocket route can
-                    // take it, and note the peer for logs and rate limits.
+                    // take it, and note the client for logs and rate limits.
                     if let Some(on_upgrade) = req.extensions_mut().remove::<OnUpgrade>() {
                         req.extensions_mut().insert(UpgradeSlot::new(on_upgrade));
                     }
-                    req.extensions_mut().insert(PeerAddr(peer));
+                    let client = trusted.client_addr(peer, req.headers());
+                    req.extensions_mut().insert(PeerAddr { client, tcp: peer });
+                    // Every log line of the request (and of a WebSocket it
+                    // opens) names the client.
+                    let span = tracing::info_span!("http", %client);
                     let mut service = service.clone();
-                    tower_service::Service::call(&mut service, req)
+                    tower_service::Service::call(&mut service, req).instrument(span)
                 });
             let mut builder = auto::Builder::new(TokioExecutor::new());
             builder
@@ -147,6 +158,8 @@ impl Server {
             });
         }
         drop(self.listener);
+        crate::systemd::stopping();
+        watchdog.cancel();
         tracing::info!("no longer accepting; closing WebSockets and finishing requests");
         let grace = state.config.shutdown_grace;
         let (_, requests) = tokio::join!(
@@ -161,9 +174,15 @@ impl Server {
     }
 }
 
-/// The TCP peer of a request (the proxy's address when behind one).
+/// Where a request came from, for logs and rate limits.
 #[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub SocketAddr);
+pub struct PeerAddr {
+    /// The client: the TCP peer, or the address a trusted proxy forwarded
+    /// in `X-Forwarded-For` (see [`crate::proxy`]). Use this one.
+    pub client: IpAddr,
+    /// The TCP peer itself (the proxy's address when behind one).
+    pub tcp: SocketAddr,
+}
 
 /// Completes on SIGTERM or SIGINT.
 pub async fn shutdown_signal() {

@@ -13,6 +13,7 @@ use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tracing::Instrument as _;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
@@ -91,7 +92,7 @@ pub async fn upgrade(
     let state = ctx.state.clone();
     let gateway = state.gateway.clone();
     let max = gateway.config.max_message_bytes;
-    gateway.spawn(async move {
+    let socket_task = async move {
         let upgraded = match on_upgrade.await {
             Ok(upgraded) => upgraded,
             Err(e) => {
@@ -109,7 +110,9 @@ pub async fn upgrade(
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
         conn::serve(state, socket, user).await;
-    });
+    };
+    // The socket's log lines keep naming the client (the request's span).
+    gateway.spawn(socket_task.in_current_span());
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
     let h = response.headers_mut();
     h.insert("upgrade", "websocket".parse().expect("static"));

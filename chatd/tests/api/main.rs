@@ -6,12 +6,18 @@
 mod helpers;
 
 mod accounts;
+mod apache;
 mod authz;
+mod daemon;
+mod deploy;
 mod errors;
 mod faults;
+mod forwarded;
 mod messages;
+mod notify;
 mod ops;
 mod ordering;
+mod packaging;
 mod process;
 mod proxy;
 mod rooms;
