@@ -2,6 +2,7 @@
 //! PostgreSQL, checking output, JSON and exit codes.
 
 mod accounts;
+mod backup;
 mod rooms;
 
 use assert_cmd::Command;

@@ -263,9 +263,21 @@ fn scratch_dump() -> TempFile {
     )))
 }
 
-/// Extracts and checks the dump, then loads it with pg_restore into the
-/// URL's database in one transaction.
-async fn load(url: &str, file: &Path, manifest: &Manifest, tools: &PgToolArgs) -> CliResult {
+/// A backup's dump, extracted and checked against the manifest, and the
+/// pg_restore to load it with.
+struct Extracted {
+    dump: TempFile,
+    pg_restore: pgtools::Tool,
+}
+
+/// Finds pg_restore for the URL's server and extracts the dump, checking
+/// its size and checksum; nothing is changed anywhere.
+async fn extract(
+    url: &str,
+    file: &Path,
+    manifest: &Manifest,
+    tools: &PgToolArgs,
+) -> CliResult<Extracted> {
     let client = db::connect(url).await?;
     let server_major = pgtools::server_major(&**client).await?;
     drop(client);
@@ -275,8 +287,15 @@ async fn load(url: &str, file: &Path, manifest: &Manifest, tools: &PgToolArgs) -
     tokio::task::spawn_blocking(move || archive::extract_dump(&src, &m, &dest))
         .await
         .map_err(anyhow::Error::from)??;
+    Ok(Extracted { dump, pg_restore })
+}
+
+/// Loads an extracted dump with pg_restore into the URL's database in one
+/// transaction.
+async fn load(url: &str, extracted: &Extracted) -> CliResult {
+    let Extracted { dump, pg_restore } = extracted;
     let name = db::database_name(&db::config(url)?)?;
-    let output = pgtools::command(&pg_restore, url)?
+    let output = pgtools::command(pg_restore, url)?
         .args([
             "--no-password",
             "--no-owner",
@@ -439,7 +458,8 @@ async fn check_restored(
     tools: &PgToolArgs,
     report: &mut Verification,
 ) -> CliResult {
-    load(scratch_url, file, manifest, tools).await?;
+    let extracted = extract(scratch_url, file, manifest, tools).await?;
+    load(scratch_url, &extracted).await?;
     report.checks.push(Check {
         name: "checksum".into(),
         ok: true,
@@ -451,6 +471,12 @@ async fn check_restored(
         detail: "pg_restore loaded it with every constraint and foreign key validated".into(),
     });
     let client = db::connect(scratch_url).await?;
+    // pg_restore leaves no planner statistics; without them the event-log
+    // check below is planned as a quadratic join (hours at 1M messages).
+    client
+        .batch_execute("ANALYZE")
+        .await
+        .context("cannot analyze the scratch database")?;
     report
         .checks
         .extend(compare_counts(&client, manifest).await?);
@@ -491,7 +517,8 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
         out.note(format_args!("created database {database}"));
     }
     let client = db::connect(url).await?;
-    if has_tables(&client).await? {
+    let replace = has_tables(&client).await?;
+    if replace {
         if !args.force {
             return Err(CliError::Usage(format!(
                 "database {database} is not empty; restore loads only into an empty database \
@@ -502,14 +529,24 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
             args.yes,
             &format!("replace ALL data in database {database} with the backup"),
         )?;
+    }
+    // Check the dump (and find pg_restore) before anything is dropped: a
+    // corrupted backup must not cost the data it was meant to replace.
+    let extracted = extract(url, &args.file, &manifest, &args.tools).await?;
+    if replace {
         client
             .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
             .await
             .context("cannot empty the database")?;
     }
     drop(client);
-    load(url, &args.file, &manifest, &args.tools).await?;
+    load(url, &extracted).await?;
     let mut client = db::connect(url).await?;
+    // pg_restore leaves no planner statistics; chatd's first queries need them.
+    client
+        .batch_execute("ANALYZE")
+        .await
+        .context("cannot analyze the restored database")?;
     let mismatched: Vec<String> = compare_counts(&client, &manifest)
         .await?
         .into_iter()
