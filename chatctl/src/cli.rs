@@ -147,6 +147,13 @@ pub enum UserCommand {
         #[arg(value_enum)]
         role: RoleArg,
     },
+    /// Exempt an account (a bot, say) from the per-user rate limits on
+    /// sending and on opening WebSockets, or end the exemption.
+    RatelimitExempt {
+        username: String,
+        #[arg(value_enum)]
+        exempt: OnOff,
+    },
     /// Delete an account: it leaves every room and can never log in again;
     /// its name becomes free. Its messages stay under "Deleted user" or are
     /// erased, as --messages says.
@@ -179,6 +186,12 @@ pub enum UserCommand {
 pub enum RoleArg {
     User,
     Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

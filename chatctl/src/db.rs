@@ -47,6 +47,7 @@ pub async fn connect(url: &str) -> CliResult<chat_store::Client> {
     };
     let options = chat_store::PoolOptions {
         max_size: 1,
+        application_name: "chatctl",
         ..Default::default()
     };
     let pool = chat_store::create_pool(url, &options).map_err(fail)?;

@@ -2,6 +2,7 @@
 //! check and publish the same way.
 
 use chat_store::messages::Draft;
+use chat_store::sessions::SessionUser;
 use chat_store::{GenericClient, StoreError, members, rooms};
 use chat_wire::{MemberRole, Message, RoomKind, Visibility, validate};
 
@@ -38,15 +39,21 @@ pub struct Sent {
     pub created: bool,
 }
 
-/// Validates and stores a message, then publishes its event.
+/// Checks the sender's rate limit, validates and stores a message, then
+/// publishes its event.
 pub async fn send_message(
     state: &AppState,
-    author_id: i64,
+    author: &SessionUser,
     room_id: i64,
     body: &str,
     client_id: Option<&str>,
     reply_to: Option<i64>,
 ) -> Result<Sent, ApiError> {
+    // REST and WebSocket sends share one budget per user.
+    state
+        .limiter
+        .send(author.user_id, author.rate_limit_exempt)?;
+    let author_id = author.user_id;
     let text =
         validate::message_body(body, state.config.max_message_chars).map_err(ApiError::invalid)?;
     let client_id = client_id

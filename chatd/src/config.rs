@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::gateway::GatewayConfig;
 use crate::proxy::TrustedProxies;
+use crate::ratelimit::{Limit, RateLimits};
 
 /// Who may create accounts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -90,6 +91,25 @@ pub struct Args {
     /// CIDR networks, comma-separated (in the file, a list) [default: none].
     #[arg(long, env = "CHATD_TRUSTED_PROXIES", value_name = "LIST")]
     pub trusted_proxies: Option<TrustedProxies>,
+    /// Login attempts per username, as N/PERIOD (burst N, refilled over
+    /// PERIOD; s, m or h) or off [default: 10/5m].
+    #[arg(long, env = "CHATD_LIMIT_LOGIN_USER", value_name = "RATE")]
+    pub limit_login_user: Option<Limit>,
+    /// Login attempts per client address [default: 60/1m].
+    #[arg(long, env = "CHATD_LIMIT_LOGIN_ADDR", value_name = "RATE")]
+    pub limit_login_addr: Option<Limit>,
+    /// Registrations per client address [default: 20/1h].
+    #[arg(long, env = "CHATD_LIMIT_REGISTER_ADDR", value_name = "RATE")]
+    pub limit_register_addr: Option<Limit>,
+    /// Messages per user, REST and WebSocket together [default: 30/10s].
+    #[arg(long, env = "CHATD_LIMIT_SENDS_USER", value_name = "RATE")]
+    pub limit_sends_user: Option<Limit>,
+    /// WebSocket connections opened per user [default: 30/1m].
+    #[arg(long, env = "CHATD_LIMIT_WS_USER", value_name = "RATE")]
+    pub limit_ws_user: Option<Limit>,
+    /// WebSocket connections opened per client address [default: 1000/1m].
+    #[arg(long, env = "CHATD_LIMIT_WS_ADDR", value_name = "RATE")]
+    pub limit_ws_addr: Option<Limit>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -120,6 +140,12 @@ struct FileConfig {
     ws_frames_per_second: Option<u32>,
     shutdown_grace: Option<u64>,
     trusted_proxies: Option<TrustedProxies>,
+    limit_login_user: Option<Limit>,
+    limit_login_addr: Option<Limit>,
+    limit_register_addr: Option<Limit>,
+    limit_sends_user: Option<Limit>,
+    limit_ws_user: Option<Limit>,
+    limit_ws_addr: Option<Limit>,
 }
 
 /// The resolved configuration chatd runs with.
@@ -138,6 +164,7 @@ pub struct Config {
     pub gateway: GatewayConfig,
     pub shutdown_grace: Duration,
     pub trusted_proxies: TrustedProxies,
+    pub rate_limits: RateLimits,
 }
 
 impl Default for Config {
@@ -230,6 +257,35 @@ impl Config {
                 .trusted_proxies
                 .or(file.trusted_proxies)
                 .unwrap_or_default(),
+            rate_limits: {
+                let d = RateLimits::default();
+                RateLimits {
+                    login_per_user: args
+                        .limit_login_user
+                        .or(file.limit_login_user)
+                        .unwrap_or(d.login_per_user),
+                    login_per_addr: args
+                        .limit_login_addr
+                        .or(file.limit_login_addr)
+                        .unwrap_or(d.login_per_addr),
+                    register_per_addr: args
+                        .limit_register_addr
+                        .or(file.limit_register_addr)
+                        .unwrap_or(d.register_per_addr),
+                    sends_per_user: args
+                        .limit_sends_user
+                        .or(file.limit_sends_user)
+                        .unwrap_or(d.sends_per_user),
+                    ws_per_user: args
+                        .limit_ws_user
+                        .or(file.limit_ws_user)
+                        .unwrap_or(d.ws_per_user),
+                    ws_per_addr: args
+                        .limit_ws_addr
+                        .or(file.limit_ws_addr)
+                        .unwrap_or(d.ws_per_addr),
+                }
+            },
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod healthcheck;
 pub mod http;
 mod metrics;
 pub mod proxy;
+pub mod ratelimit;
 mod sends;
 pub mod server;
 mod state;

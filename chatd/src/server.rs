@@ -21,6 +21,7 @@ use crate::config::{Config, redact_url};
 use crate::gateway::Gateway;
 use crate::http::ws::UpgradeSlot;
 use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
 use crate::sends::SendQueue;
 use crate::state::AppState;
 
@@ -75,6 +76,10 @@ impl Server {
         );
         let metrics = Arc::new(Metrics::default());
         let sends = SendQueue::new(pool.clone(), gateway.clone(), metrics.clone());
+        let limiter = Arc::new(RateLimiter::new(&config.rate_limits));
+        let forgetting = limiter.clone();
+        let stop = gateway.shutdown_token();
+        tokio::spawn(async move { forgetting.forget_idle_keys(stop).await });
         let state = Arc::new(AppState {
             hasher: PasswordHasher::new(config.password_hash),
             config,
@@ -82,6 +87,7 @@ impl Server {
             metrics,
             gateway,
             sends,
+            limiter,
         });
         Ok(Self { listener, state })
     }

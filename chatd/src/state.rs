@@ -1,5 +1,6 @@
 //! Shared state and the per-request context handlers work with.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chat_store::password::PasswordHasher;
@@ -11,6 +12,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::gateway::Gateway;
 use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
 use crate::sends::SendQueue;
 
 /// Everything handlers share: built once at startup.
@@ -22,6 +24,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub sends: Arc<SendQueue>,
     pub gateway: Arc<Gateway>,
+    pub limiter: Arc<RateLimiter>,
 }
 
 /// One request's view of the app: the shared state plus the caller's
@@ -30,14 +33,27 @@ pub struct AppState {
 pub struct Ctx {
     pub state: Arc<AppState>,
     authorization: Option<HeaderValue>,
+    client: Option<IpAddr>,
 }
 
 impl Ctx {
-    pub fn new(state: Arc<AppState>, authorization: Option<HeaderValue>) -> Self {
+    pub fn new(
+        state: Arc<AppState>,
+        authorization: Option<HeaderValue>,
+        client: Option<IpAddr>,
+    ) -> Self {
         Self {
             state,
             authorization,
+            client,
         }
+    }
+
+    /// The client's address (behind a trusted proxy, the one it names);
+    /// unspecified only when chatd is driven without its own server.
+    pub fn client(&self) -> IpAddr {
+        self.client
+            .unwrap_or(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED))
     }
 
     pub fn config(&self) -> &Config {

@@ -104,6 +104,7 @@ pub struct AccountDetail {
     pub last_seen_at: Option<OffsetDateTime>,
     pub rooms: i64,
     pub messages: i64,
+    pub rate_limit_exempt: bool,
 }
 
 /// `NotFound` for an unknown (or deleted) username.
@@ -114,7 +115,8 @@ pub async fn detail(db: &impl GenericClient, username: &str) -> StoreResult<Acco
              WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now()), \
            (SELECT max(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id), \
            (SELECT count(*) FROM memberships m WHERE m.user_id = u.id), \
-           (SELECT count(*) FROM messages m WHERE m.author_id = u.id AND m.deleted_at IS NULL) \
+           (SELECT count(*) FROM messages m WHERE m.author_id = u.id AND m.deleted_at IS NULL), \
+           u.rate_limit_exempt \
          FROM users u WHERE lower(u.username) = lower($1) AND u.deleted_at IS NULL"
     );
     let row = db
@@ -128,6 +130,7 @@ pub async fn detail(db: &impl GenericClient, username: &str) -> StoreResult<Acco
         last_seen_at: row.get(9),
         rooms: row.get(10),
         messages: row.get(11),
+        rate_limit_exempt: row.get(12),
     })
 }
 
@@ -168,6 +171,25 @@ pub async fn set_role(
         .await?
         .ok_or(StoreError::NotFound)?;
     Ok(account(&row))
+}
+
+/// Exempts an account from the per-user rate limits, or ends that.
+pub async fn set_rate_limit_exempt(
+    db: &impl GenericClient,
+    username: &str,
+    exempt: bool,
+) -> StoreResult<()> {
+    let updated = db
+        .execute(
+            "UPDATE users SET rate_limit_exempt = $2 \
+             WHERE lower(username) = lower($1) AND deleted_at IS NULL",
+            &[&username, &exempt],
+        )
+        .await?;
+    if updated == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// Replaces a password (already hashed) and revokes every session, so

@@ -11,6 +11,9 @@ use crate::{StoreError, StoreResult};
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
     pub max_size: usize,
+    /// How the connections name themselves to PostgreSQL (shown in
+    /// `pg_stat_activity` and `chatctl stats`) unless the URL says.
+    pub application_name: &'static str,
     /// How long a request waits for a connection (or to open one) before the
     /// store reports the database unavailable.
     pub timeout: Duration,
@@ -20,6 +23,7 @@ impl Default for PoolOptions {
     fn default() -> Self {
         Self {
             max_size: 16,
+            application_name: "chatd",
             timeout: Duration::from_secs(5),
         }
     }
@@ -31,7 +35,7 @@ pub fn create_pool(database_url: &str, options: &PoolOptions) -> StoreResult<Poo
     let mut pg = tokio_postgres::Config::from_str(database_url)
         .map_err(|e| StoreError::Internal(format!("invalid database URL: {e}")))?;
     if pg.get_application_name().is_none() {
-        pg.application_name("chatd");
+        pg.application_name(options.application_name);
     }
     pg.connect_timeout(options.timeout);
     // A connection that died with the server (restart, failover) is found

@@ -45,6 +45,8 @@ pub struct SessionUser {
     pub user_id: i64,
     pub username: String,
     pub is_admin: bool,
+    /// Skips the per-user rate limits (bots, set by an administrator).
+    pub rate_limit_exempt: bool,
 }
 
 /// Looks a token up. A session counts only while it is not revoked, not
@@ -64,7 +66,7 @@ pub async fn authenticate(
              touched AS ( \
                  UPDATE sessions SET last_seen_at = now() \
                  WHERE id IN (SELECT id FROM s WHERE last_seen_at < now() - interval '1 minute')) \
-             SELECT s.id, u.id, u.username, u.role = 'admin' \
+             SELECT s.id, u.id, u.username, u.role = 'admin', u.rate_limit_exempt \
              FROM s JOIN users u ON u.id = s.user_id WHERE NOT u.disabled",
             &[&token_hash, &(idle.as_secs() as i64)],
         )
@@ -74,6 +76,7 @@ pub async fn authenticate(
         user_id: row.get(1),
         username: row.get(2),
         is_admin: row.get(3),
+        rate_limit_exempt: row.get(4),
     }))
 }
 

@@ -118,6 +118,9 @@ pub mod close {
     pub const UNAUTHORIZED: u16 = 4001;
     /// The client did not keep up with its events; reconnect and resume.
     pub const TOO_SLOW: u16 = 4008;
+    /// Too many connections opened for this account; wait (the preceding
+    /// `error` frame's message says how long) and reconnect.
+    pub const RATE_LIMITED: u16 = 4029;
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use chat_store::users::{self, AccountRole, NewUser};
 use chat_store::{StoreError, notify};
 use chat_wire::validate::{self, Username};
 
-use crate::cli::{MessagesArg, RoleArg, StateArg, UserCommand};
+use crate::cli::{MessagesArg, OnOff, RoleArg, StateArg, UserCommand};
 use crate::db;
 use crate::error::{CliError, CliResult};
 use crate::output::{Output, Table};
@@ -132,6 +132,17 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
                 account.role.as_str()
             ));
             out.result(&account)
+        }
+        UserCommand::RatelimitExempt { username, exempt } => {
+            let on = exempt == OnOff::On;
+            accounts::set_rate_limit_exempt(&client, &username, on)
+                .await
+                .map_err(|e| not_found(e, &username))?;
+            out.note(format_args!(
+                "{username} is {} the per-user rate limits (chatd applies it at the next login or connection)",
+                if on { "exempt from" } else { "subject to" }
+            ));
+            out.result(serde_json::json!({ "username": username, "rate_limit_exempt": on }))
         }
         UserCommand::Delete {
             username,

@@ -52,7 +52,21 @@ pub async fn serve(state: Arc<AppState>, mut socket: Socket, user: Option<Sessio
     let me = match user {
         Some(user) => user,
         None => match first_frame_auth(&state, &mut socket).await {
-            Some(user) => user,
+            Some(user) => match state.limiter.ws_of(user.user_id, user.rate_limit_exempt) {
+                Ok(()) => user,
+                Err(refused) => {
+                    let frame = ServerFrame::Error {
+                        client_id: None,
+                        error: api_detail(refused),
+                    };
+                    if let Ok(text) = serde_json::to_string(&frame) {
+                        let _ = socket.send(Message::text(text)).await;
+                    }
+                    let _ =
+                        close_with(&mut socket, close::RATE_LIMITED, "too many connections").await;
+                    return;
+                }
+            },
             None => {
                 let _ =
                     close_with(&mut socket, close::UNAUTHORIZED, "authentication required").await;
@@ -287,7 +301,7 @@ impl Conn {
             } => {
                 let sent = actions::send_message(
                     &self.state,
-                    self.me.user_id,
+                    &self.me,
                     room_id,
                     &body,
                     Some(&client_id),

@@ -80,6 +80,7 @@ pub async fn register(ctx: Ctx, body: Body<RegisterRequest>) -> Result<Response,
             "registration is closed; ask an administrator for an account",
         ));
     }
+    ctx.state.limiter.register(ctx.client())?;
     let req = body?;
     let username = Username::parse(&req.username).map_err(ApiError::invalid)?;
     validate::password(&req.password).map_err(ApiError::invalid)?;
@@ -113,6 +114,9 @@ pub async fn register(ctx: Ctx, body: Body<RegisterRequest>) -> Result<Response,
     ))]
 pub async fn login(ctx: Ctx, body: Body<LoginRequest>) -> Result<Response, ApiError> {
     let req = body?;
+    // Counted before the password is checked, so guessing costs a token
+    // whether or not the guess is right.
+    ctx.state.limiter.login(&req.username, ctx.client())?;
     let refused = || ApiError::new(ErrorCode::Unauthorized, "wrong username or password");
     // An impossible username is looked up like any other: the answer and
     // its timing must not tell which usernames exist. The connection goes

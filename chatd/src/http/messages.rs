@@ -115,7 +115,7 @@ pub async fn send_message(
     let req = body?;
     let sent = actions::send_message(
         &ctx.state,
-        me.user_id,
+        &me,
         room_id,
         &req.body,
         req.client_id.as_deref(),

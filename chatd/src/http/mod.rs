@@ -25,6 +25,7 @@ use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
 use crate::error::ApiError;
+use crate::server::PeerAddr;
 use crate::state::{AppState, Ctx};
 
 pub use extract::{Body, Query};
@@ -83,7 +84,10 @@ fn with_ctx(
                 .or(warp::any().map(|| None))
                 .unify(),
         )
-        .map(Ctx::new)
+        .and(warp::ext::optional::<PeerAddr>())
+        .map(|state, authorization, peer: Option<PeerAddr>| {
+            Ctx::new(state, authorization, peer.map(|p| p.client))
+        })
 }
 
 /// Turns a handler's result into the response.

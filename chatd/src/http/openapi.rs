@@ -54,23 +54,27 @@ impl Modify for BearerAuth {
 /// every operation they apply to so clients (and schemathesis) see every
 /// status chatd may send: 400 for a malformed body or query, 401 without a
 /// valid token, 404 for a path id that names nothing, 413 and 415 for an
-/// oversized or non-JSON body, 503 while PostgreSQL is unreachable.
+/// oversized or non-JSON body, 429 where a rate limit applies, 503 while
+/// PostgreSQL is unreachable.
 struct StandardErrors;
 
 impl Modify for StandardErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let uses_database = path.starts_with("/api/v1/") && path != "/api/v1/openapi.json";
-            for op in [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ]
-            .into_iter()
-            .flatten()
-            {
+            // The calls a rate limit guards (see ratelimit.rs).
+            let limited_post = matches!(
+                path.as_str(),
+                "/api/v1/auth/login" | "/api/v1/auth/register" | "/api/v1/rooms/{room_id}/messages"
+            );
+            for (op, is_post) in [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, false),
+                (&mut item.patch, false),
+                (&mut item.delete, false),
+            ] {
+                let Some(op) = op else { continue };
                 let params = op.parameters.as_deref().unwrap_or_default();
                 let has_query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
                 let has_path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
@@ -86,6 +90,11 @@ impl Modify for StandardErrors {
                     ),
                     ("413", has_body, "Request body too large"),
                     ("415", has_body, "Request body is not application/json"),
+                    (
+                        "429",
+                        is_post && limited_post,
+                        "Rate limited; retry after Retry-After seconds",
+                    ),
                     (
                         "503",
                         uses_database,

@@ -63,6 +63,7 @@ pub fn routes(
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, description = "Not a WebSocket upgrade request", body = chat_wire::ErrorBody),
         (status = 401, description = "The Authorization header's token is not valid", body = chat_wire::ErrorBody),
+        (status = 429, description = "Too many connections from this address or for this account", body = chat_wire::ErrorBody),
     ))]
 pub async fn upgrade(
     ctx: Ctx,
@@ -82,8 +83,11 @@ pub async fn upgrade(
     };
     // A token in the header is checked before switching protocols: a bad
     // one is a plain 401, never a 101.
+    let limiter = &ctx.state.limiter;
+    limiter.ws_from(ctx.client())?;
     let user = if headers.contains_key("authorization") {
         let (me, _db) = ctx.authed().await?;
+        limiter.ws_of(me.user_id, me.rate_limit_exempt)?;
         Some(me)
     } else {
         None

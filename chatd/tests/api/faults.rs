@@ -10,10 +10,15 @@ use chat_testkit::PrivateCluster;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestDb, WsClient};
-use crate::process::start_on;
+use crate::process::start_with_env;
+
+/// Fault tests send as fast as the server acknowledges; the send rate
+/// limit is not what they test.
+const NO_SEND_LIMIT: (&str, &str) = ("CHATD_LIMIT_SENDS_USER", "off");
 
 fn quick(c: &mut chatd::Config) {
     c.gateway.resume_grace = Duration::from_millis(100);
+    c.rate_limits.sends_per_user = chatd::ratelimit::Limit::OFF;
 }
 
 /// Sends with a client_id until the server acknowledges it (2xx); returns
@@ -189,7 +194,7 @@ async fn kill_9_of_chatd_loses_no_acknowledged_message() {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
     };
-    let (mut child, base) = start_on(&db, port).await;
+    let (mut child, base) = start_with_env(&db, port, &[NO_SEND_LIMIT]).await;
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for name in ["alice", "bob"] {
@@ -256,7 +261,7 @@ async fn kill_9_of_chatd_loses_no_acknowledged_message() {
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let (mut child, _) = start_on(&db, port).await;
+    let (mut child, _) = start_with_env(&db, port, &[NO_SEND_LIMIT]).await;
     for sender in senders {
         sender.await.unwrap();
     }

@@ -2,6 +2,7 @@
 //! template, and a chatd serving it on an ephemeral port.
 
 pub use chat_testkit::TestDb;
+use chatd::ratelimit::Limit;
 use chatd::{Config, Server};
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,6 +101,11 @@ impl TestApp {
             db_pool_size: 8,
             ..Config::default()
         };
+        // Tests register and send from one address as fast as they can;
+        // the limits on those are tested where they are the subject
+        // (ratelimits.rs). The login and connection limits stay as shipped.
+        config.rate_limits.sends_per_user = Limit::OFF;
+        config.rate_limits.register_per_addr = Limit::OFF;
         configure(&mut config);
         let server = Server::bind(config).await.expect("chatd starts");
         let base = format!("http://{}", server.local_addr());

@@ -20,6 +20,7 @@ mod ordering;
 mod packaging;
 mod process;
 mod proxy;
+mod ratelimits;
 mod rooms;
 mod secrets;
 mod ws;

@@ -19,6 +19,15 @@ pub async fn start(db: &TestDb) -> (std::process::Child, String) {
 
 /// Starts the chatd binary on the given port and waits until it is ready.
 pub async fn start_on(db: &TestDb, port: u16) -> (std::process::Child, String) {
+    start_with_env(db, port, &[]).await
+}
+
+/// [`start_on`] with extra environment variables (chatd's settings).
+pub async fn start_with_env(
+    db: &TestDb,
+    port: u16,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_chatd"))
         .args([
             "--database-url",
@@ -28,6 +37,7 @@ pub async fn start_on(db: &TestDb, port: u16) -> (std::process::Child, String) {
         ])
         .env_remove("CHATD_CONFIG")
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
