@@ -91,6 +91,17 @@ pub struct Args {
     /// CIDR networks, comma-separated (in the file, a list) [default: none].
     #[arg(long, env = "CHATD_TRUSTED_PROXIES", value_name = "LIST")]
     pub trusted_proxies: Option<TrustedProxies>,
+    /// Browser origins allowed to open WebSockets besides the server's own
+    /// (same host), comma-separated, e.g. https://chat.example.org; `*`
+    /// allows any. Clients that send no Origin (not browsers) are always
+    /// allowed [default: none].
+    #[arg(
+        long,
+        env = "CHATD_WS_ALLOWED_ORIGINS",
+        value_name = "LIST",
+        value_delimiter = ','
+    )]
+    pub ws_allowed_origins: Option<Vec<String>>,
     /// Login attempts per username, as N/PERIOD (burst N, refilled over
     /// PERIOD; s, m or h) or off [default: 10/5m].
     #[arg(long, env = "CHATD_LIMIT_LOGIN_USER", value_name = "RATE")]
@@ -140,6 +151,7 @@ struct FileConfig {
     ws_frames_per_second: Option<u32>,
     shutdown_grace: Option<u64>,
     trusted_proxies: Option<TrustedProxies>,
+    ws_allowed_origins: Option<Vec<String>>,
     limit_login_user: Option<Limit>,
     limit_login_addr: Option<Limit>,
     limit_register_addr: Option<Limit>,
@@ -165,6 +177,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub trusted_proxies: TrustedProxies,
     pub rate_limits: RateLimits,
+    /// Origins (scheme://host[:port], lowercase) allowed to open WebSockets
+    /// besides same-host ones; `*` for any.
+    pub ws_allowed_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -257,6 +272,14 @@ impl Config {
                 .trusted_proxies
                 .or(file.trusted_proxies)
                 .unwrap_or_default(),
+            ws_allowed_origins: args
+                .ws_allowed_origins
+                .or(file.ws_allowed_origins)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
+                .filter(|o| !o.is_empty())
+                .collect(),
             rate_limits: {
                 let d = RateLimits::default();
                 RateLimits {

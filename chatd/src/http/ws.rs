@@ -63,6 +63,7 @@ pub fn routes(
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, description = "Not a WebSocket upgrade request", body = chat_wire::ErrorBody),
         (status = 401, description = "The Authorization header's token is not valid", body = chat_wire::ErrorBody),
+        (status = 403, description = "The browser Origin is neither this server nor an allowed one", body = chat_wire::ErrorBody),
         (status = 429, description = "Too many connections from this address or for this account", body = chat_wire::ErrorBody),
     ))]
 pub async fn upgrade(
@@ -83,6 +84,7 @@ pub async fn upgrade(
     };
     // A token in the header is checked before switching protocols: a bad
     // one is a plain 401, never a 101.
+    check_origin(&headers, &ctx.config().ws_allowed_origins)?;
     let limiter = &ctx.state.limiter;
     limiter.ws_from(ctx.client())?;
     let user = if headers.contains_key("authorization") {
@@ -129,6 +131,33 @@ pub async fn upgrade(
 }
 
 /// True if a comma-separated header contains `token` (case-insensitive).
+/// A browser names the page's origin; a page from another site must not
+/// open sockets here (it could ride on a token it got hold of, or probe the
+/// server). No Origin (native clients), the server's own host, or a listed
+/// origin passes.
+fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), ApiError> {
+    let Some(origin) = headers.get("origin") else {
+        return Ok(());
+    };
+    let origin = origin
+        .to_str()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_ascii_lowercase();
+    let same_host = origin
+        .split_once("://")
+        .map(|(_, host)| host)
+        .zip(headers.get("host").and_then(|h| h.to_str().ok()))
+        .is_some_and(|(origin_host, host)| origin_host.eq_ignore_ascii_case(host));
+    if same_host || allowed.iter().any(|a| a == "*" || *a == origin) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "this origin may not open WebSockets here (see --ws-allowed-origins)",
+        ))
+    }
+}
+
 fn header_has(headers: &HeaderMap, name: &str, token: &str) -> bool {
     headers.get_all(name).iter().any(|v| {
         v.to_str()

@@ -279,3 +279,39 @@ async fn strangers_get_nothing_over_the_websocket() {
         .get(0);
     assert_eq!(intrusions, 0);
 }
+
+/// Opens a WebSocket with the given Origin header; the upgrade's status.
+async fn upgrade_status(app: &TestApp, token: &str, origin: &str) -> u16 {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let url = format!("{}/api/v1/ws", app.base.replacen("http://", "ws://", 1));
+    let mut request = url.into_client_request().unwrap();
+    let headers = request.headers_mut();
+    headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
+    headers.insert("origin", origin.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((_, response)) => response.status().as_u16(),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(e) => panic!("unexpected error: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn browser_pages_of_other_sites_cannot_open_websockets() {
+    let app = TestApp::spawn_with(|c| {
+        c.ws_allowed_origins = vec!["https://chat.example.org".into()];
+    })
+    .await;
+    let alice = app.user("alice").await;
+    assert_eq!(
+        upgrade_status(&app, &alice.token, "https://evil.example").await,
+        403
+    );
+    assert_eq!(upgrade_status(&app, &alice.token, "null").await, 403);
+    // The server's own host, and a listed origin, may.
+    let own = app.base.clone();
+    assert_eq!(upgrade_status(&app, &alice.token, &own).await, 101);
+    assert_eq!(
+        upgrade_status(&app, &alice.token, "https://Chat.Example.org/").await,
+        101
+    );
+}
