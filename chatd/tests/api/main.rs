@@ -23,4 +23,5 @@ mod proxy;
 mod ratelimits;
 mod rooms;
 mod secrets;
+mod storm;
 mod ws;
