@@ -1,0 +1,266 @@
+//! The application state and its pure update function.
+//!
+//! `update(state, msg)` is the only place state changes. It never does I/O:
+//! it returns [`Effect`]s (REST calls, frames to send, a bell) for the
+//! runtime to carry out, so every behaviour here is testable without a
+//! terminal or a server.
+
+mod chat;
+mod commands;
+mod events;
+mod login;
+pub mod outbox;
+pub mod room;
+pub mod scroll;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chat_wire::ws::ClientFrame;
+use chat_wire::{MessageId, RoomId, User};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::input::Editor;
+use crate::input::history::History;
+use crate::net::{NetEvent, RestCall};
+pub use chat::switcher_matches;
+pub use login::{Field, LoginForm};
+use outbox::Outbox;
+use room::RoomState;
+
+/// Which screen is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Login,
+    Chat,
+}
+
+/// The link to the server, as the status line shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conn {
+    /// Not trying (logged out, or the session ended).
+    Offline,
+    Connecting,
+    Connected,
+    /// Down; the next attempt is at this clock time.
+    Reconnecting { at: Duration },
+}
+
+/// Something drawn over the chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    Switcher { query: String, selected: usize },
+    Search { q: String, results: Vec<chat_wire::Message> },
+    /// A large paste waiting for a yes.
+    Paste(String),
+}
+
+/// What the next Enter does besides sending a plain message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compose {
+    Plain,
+    Editing { room: RoomId, id: MessageId },
+    Replying { room: RoomId, id: MessageId },
+}
+
+/// Settings that shape behaviour and display.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub bell: bool,
+    pub paste_confirm_lines: usize,
+    /// Local time zone for timestamps.
+    pub offset: time::UtcOffset,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bell: true,
+            paste_confirm_lines: 5,
+            offset: time::UtcOffset::UTC,
+        }
+    }
+}
+
+/// Everything the client knows.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub server: String,
+    pub screen: Screen,
+    pub login: LoginForm,
+    pub token: Option<String>,
+    pub me: Option<User>,
+    /// Rooms, then direct conversations, each sorted by name.
+    pub rooms: Vec<RoomState>,
+    pub active: Option<RoomId>,
+    pub conn: Conn,
+    pub outbox: Outbox,
+    pub editor: Editor,
+    pub drafts: HashMap<RoomId, String>,
+    pub history: History,
+    pub overlay: Overlay,
+    pub compose: Compose,
+    /// The last error or information, shown in the status line.
+    pub notice: Option<String>,
+    /// Monotonic time since start, advanced by ticks.
+    pub clock: Duration,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub settings: Settings,
+    /// Who is online (from presence frames).
+    pub online: HashMap<String, bool>,
+    pub quit: bool,
+    /// Makes client ids unique across runs; the counter within one.
+    client_nonce: String,
+    next_client: u64,
+    /// When we last told the server we are typing, per room.
+    last_typing: HashMap<RoomId, Duration>,
+}
+
+/// Inputs to [`update`].
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Time passes (the clock since start).
+    Tick(Duration),
+    Net(NetEvent),
+}
+
+/// What the runtime must do on the app's behalf.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Rest(RestCall),
+    Ws(ClientFrame),
+    /// Start the WebSocket worker with the current token.
+    Connect,
+    /// Stop the WebSocket worker.
+    Disconnect,
+    /// Save the current token to the session file.
+    SaveSession,
+    DeleteSession,
+    Bell,
+    Suspend,
+}
+
+impl State {
+    /// A fresh state: with a saved token it starts connecting, without one
+    /// it shows the login form. `nonce` seeds client ids.
+    pub fn new(server: &str, saved: Option<(String, String)>, settings: Settings, nonce: &str) -> (Self, Vec<Effect>) {
+        let mut state = Self {
+            server: server.to_owned(),
+            screen: Screen::Login,
+            login: LoginForm::default(),
+            token: None,
+            me: None,
+            rooms: Vec::new(),
+            active: None,
+            conn: Conn::Offline,
+            outbox: Outbox::default(),
+            editor: Editor::default(),
+            drafts: HashMap::new(),
+            history: History::default(),
+            overlay: Overlay::None,
+            compose: Compose::Plain,
+            notice: None,
+            clock: Duration::ZERO,
+            size: (80, 24),
+            settings,
+            online: HashMap::new(),
+            quit: false,
+            client_nonce: nonce.to_owned(),
+            next_client: 0,
+            last_typing: HashMap::new(),
+        };
+        let mut effects = Vec::new();
+        if let Some((username, token)) = saved {
+            state.login.username.set(&username);
+            effects = state.start_session(token);
+        }
+        (state, effects)
+    }
+
+    /// Enters the chat with a token: fetch who we are and our rooms, and
+    /// open the socket.
+    fn start_session(&mut self, token: String) -> Vec<Effect> {
+        self.token = Some(token);
+        self.screen = Screen::Chat;
+        self.conn = Conn::Connecting;
+        vec![Effect::Rest(RestCall::Me), Effect::Rest(RestCall::Rooms), Effect::Connect]
+    }
+
+    /// Back to the login form, forgetting the session.
+    fn end_session(&mut self, why: Option<&str>) -> Vec<Effect> {
+        self.token = None;
+        self.screen = Screen::Login;
+        self.conn = Conn::Offline;
+        self.rooms.clear();
+        self.active = None;
+        self.outbox = Outbox::default();
+        self.overlay = Overlay::None;
+        self.login.busy = false;
+        self.login.error = why.map(str::to_owned);
+        self.login.focus = Field::Password;
+        vec![Effect::Disconnect, Effect::DeleteSession]
+    }
+
+    /// My username, or "" before we know it.
+    pub fn my_name(&self) -> &str {
+        self.me.as_ref().map_or("", |u| u.username.as_str())
+    }
+
+    pub fn room(&self, id: RoomId) -> Option<&RoomState> {
+        self.rooms.iter().find(|r| r.room.id == id)
+    }
+
+    pub fn room_mut(&mut self, id: RoomId) -> Option<&mut RoomState> {
+        self.rooms.iter_mut().find(|r| r.room.id == id)
+    }
+
+    pub fn active_room(&self) -> Option<&RoomState> {
+        self.active.and_then(|id| self.room(id))
+    }
+
+    /// A new client id: unique per run (nonce) and within it (counter).
+    fn client_id(&mut self) -> String {
+        self.next_client += 1;
+        format!("{}-{}", self.client_nonce, self.next_client)
+    }
+}
+
+/// The update function: applies one message, returns the effects.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.clock = now;
+            for room in &mut state.rooms {
+                room.typing.retain(|(_, until)| *until > now);
+            }
+            Vec::new()
+        }
+        Msg::Net(ev) => events::on_net(state, ev),
+        Msg::Key(key) => match state.screen {
+            Screen::Login => login::on_key(state, key),
+            Screen::Chat => chat::on_key(state, key),
+        },
+        Msg::Paste(text) => match state.screen {
+            Screen::Login => {
+                state.login.current().insert(text.lines().next().unwrap_or(""));
+                Vec::new()
+            }
+            Screen::Chat => chat::on_paste(state, text),
+        },
+        Msg::Mouse(m) => chat::on_mouse(state, m),
+    }
+}
+
+#[cfg(test)]
+mod tests;
