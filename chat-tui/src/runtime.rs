@@ -3,6 +3,7 @@
 //! wait on the network: REST calls are spawned, frames are queued.
 
 use std::io::{Stdout, stdout};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,12 @@ type Term = Terminal<CrosstermBackend<Stdout>>;
 /// Sends logs to a file in the state directory, never to the screen.
 pub fn init_logging(paths: &Paths) -> std::io::Result<()> {
     session::ensure_private_dir(&paths.state_dir)?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(paths.log_file())?;
+    // Logs may name rooms and people: readable by the user alone.
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(paths.log_file())?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("CHAT_TUI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

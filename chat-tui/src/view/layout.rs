@@ -56,7 +56,9 @@ pub fn input_rows(text: &str, cursor: usize, width: usize) -> (Vec<String>, (usi
                 pos = (rows.len() - 1, 0);
             }
         }
-        rows.last_mut().map(|r| r.push_str(g));
+        if let Some(r) = rows.last_mut() {
+            r.push_str(g);
+        }
         col += w;
     }
     if cursor >= text.len() {
