@@ -1,0 +1,345 @@
+//! Tests of the pure update function: outbox, reconnect and resume,
+//! paging, unread counts, scrolling.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chat_wire::ws::{ClientFrame, Incoming, RoomPosition, ServerFrame};
+use chat_wire::{ErrorCode, ErrorDetail, Event, EventType, Message, Room, RoomKind, User, UserRef, Visibility};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use time::OffsetDateTime;
+
+use super::outbox::SendStatus;
+use super::room::Item;
+use super::*;
+use crate::net::{NetEvent, RestCall, RestResult, WsStatus};
+
+const T0: i64 = 1_790_000_000;
+
+fn user(id: i64, name: &str) -> User {
+    User {
+        id,
+        username: name.into(),
+        display_name: name.into(),
+        bio: String::new(),
+        created_at: OffsetDateTime::from_unix_timestamp(T0).unwrap(),
+    }
+}
+
+fn room(id: i64, name: &str, latest: i64, unread: i64) -> Room {
+    Room {
+        id,
+        kind: if name.starts_with('@') { RoomKind::Direct } else { RoomKind::Room },
+        name: name.trim_start_matches('@').into(),
+        topic: String::new(),
+        visibility: Visibility::Public,
+        created_at: OffsetDateTime::from_unix_timestamp(T0).unwrap(),
+        latest_seq: latest,
+        unread_count: Some(unread),
+        role: None,
+        read_seq: Some(latest - unread),
+    }
+}
+
+fn msg(room: i64, seq: i64, author: &str, body: &str) -> Message {
+    Message {
+        id: seq * 100 + room,
+        room_id: room,
+        seq,
+        author: UserRef { id: if author == "alice" { 1 } else { 2 }, username: author.into(), display_name: author.into() },
+        body: Some(body.into()),
+        client_id: None,
+        reply_to: None,
+        created_at: OffsetDateTime::from_unix_timestamp(T0 + seq * 60).unwrap(),
+        edited_at: None,
+        deleted: false,
+    }
+}
+
+fn created(m: Message) -> NetEvent {
+    let e = Event {
+        kind: EventType::MessageCreated,
+        room_id: m.room_id,
+        seq: m.seq,
+        created_at: m.created_at,
+        message: Some(m),
+        user: None,
+        room: None,
+    };
+    NetEvent::Frame(Incoming::Event(Box::new(e)))
+}
+
+fn net(state: &mut State, ev: NetEvent) -> Vec<Effect> {
+    update(state, Msg::Net(ev))
+}
+
+fn ready(state: &mut State) -> Vec<Effect> {
+    let rooms = state.rooms.iter().map(|r| RoomPosition { room_id: r.room.id, latest_seq: r.seen_seq }).collect();
+    net(state, NetEvent::Frame(Incoming::Control(ServerFrame::Ready { user: user(1, "alice"), rooms })))
+}
+
+fn key(state: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(code, mods)))
+}
+
+fn type_line(state: &mut State, text: &str) -> Vec<Effect> {
+    for c in text.chars() {
+        key(state, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    key(state, KeyCode::Enter, KeyModifiers::NONE)
+}
+
+/// alice, logged in, in #general (seq 10) and #random (seq 5), connected.
+fn logged_in() -> State {
+    let (mut s, fx) = State::new("http://x", Some(("alice".into(), "tok".into())), Settings::default(), "n");
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Me), Effect::Rest(RestCall::Rooms), Effect::Connect]);
+    net(&mut s, NetEvent::Rest(RestResult::Me(user(1, "alice"))));
+    let fx = net(&mut s, NetEvent::Rest(RestResult::Rooms(vec![room(2, "random", 5, 0), room(1, "general", 10, 0)])));
+    assert_eq!(s.active, Some(1), "the first room by name opens");
+    assert!(fx.contains(&Effect::Rest(RestCall::Page { room: 1, before: None })));
+    ready(&mut s);
+    assert_eq!(s.conn, Conn::Connected);
+    s
+}
+
+fn sent_frames(fx: &[Effect]) -> Vec<(String, String)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Ws(ClientFrame::Send { client_id, body, .. }) => Some((client_id.clone(), body.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_message_is_pending_until_acked() {
+    let mut s = logged_in();
+    let fx = type_line(&mut s, "hello");
+    assert_eq!(sent_frames(&fx), [("n-1".to_owned(), "hello".to_owned())]);
+    assert_eq!(s.outbox.in_room(1).next().unwrap().status, SendStatus::Pending);
+    assert!(s.editor.is_empty());
+
+    let mut m = msg(1, 11, "alice", "hello");
+    m.client_id = Some("n-1".into());
+    net(&mut s, NetEvent::Frame(Incoming::Control(ServerFrame::Ack { client_id: "n-1".into(), message: m.clone() })));
+    assert!(s.outbox.is_empty());
+    assert_eq!(s.room(1).unwrap().items.get(&11), Some(&Item::Message(m.clone())));
+    // The event for the same message then changes nothing.
+    net(&mut s, created(m));
+    assert_eq!(s.room(1).unwrap().items.len(), 1);
+}
+
+#[test]
+fn a_failed_message_is_retried_with_its_client_id() {
+    let mut s = logged_in();
+    type_line(&mut s, "too fast");
+    let error = ErrorDetail { code: ErrorCode::RateLimited, message: "slow down".into() };
+    net(&mut s, NetEvent::Frame(Incoming::Control(ServerFrame::Error { client_id: Some("n-1".into()), error })));
+    assert_eq!(s.outbox.in_room(1).next().unwrap().status, SendStatus::Failed("slow down".into()));
+    let fx = key(&mut s, KeyCode::Char('r'), KeyModifiers::ALT);
+    assert_eq!(sent_frames(&fx), [("n-1".to_owned(), "too fast".to_owned())]);
+    assert_eq!(s.outbox.in_room(1).next().unwrap().status, SendStatus::Pending);
+    // Discard only drops failed ones.
+    key(&mut s, KeyCode::Char('x'), KeyModifiers::ALT);
+    assert_eq!(s.outbox.len(), 1);
+}
+
+#[test]
+fn offline_sends_wait_and_go_after_resume_in_order() {
+    let mut s = logged_in();
+    net(&mut s, NetEvent::Ws(WsStatus::Down { retry_in: Duration::from_secs(4), reason: "lost".into() }));
+    assert_eq!(s.conn, Conn::Reconnecting { at: Duration::from_secs(4) });
+    assert!(sent_frames(&type_line(&mut s, "one")).is_empty());
+    assert!(sent_frames(&type_line(&mut s, "two")).is_empty());
+    net(&mut s, created(msg(1, 11, "bob", "while you were away")));
+    let fx = ready(&mut s);
+    // Resume first, with the last seq of every room, then the outbox in order.
+    assert_eq!(fx[0], Effect::Ws(ClientFrame::Resume { rooms: BTreeMap::from([(1, 11), (2, 5)]) }));
+    assert_eq!(sent_frames(&fx), [("n-1".to_owned(), "one".to_owned()), ("n-2".to_owned(), "two".to_owned())]);
+    // A lost ack: the message's own event arriving clears it from the outbox.
+    let mut m = msg(1, 12, "alice", "one");
+    m.client_id = Some("n-1".into());
+    net(&mut s, created(m));
+    assert_eq!(s.outbox.len(), 1);
+    // Yet another reconnect resends only what is still unacknowledged.
+    let fx = ready(&mut s);
+    assert_eq!(sent_frames(&fx), [("n-2".to_owned(), "two".to_owned())]);
+}
+
+#[test]
+fn replayed_events_are_applied_once() {
+    let mut s = logged_in();
+    net(&mut s, created(msg(2, 6, "bob", "six")));
+    net(&mut s, created(msg(2, 7, "bob", "seven")));
+    assert_eq!(s.room(2).unwrap().unread, 2);
+    let fx = ready(&mut s);
+    assert_eq!(fx[0], Effect::Ws(ClientFrame::Resume { rooms: BTreeMap::from([(1, 10), (2, 7)]) }));
+    // The server replays from our seq, but an overlap must not double.
+    net(&mut s, created(msg(2, 7, "bob", "seven")));
+    net(&mut s, created(msg(2, 9, "bob", "nine")));
+    let r = s.room(2).unwrap();
+    assert_eq!(r.items.keys().copied().collect::<Vec<_>>(), [6, 7, 9]);
+    assert_eq!(r.unread, 3);
+    assert_eq!(r.seen_seq, 9);
+}
+
+#[test]
+fn pages_prepend_without_duplicates_and_stop_at_the_start() {
+    let mut s = logged_in();
+    // A live message arrived before the newest page did.
+    net(&mut s, created(msg(1, 60, "bob", "live")));
+    let newest: Vec<Message> = (11..=60).map(|q| msg(1, q, "bob", &format!("m{q}"))).collect();
+    s.size = (80, 24);
+    let fx = net(&mut s, NetEvent::Rest(RestResult::Page { room: 1, before: None, messages: newest }));
+    let r = s.room(1).unwrap();
+    assert_eq!(r.items.len(), 50);
+    assert!(!r.history_done);
+    // Less than two screens above the view: the older page is asked for
+    // before the user gets there, once.
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Page { room: 1, before: Some(11) })]);
+    let fx = key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Rest(RestCall::Page { .. }))), "{fx:?}");
+    let anchor = s.room(1).unwrap().scroll;
+    assert!(anchor.is_some());
+    let older: Vec<Message> = (1..=11).map(|q| msg(1, q, "bob", &format!("m{q}"))).collect();
+    net(&mut s, NetEvent::Rest(RestResult::Page { room: 1, before: Some(11), messages: older }));
+    let r = s.room(1).unwrap();
+    assert_eq!(r.items.keys().copied().collect::<Vec<_>>(), (1..=60).collect::<Vec<_>>());
+    assert!(r.history_done, "a short page is the start of the room");
+    assert_eq!(r.scroll, anchor, "the view stays where it was");
+}
+
+#[test]
+fn the_view_stays_put_when_messages_arrive_while_scrolled_up() {
+    let mut s = logged_in();
+    let page: Vec<Message> = (11..=60).map(|q| msg(1, q, "bob", &format!("m{q}"))).collect();
+    net(&mut s, NetEvent::Rest(RestResult::Page { room: 1, before: None, messages: page }));
+    key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
+    let anchor = s.room(1).unwrap().scroll.expect("scrolled");
+    let fx = net(&mut s, created(msg(1, 61, "bob", "new one")));
+    let r = s.room(1).unwrap();
+    assert_eq!(r.scroll, Some(anchor));
+    assert_eq!(r.unread, 1, "unseen while scrolled up");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Rest(RestCall::Read { .. }))));
+    // Back to the bottom reads it.
+    let fx = key(&mut s, KeyCode::End, KeyModifiers::CONTROL);
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Read { room: 1, seq: 61 })]);
+    assert_eq!(s.room(1).unwrap().unread, 0);
+}
+
+#[test]
+fn unread_and_mentions_count_in_other_rooms_only() {
+    let mut s = logged_in();
+    // In the open room at the bottom: read at once, not counted.
+    let fx = net(&mut s, created(msg(1, 11, "bob", "hi all")));
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Read { room: 1, seq: 11 })]);
+    assert_eq!(s.room(1).unwrap().unread, 0);
+    // Elsewhere: counted; a mention also rings the bell.
+    assert!(net(&mut s, created(msg(2, 6, "bob", "lunch?"))).is_empty());
+    let fx = net(&mut s, created(msg(2, 7, "bob", "@alice lunch?")));
+    assert_eq!(fx, vec![Effect::Bell]);
+    // My own messages are never unread.
+    net(&mut s, created(msg(2, 8, "alice", "yes")));
+    let r = s.room(2).unwrap();
+    assert_eq!((r.unread, r.mentions), (2, 1));
+    // The next-unread key goes there and marks it read.
+    let fx = key(&mut s, KeyCode::Char('a'), KeyModifiers::ALT);
+    assert_eq!(s.active, Some(2));
+    assert!(fx.contains(&Effect::Rest(RestCall::Read { room: 2, seq: 8 })));
+    assert_eq!(s.room(2).unwrap().marker, Some(5), "the new-messages line goes after what was read");
+    assert_eq!(s.room(2).unwrap().unread, 0);
+}
+
+#[test]
+fn server_counts_are_not_counted_twice() {
+    let mut s = logged_in();
+    net(&mut s, created(msg(2, 6, "bob", "one")));
+    assert_eq!(s.room(2).unwrap().unread, 1);
+    // A room list fetched after that event already includes it.
+    net(&mut s, NetEvent::Rest(RestResult::Rooms(vec![room(2, "random", 6, 1)])));
+    assert_eq!(s.room(2).unwrap().unread, 1);
+    net(&mut s, created(msg(2, 7, "bob", "two")));
+    assert_eq!(s.room(2).unwrap().unread, 2);
+}
+
+#[test]
+fn drafts_are_kept_per_room() {
+    let mut s = logged_in();
+    for c in "half a thought".chars() {
+        key(&mut s, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    key(&mut s, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    assert_eq!(s.active, Some(2));
+    assert!(s.editor.is_empty());
+    key(&mut s, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    assert_eq!(s.editor.text(), "half a thought");
+}
+
+#[test]
+fn up_on_an_empty_line_edits_my_last_message() {
+    let mut s = logged_in();
+    net(&mut s, created(msg(1, 11, "alice", "helo")));
+    net(&mut s, created(msg(1, 12, "bob", "hi")));
+    key(&mut s, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(s.editor.text(), "helo");
+    assert_eq!(s.compose, Compose::Editing { room: 1, id: 1101 });
+    key(&mut s, KeyCode::Backspace, KeyModifiers::NONE);
+    let fx = type_line(&mut s, "lo");
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Edit { room: 1, id: 1101, body: "hello".into() })]);
+    assert_eq!(s.compose, Compose::Plain);
+}
+
+#[test]
+fn a_revoked_session_returns_to_the_login_form() {
+    let mut s = logged_in();
+    let fx = net(&mut s, NetEvent::Ws(WsStatus::AuthLost));
+    assert_eq!(s.screen, Screen::Login);
+    assert_eq!(s.conn, Conn::Offline);
+    assert!(fx.contains(&Effect::DeleteSession));
+    assert_eq!(s.login.error.as_deref(), Some(crate::strings::SESSION_ENDED));
+}
+
+#[test]
+fn the_login_form_logs_in_and_saves_the_session() {
+    let (mut s, fx) = State::new("http://x", None, Settings::default(), "n");
+    assert!(fx.is_empty());
+    for c in "Alice".chars() {
+        key(&mut s, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+    for c in "secret pw".chars() {
+        key(&mut s, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    let fx = key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Login { username: "alice".into(), password: "secret pw".into() })]);
+    let fx = net(&mut s, NetEvent::Rest(RestResult::LoggedIn { token: "t".into(), user: user(1, "alice") }));
+    assert_eq!(fx[0], Effect::SaveSession);
+    assert!(fx.contains(&Effect::Connect));
+    assert_eq!(s.screen, Screen::Chat);
+    assert!(s.login.password.is_empty(), "the password is not kept");
+}
+
+#[test]
+fn large_pastes_ask_first_and_never_send() {
+    let mut s = logged_in();
+    let fx = update(&mut s, Msg::Paste("a\nb\nc\nd\ne\nf\ng".into()));
+    assert!(fx.is_empty());
+    assert!(matches!(s.overlay, Overlay::Paste(_)));
+    key(&mut s, KeyCode::Char('y'), KeyModifiers::NONE);
+    assert_eq!(s.editor.text(), "a\nb\nc\nd\ne\nf\ng");
+    assert!(s.outbox.is_empty());
+}
+
+#[test]
+fn commands_turn_into_calls() {
+    let mut s = logged_in();
+    assert_eq!(type_line(&mut s, "/join lobby"), vec![Effect::Rest(RestCall::JoinByName("lobby".into()))]);
+    assert_eq!(
+        type_line(&mut s, "/msg bob hi there"),
+        vec![Effect::Rest(RestCall::Dm { username: "bob".into(), then_send: Some("hi there".into()) })]
+    );
+    let fx = type_line(&mut s, "/me waves");
+    assert_eq!(sent_frames(&fx), [("n-1".to_owned(), "/me waves".to_owned())]);
+    type_line(&mut s, "/quit");
+    assert!(s.quit);
+}

@@ -47,7 +47,7 @@ mod tests {
         assert_eq!(done, None);
         assert_eq!(all.len(), 2);
         let c = v(&["alice", "alicia"]);
-        assert_eq!(complete("al", &c).0.as_deref(), Some("ali"));
+        assert_eq!(complete("al", &c).0.as_deref(), Some("alic"));
         assert_eq!(complete("zz", &c).0, None);
     }
 }
