@@ -16,6 +16,8 @@ pub mod net;
 pub mod runtime;
 pub mod session;
 pub mod strings;
+#[cfg(test)]
+mod testutil;
 pub mod view;
 
 use std::process::ExitCode;

@@ -25,7 +25,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match action {
         Some(Action::Suspend) => vec![Effect::Suspend],
         Some(Action::Help) => {
-            state.overlay = Overlay::Help;
+            state.overlay = Overlay::Help(0);
             Vec::new()
         }
         Some(Action::Send) => submit(state),
@@ -113,7 +113,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Action::Quit) | None => match key.code {
             KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
                 if c == '?' && state.editor.is_empty() {
-                    state.overlay = Overlay::Help;
+                    state.overlay = Overlay::Help(0);
                     return Vec::new();
                 }
                 state.editor.insert(c.encode_utf8(&mut [0; 4]));
@@ -165,6 +165,18 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> V
             let n = switcher_matches(state).len();
             if let Overlay::Switcher { selected, .. } = &mut state.overlay {
                 *selected = (*selected).min(n.saturating_sub(1));
+            }
+            Vec::new()
+        }
+        Overlay::Help(scroll) => {
+            match key.code {
+                KeyCode::Down => *scroll += 1,
+                KeyCode::PageDown => *scroll += 10,
+                KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?') => state.overlay = Overlay::None,
+                _ if action == Some(Action::Help) => state.overlay = Overlay::None,
+                _ => {}
             }
             Vec::new()
         }

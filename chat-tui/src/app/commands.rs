@@ -21,7 +21,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             Vec::new()
         }
         ("/help", _) => {
-            state.overlay = Overlay::Help;
+            state.overlay = Overlay::Help(0);
             Vec::new()
         }
         ("/logout", _) => vec![Effect::Rest(RestCall::Logout)],

@@ -50,7 +50,8 @@ pub enum Conn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help,
+    /// The help, scrolled down this many lines.
+    Help(usize),
     Switcher { query: String, selected: usize },
     Search { q: String, results: Vec<chat_wire::Message> },
     /// A large paste waiting for a yes.

@@ -51,3 +51,6 @@ fn too_small(f: &mut Frame, area: Rect) {
         .alignment(ratatui::layout::Alignment::Center);
     f.render_widget(p, r);
 }
+
+#[cfg(test)]
+mod tests;

@@ -34,7 +34,7 @@ fn boxed(f: &mut Frame, r: Rect, title: &str, lines: Vec<Line>) {
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     match &state.overlay {
         Overlay::None => {}
-        Overlay::Help => help(f, area),
+        Overlay::Help(scroll) => help(f, area, *scroll),
         Overlay::Switcher { query, selected } => {
             let r = centered(area, 50, 14);
             let mut lines = vec![Line::from(vec![Span::raw("> "), Span::raw(query.clone())]), Line::raw("")];
@@ -69,7 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
 }
 
 /// The help overlay: the key map, then the commands.
-fn help(f: &mut Frame, area: Rect) {
+fn help(f: &mut Frame, area: Rect, scroll: usize) {
     let r = centered(area, 78, area.height.saturating_sub(2));
     let inner = r.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
@@ -84,5 +84,8 @@ fn help(f: &mut Frame, area: Rect) {
         let text = truncate(what, inner.saturating_sub(26));
         lines.push(Line::from(vec![Span::styled(format!("{cmd:<24}  "), key_style), Span::raw(text)]));
     }
-    boxed(f, r, strings::HELP_TITLE, lines);
+    // Never scroll past the last screenful.
+    let visible = r.height.saturating_sub(2) as usize;
+    let skip = scroll.min(lines.len().saturating_sub(visible));
+    boxed(f, r, strings::HELP_TITLE, lines.split_off(skip));
 }
