@@ -60,7 +60,9 @@ pub struct Paths {
 impl Paths {
     /// Resolves the paths from `XDG_CONFIG_HOME`, `XDG_STATE_HOME` and `HOME`.
     pub fn from_env(config_override: Option<PathBuf>) -> Self {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
         let xdg = |var: &str, fallback: &str| {
             std::env::var_os(var)
                 .map(PathBuf::from)

@@ -179,7 +179,11 @@ mod tests {
     fn every_binding_is_unique() {
         for (i, a) in BINDINGS.iter().enumerate() {
             for b in &BINDINGS[i + 1..] {
-                assert!(!(a.code == b.code && a.mods == b.mods), "{:?} bound twice", a.code);
+                assert!(
+                    !(a.code == b.code && a.mods == b.mods),
+                    "{:?} bound twice",
+                    a.code
+                );
             }
         }
     }

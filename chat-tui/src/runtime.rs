@@ -9,11 +9,13 @@ use std::time::{Duration, Instant};
 
 use chat_wire::ws::ClientFrame;
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, EventStream,
-    KeyEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream, KeyEventKind,
 };
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -60,7 +62,12 @@ fn enter(mouse: bool) -> std::io::Result<()> {
 
 /// Gives the terminal back as we found it. Safe to call twice.
 fn leave() {
-    let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste, LeaveAlternateScreen);
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen
+    );
     let _ = disable_raw_mode();
     let _ = execute!(stdout(), crossterm::cursor::Show);
 }
@@ -95,11 +102,20 @@ fn nonce() -> String {
 }
 
 /// Runs the client until the user quits.
-pub async fn run(server: String, config: Config, paths: Paths, offset: time::UtcOffset) -> std::io::Result<()> {
+pub async fn run(
+    server: String,
+    config: Config,
+    paths: Paths,
+    offset: time::UtcOffset,
+) -> std::io::Result<()> {
     let server = server.trim_end_matches('/').to_owned();
     let session_file = paths.session_file();
     let saved = session::load(&session_file, &server).map(|s| (s.username, s.token));
-    let settings = Settings { bell: config.bell, paste_confirm_lines: config.paste_confirm_lines, offset };
+    let settings = Settings {
+        bell: config.bell,
+        paste_confirm_lines: config.paste_confirm_lines,
+        offset,
+    };
     let (mut state, effects) = State::new(&server, saved, settings, &nonce());
 
     install_panic_hook();
@@ -109,7 +125,12 @@ pub async fn run(server: String, config: Config, paths: Paths, offset: time::Utc
     state.size = (size.width, size.height);
 
     let (net_tx, mut net_rx) = mpsc::channel::<NetEvent>(1024);
-    let mut rt = Runtime { rest: Rest::new(&server), net_tx, ws: None, session_file };
+    let mut rt = Runtime {
+        rest: Rest::new(&server),
+        net_tx,
+        ws: None,
+        session_file,
+    };
     rt.apply(&state, effects, &mut term, config.mouse);
 
     let mut input = EventStream::new();
@@ -180,10 +201,17 @@ impl Runtime {
                     }
                 }
                 Effect::Connect => {
-                    let Some(token) = state.token.clone() else { continue };
+                    let Some(token) = state.token.clone() else {
+                        continue;
+                    };
                     let (tx, rx) = mpsc::unbounded_channel();
                     self.ws = Some(tx);
-                    tokio::spawn(ws::worker(state.server.clone(), token, rx, self.net_tx.clone()));
+                    tokio::spawn(ws::worker(
+                        state.server.clone(),
+                        token,
+                        rx,
+                        self.net_tx.clone(),
+                    ));
                 }
                 // Dropping the sender stops the worker.
                 Effect::Disconnect => self.ws = None,
@@ -209,8 +237,14 @@ impl Runtime {
 }
 
 fn save(file: &Path, state: &State) {
-    let (Some(token), Some(me)) = (&state.token, &state.me) else { return };
-    let saved = Saved { server: state.server.clone(), username: me.username.clone(), token: token.clone() };
+    let (Some(token), Some(me)) = (&state.token, &state.me) else {
+        return;
+    };
+    let saved = Saved {
+        server: state.server.clone(),
+        username: me.username.clone(),
+        token: token.clone(),
+    };
     if let Err(e) = session::save(file, &saved) {
         tracing::error!(%e, "cannot save the session");
     }

@@ -22,7 +22,10 @@ pub struct Saved {
 
 /// Makes the directory (0700) if needed and tightens it if it exists.
 pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
 }
 

@@ -2,15 +2,15 @@
 
 use crate::keys::{Action, EditOp};
 
-pub const NO_SERVER: &str =
-    "no server given: use --server URL or set `server` in the config file";
+pub const NO_SERVER: &str = "no server given: use --server URL or set `server` in the config file";
 pub const TOO_SMALL: &str = "terminal too small";
 pub const LOGIN_TITLE: &str = " chat-tui — log in ";
 pub const REGISTER_TITLE: &str = " chat-tui — create an account ";
 pub const USERNAME: &str = "Username: ";
 pub const PASSWORD: &str = "Password: ";
 pub const LOGIN_HINT: &str = "Enter: next/log in · Ctrl+R: register instead · Ctrl+C: quit";
-pub const REGISTER_HINT: &str = "Enter: next/create account · Ctrl+R: log in instead · Ctrl+C: quit";
+pub const REGISTER_HINT: &str =
+    "Enter: next/create account · Ctrl+R: log in instead · Ctrl+C: quit";
 pub const LOGGING_IN: &str = "logging in…";
 pub const SESSION_ENDED: &str = "your session ended; please log in again";
 pub const CONNECTED: &str = "connected";

@@ -24,7 +24,11 @@ pub fn user(id: i64, name: &str) -> User {
 pub fn room(id: i64, name: &str, latest: i64, unread: i64) -> Room {
     Room {
         id,
-        kind: if name.starts_with('@') { RoomKind::Direct } else { RoomKind::Room },
+        kind: if name.starts_with('@') {
+            RoomKind::Direct
+        } else {
+            RoomKind::Room
+        },
         name: name.trim_start_matches('@').into(),
         topic: String::new(),
         visibility: Visibility::Public,
@@ -41,7 +45,11 @@ pub fn msg(room: i64, seq: i64, author: &str, body: &str) -> Message {
         id: seq * 100 + room,
         room_id: room,
         seq,
-        author: UserRef { id: if author == "alice" { 1 } else { 2 }, username: author.into(), display_name: author.into() },
+        author: UserRef {
+            id: if author == "alice" { 1 } else { 2 },
+            username: author.into(),
+            display_name: author.into(),
+        },
         body: Some(body.into()),
         client_id: None,
         reply_to: None,
@@ -69,8 +77,21 @@ pub fn net(state: &mut State, ev: NetEvent) -> Vec<Effect> {
 }
 
 pub fn ready(state: &mut State) -> Vec<Effect> {
-    let rooms = state.rooms.iter().map(|r| RoomPosition { room_id: r.room.id, latest_seq: r.seen_seq }).collect();
-    net(state, NetEvent::Frame(Incoming::Control(ServerFrame::Ready { user: user(1, "alice"), rooms })))
+    let rooms = state
+        .rooms
+        .iter()
+        .map(|r| RoomPosition {
+            room_id: r.room.id,
+            latest_seq: r.seen_seq,
+        })
+        .collect();
+    net(
+        state,
+        NetEvent::Frame(Incoming::Control(ServerFrame::Ready {
+            user: user(1, "alice"),
+            rooms,
+        })),
+    )
 }
 
 pub fn key(state: &mut State, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
@@ -86,12 +107,33 @@ pub fn type_line(state: &mut State, text: &str) -> Vec<Effect> {
 
 /// alice, logged in, in #general (seq 10) and #random (seq 5), connected.
 pub fn logged_in() -> State {
-    let (mut s, fx) = State::new("http://x", Some(("alice".into(), "tok".into())), Settings::default(), "n");
-    assert_eq!(fx, vec![Effect::Rest(RestCall::Me), Effect::Rest(RestCall::Rooms), Effect::Connect]);
+    let (mut s, fx) = State::new(
+        "http://x",
+        Some(("alice".into(), "tok".into())),
+        Settings::default(),
+        "n",
+    );
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Rest(RestCall::Me),
+            Effect::Rest(RestCall::Rooms),
+            Effect::Connect
+        ]
+    );
     net(&mut s, NetEvent::Rest(RestResult::Me(user(1, "alice"))));
-    let fx = net(&mut s, NetEvent::Rest(RestResult::Rooms(vec![room(2, "random", 5, 0), room(1, "general", 10, 0)])));
+    let fx = net(
+        &mut s,
+        NetEvent::Rest(RestResult::Rooms(vec![
+            room(2, "random", 5, 0),
+            room(1, "general", 10, 0),
+        ])),
+    );
     assert_eq!(s.active, Some(1), "the first room by name opens");
-    assert!(fx.contains(&Effect::Rest(RestCall::Page { room: 1, before: None })));
+    assert!(fx.contains(&Effect::Rest(RestCall::Page {
+        room: 1,
+        before: None
+    })));
     ready(&mut s);
     assert_eq!(s.conn, Conn::Connected);
     s

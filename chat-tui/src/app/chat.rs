@@ -51,7 +51,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Switcher) => {
-            state.overlay = Overlay::Switcher { query: String::new(), selected: 0 };
+            state.overlay = Overlay::Switcher {
+                query: String::new(),
+                selected: 0,
+            };
             Vec::new()
         }
         Some(Action::PageUp) => scroll::page(state, true),
@@ -65,7 +68,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             mark_read(state)
         }
         Some(Action::Retry) => {
-            let Some(room) = state.active else { return Vec::new() };
+            let Some(room) = state.active else {
+                return Vec::new();
+            };
             let frames = state.outbox.retry(room);
             if state.conn == Conn::Connected {
                 frames.into_iter().map(Effect::Ws).collect()
@@ -111,7 +116,11 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Quit) | None => match key.code {
-            KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+            KeyCode::Char(c)
+                if !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
                 if c == '?' && state.editor.is_empty() {
                     state.overlay = Overlay::Help(0);
                     return Vec::new();
@@ -151,7 +160,9 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> V
                     }
                 }
                 (KeyCode::Down, _) | (_, Some(Action::RoomNext)) => *selected += 1,
-                (KeyCode::Up, _) | (_, Some(Action::RoomPrev)) => *selected = selected.saturating_sub(1),
+                (KeyCode::Up, _) | (_, Some(Action::RoomPrev)) => {
+                    *selected = selected.saturating_sub(1)
+                }
                 (KeyCode::Backspace, _) => {
                     query.pop();
                     *selected = 0;
@@ -174,15 +185,19 @@ fn on_overlay_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> V
                 KeyCode::PageDown => *scroll += 10,
                 KeyCode::Up => *scroll = scroll.saturating_sub(1),
                 KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?') => state.overlay = Overlay::None,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?') => {
+                    state.overlay = Overlay::None
+                }
                 _ if action == Some(Action::Help) => state.overlay = Overlay::None,
                 _ => {}
             }
             Vec::new()
         }
         _ => {
-            if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?'))
-                || action == Some(Action::Help)
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?')
+            ) || action == Some(Action::Help)
             {
                 state.overlay = Overlay::None;
             }
@@ -201,7 +216,12 @@ pub fn switcher_matches(state: &State) -> Vec<RoomId> {
         .rooms
         .iter()
         .filter(|r| {
-            let mut name = r.label().to_lowercase().chars().collect::<Vec<_>>().into_iter();
+            let mut name = r
+                .label()
+                .to_lowercase()
+                .chars()
+                .collect::<Vec<_>>()
+                .into_iter();
             q.chars().all(|c| name.any(|n| n == c))
         })
         .map(|r| r.room.id)
@@ -230,7 +250,10 @@ pub fn on_mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
 }
 
 fn active_index(state: &State) -> Option<usize> {
-    state.rooms.iter().position(|r| Some(r.room.id) == state.active)
+    state
+        .rooms
+        .iter()
+        .position(|r| Some(r.room.id) == state.active)
 }
 
 fn step_room(state: &mut State, delta: isize) -> Vec<Effect> {
@@ -264,7 +287,10 @@ pub fn switch_to(state: &mut State, id: RoomId) -> Vec<Effect> {
         r.marker = (r.unread > 0).then_some(r.read_sent);
         if !r.loaded && !r.loading {
             r.loading = true;
-            fx.push(Effect::Rest(RestCall::Page { room: id, before: None }));
+            fx.push(Effect::Rest(RestCall::Page {
+                room: id,
+                before: None,
+            }));
         }
         if r.members.is_empty() {
             fx.push(Effect::Rest(RestCall::Members(id)));
@@ -276,8 +302,12 @@ pub fn switch_to(state: &mut State, id: RoomId) -> Vec<Effect> {
 
 /// Sends a read marker when the open room shows its newest event.
 pub fn mark_read(state: &mut State) -> Vec<Effect> {
-    let Some(id) = state.active else { return Vec::new() };
-    let Some(r) = state.room_mut(id) else { return Vec::new() };
+    let Some(id) = state.active else {
+        return Vec::new();
+    };
+    let Some(r) = state.room_mut(id) else {
+        return Vec::new();
+    };
     if r.scroll.is_some() {
         return Vec::new();
     }
@@ -285,26 +315,41 @@ pub fn mark_read(state: &mut State) -> Vec<Effect> {
     r.mentions = 0;
     if r.seen_seq > r.read_sent {
         r.read_sent = r.seen_seq;
-        return vec![Effect::Rest(RestCall::Read { room: id, seq: r.seen_seq })];
+        return vec![Effect::Rest(RestCall::Read {
+            room: id,
+            seq: r.seen_seq,
+        })];
     }
     Vec::new()
 }
 
 /// Loads an older page when the view nears the top of what we have.
 pub fn prefetch(state: &mut State) -> Vec<Effect> {
-    let Some(id) = state.active else { return Vec::new() };
+    let Some(id) = state.active else {
+        return Vec::new();
+    };
     let above = scroll::lines_above(state);
     let height = scroll::timeline_height(state);
-    let Some(r) = state.room_mut(id) else { return Vec::new() };
+    let Some(r) = state.room_mut(id) else {
+        return Vec::new();
+    };
     if r.loaded && !r.loading && !r.history_done && above < height * 2 {
         r.loading = true;
-        return vec![Effect::Rest(RestCall::Page { room: id, before: r.oldest() })];
+        return vec![Effect::Rest(RestCall::Page {
+            room: id,
+            before: r.oldest(),
+        })];
     }
     Vec::new()
 }
 
 /// Queues a message and sends it now if the link is up (else on `ready`).
-pub fn send_message(state: &mut State, room: RoomId, body: String, reply_to: Option<MessageId>) -> Vec<Effect> {
+pub fn send_message(
+    state: &mut State,
+    room: RoomId,
+    body: String,
+    reply_to: Option<MessageId>,
+) -> Vec<Effect> {
     let item = Outgoing {
         client_id: state.client_id(),
         room,
@@ -334,7 +379,11 @@ fn submit(state: &mut State) -> Vec<Effect> {
     if text.starts_with('/') && !text.starts_with("//") {
         return commands::run(state, &text);
     }
-    let body = text.strip_prefix('/').filter(|_| text.starts_with("//")).unwrap_or(&text).to_owned();
+    let body = text
+        .strip_prefix('/')
+        .filter(|_| text.starts_with("//"))
+        .unwrap_or(&text)
+        .to_owned();
     match std::mem::replace(&mut state.compose, Compose::Plain) {
         Compose::Editing { room, id } => vec![Effect::Rest(RestCall::Edit { room, id, body })],
         Compose::Replying { room, id } => send_message(state, room, body, Some(id)),
@@ -351,10 +400,15 @@ fn submit(state: &mut State) -> Vec<Effect> {
 /// Up on an empty line: edit my last message in this room.
 pub fn edit_last(state: &mut State) -> Vec<Effect> {
     let me = state.my_name().to_owned();
-    let Some(room) = state.active_room() else { return Vec::new() };
+    let Some(room) = state.active_room() else {
+        return Vec::new();
+    };
     if let Some(m) = room.last_where(|m| m.author.username == me) {
         let (id, body) = (m.id, m.body.clone().unwrap_or_default());
-        state.compose = Compose::Editing { room: room.room.id, id };
+        state.compose = Compose::Editing {
+            room: room.room.id,
+            id,
+        };
         state.editor.set(&body);
     }
     Vec::new()
@@ -362,7 +416,9 @@ pub fn edit_last(state: &mut State) -> Vec<Effect> {
 
 /// Tells the room we are typing, at most every 3 seconds.
 fn typing(state: &mut State) -> Vec<Effect> {
-    let Some(room) = state.active else { return Vec::new() };
+    let Some(room) = state.active else {
+        return Vec::new();
+    };
     if state.conn != Conn::Connected || state.editor.text().starts_with('/') {
         return Vec::new();
     }
@@ -384,12 +440,29 @@ fn tab_complete(state: &mut State) {
             .filter_map(|(c, _)| c.split_whitespace().next().map(str::to_owned))
             .collect()
     } else if word.starts_with('#') {
-        state.rooms.iter().filter(|r| !r.is_direct()).map(|r| r.label()).collect()
+        state
+            .rooms
+            .iter()
+            .filter(|r| !r.is_direct())
+            .map(|r| r.label())
+            .collect()
     } else {
-        let mut names: Vec<String> = state.active_room().map(|r| r.members.clone()).unwrap_or_default();
-        names.extend(state.rooms.iter().filter(|r| r.is_direct()).map(|r| r.room.name.clone()));
+        let mut names: Vec<String> = state
+            .active_room()
+            .map(|r| r.members.clone())
+            .unwrap_or_default();
+        names.extend(
+            state
+                .rooms
+                .iter()
+                .filter(|r| r.is_direct())
+                .map(|r| r.room.name.clone()),
+        );
         let at = word.starts_with('@');
-        names.into_iter().map(|n| if at { format!("@{n}") } else { n }).collect()
+        names
+            .into_iter()
+            .map(|n| if at { format!("@{n}") } else { n })
+            .collect()
     };
     let (done, all) = complete(&word, &candidates);
     if let Some(text) = done {

@@ -38,7 +38,10 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             let (user, text) = arg.split_once(char::is_whitespace).unwrap_or((arg, ""));
             let then_send = (!text.trim().is_empty()).then(|| text.trim().to_owned());
             let username = user.trim_start_matches('@').to_owned();
-            vec![Effect::Rest(RestCall::Dm { username, then_send })]
+            vec![Effect::Rest(RestCall::Dm {
+                username,
+                then_send,
+            })]
         }
         ("/msg", _) => need(state, "/msg USER [TEXT]"),
         ("/nick", _) if !arg.is_empty() => vec![Effect::Rest(RestCall::Nick(arg.into()))],
@@ -55,13 +58,25 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             vec![Effect::Rest(RestCall::Invite { room: r, username })]
         }
         ("/invite", _) => need(state, "/invite USER"),
-        ("/me", Some(r)) if !arg.is_empty() => chat::send_message(state, r, format!("/me {arg}"), None),
+        ("/me", Some(r)) if !arg.is_empty() => {
+            chat::send_message(state, r, format!("/me {arg}"), None)
+        }
         ("/me", _) => need(state, "/me ACTION"),
-        ("/topic", Some(r)) => vec![Effect::Rest(RestCall::Topic { room: r, topic: arg.into() })],
+        ("/topic", Some(r)) => vec![Effect::Rest(RestCall::Topic {
+            room: r,
+            topic: arg.into(),
+        })],
         ("/edit", Some(r)) => {
-            let last = state.room(r).and_then(|rs| rs.last_where(|m| m.author.username == me)).map(|m| m.id);
+            let last = state
+                .room(r)
+                .and_then(|rs| rs.last_where(|m| m.author.username == me))
+                .map(|m| m.id);
             match (last, arg.is_empty()) {
-                (Some(id), false) => vec![Effect::Rest(RestCall::Edit { room: r, id, body: arg.into() })],
+                (Some(id), false) => vec![Effect::Rest(RestCall::Edit {
+                    room: r,
+                    id,
+                    body: arg.into(),
+                })],
                 (Some(_), true) => chat::edit_last(state),
                 (None, _) => {
                     state.notice = Some("nothing of yours to edit here".into());
@@ -70,7 +85,10 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             }
         }
         ("/delete", Some(r)) => {
-            let last = state.room(r).and_then(|rs| rs.last_where(|m| m.author.username == me)).map(|m| m.id);
+            let last = state
+                .room(r)
+                .and_then(|rs| rs.last_where(|m| m.author.username == me))
+                .map(|m| m.id);
             match last {
                 Some(id) => vec![Effect::Rest(RestCall::Delete { room: r, id })],
                 None => {
@@ -80,7 +98,10 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             }
         }
         ("/reply", Some(r)) => {
-            let target = state.room(r).and_then(|rs| rs.last_where(|m| m.author.username != me)).map(|m| m.id);
+            let target = state
+                .room(r)
+                .and_then(|rs| rs.last_where(|m| m.author.username != me))
+                .map(|m| m.id);
             let Some(id) = target else {
                 state.notice = Some("nothing to reply to here".into());
                 return Vec::new();

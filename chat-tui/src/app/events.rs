@@ -21,7 +21,9 @@ pub fn on_net(state: &mut State, ev: NetEvent) -> Vec<Effect> {
             Vec::new()
         }
         NetEvent::Ws(WsStatus::Down { retry_in, .. }) => {
-            state.conn = Conn::Reconnecting { at: state.clock + retry_in };
+            state.conn = Conn::Reconnecting {
+                at: state.clock + retry_in,
+            };
             Vec::new()
         }
         NetEvent::Ws(WsStatus::AuthLost) => state.end_session(Some(strings::SESSION_ENDED)),
@@ -55,7 +57,11 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             }
             chat::mark_read(state)
         }
-        RestResult::Room { room, focus, then_send } => {
+        RestResult::Room {
+            room,
+            focus,
+            then_send,
+        } => {
             let id = room.id;
             upsert_room(state, room);
             let mut fx = Vec::new();
@@ -80,7 +86,10 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             Vec::new()
         }
         RestResult::Searched { q, messages } => {
-            state.overlay = Overlay::Search { q, results: messages };
+            state.overlay = Overlay::Search {
+                q,
+                results: messages,
+            };
             Vec::new()
         }
         RestResult::Members { room, usernames } => {
@@ -151,8 +160,11 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
             // Resume every room we know from the last event we applied;
             // rooms we do not know yet start live (their history comes by
             // REST when opened).
-            let resume: BTreeMap<RoomId, i64> =
-                state.rooms.iter().map(|r| (r.room.id, r.seen_seq)).collect();
+            let resume: BTreeMap<RoomId, i64> = state
+                .rooms
+                .iter()
+                .map(|r| (r.room.id, r.seen_seq))
+                .collect();
             let mut fx = vec![Effect::Ws(ClientFrame::Resume { rooms: resume })];
             // Then whatever was not acknowledged, in order, same client ids.
             fx.extend(state.outbox.pending_frames().into_iter().map(Effect::Ws));
@@ -168,11 +180,17 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
             }
             Vec::new()
         }
-        ServerFrame::Error { client_id: Some(id), error } => {
+        ServerFrame::Error {
+            client_id: Some(id),
+            error,
+        } => {
             state.outbox.fail(&id, &error.message);
             Vec::new()
         }
-        ServerFrame::Error { client_id: None, error } => {
+        ServerFrame::Error {
+            client_id: None,
+            error,
+        } => {
             state.notice = Some(error.message);
             Vec::new()
         }
@@ -253,7 +271,13 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
                 }
                 let verb = if joined { "joined" } else { "left" };
                 let text = format!("{} {verb}", u.username);
-                room.items.insert(e.seq, Item::Notice { at: e.created_at, text });
+                room.items.insert(
+                    e.seq,
+                    Item::Notice {
+                        at: e.created_at,
+                        text,
+                    },
+                );
                 if joined && !room.members.contains(&u.username) {
                     room.members.push(u.username);
                 }
@@ -264,7 +288,13 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
                 let text = format!("topic: {}", u.topic);
                 room.room.name = u.name;
                 room.room.topic = u.topic;
-                room.items.insert(e.seq, Item::Notice { at: e.created_at, text });
+                room.items.insert(
+                    e.seq,
+                    Item::Notice {
+                        at: e.created_at,
+                        text,
+                    },
+                );
             }
         }
     }

@@ -79,7 +79,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         _ => {
             if let KeyCode::Char(c) = key.code
-                && !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && !key
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
             {
                 form.current().insert(c.encode_utf8(&mut [0; 4]));
             }

@@ -43,7 +43,9 @@ pub enum Conn {
     Connecting,
     Connected,
     /// Down; the next attempt is at this clock time.
-    Reconnecting { at: Duration },
+    Reconnecting {
+        at: Duration,
+    },
 }
 
 /// Something drawn over the chat.
@@ -52,8 +54,14 @@ pub enum Overlay {
     None,
     /// The help, scrolled down this many lines.
     Help(usize),
-    Switcher { query: String, selected: usize },
-    Search { q: String, results: Vec<chat_wire::Message> },
+    Switcher {
+        query: String,
+        selected: usize,
+    },
+    Search {
+        q: String,
+        results: Vec<chat_wire::Message>,
+    },
     /// A large paste waiting for a yes.
     Paste(String),
 }
@@ -151,7 +159,12 @@ pub enum Effect {
 impl State {
     /// A fresh state: with a saved token it starts connecting, without one
     /// it shows the login form. `nonce` seeds client ids.
-    pub fn new(server: &str, saved: Option<(String, String)>, settings: Settings, nonce: &str) -> (Self, Vec<Effect>) {
+    pub fn new(
+        server: &str,
+        saved: Option<(String, String)>,
+        settings: Settings,
+        nonce: &str,
+    ) -> (Self, Vec<Effect>) {
         let mut state = Self {
             server: server.to_owned(),
             screen: Screen::Login,
@@ -191,7 +204,11 @@ impl State {
         self.token = Some(token);
         self.screen = Screen::Chat;
         self.conn = Conn::Connecting;
-        vec![Effect::Rest(RestCall::Me), Effect::Rest(RestCall::Rooms), Effect::Connect]
+        vec![
+            Effect::Rest(RestCall::Me),
+            Effect::Rest(RestCall::Rooms),
+            Effect::Connect,
+        ]
     }
 
     /// Back to the login form, forgetting the session.
@@ -254,7 +271,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         },
         Msg::Paste(text) => match state.screen {
             Screen::Login => {
-                state.login.current().insert(text.lines().next().unwrap_or(""));
+                state
+                    .login
+                    .current()
+                    .insert(text.lines().next().unwrap_or(""));
                 Vec::new()
             }
             Screen::Chat => chat::on_paste(state, text),

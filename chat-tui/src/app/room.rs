@@ -16,7 +16,10 @@ pub const PAGE: usize = 50;
 pub enum Item {
     Message(Message),
     /// Someone joined or left, the topic changed.
-    Notice { at: OffsetDateTime, text: String },
+    Notice {
+        at: OffsetDateTime,
+        text: String,
+    },
 }
 
 impl Item {
@@ -167,5 +170,8 @@ pub fn mentions(body: &str, username: &str) -> bool {
         return false;
     }
     body.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
-        .any(|w| w.trim_end_matches(['.', '-']).eq_ignore_ascii_case(username))
+        .any(|w| {
+            w.trim_end_matches(['.', '-'])
+                .eq_ignore_ascii_case(username)
+        })
 }

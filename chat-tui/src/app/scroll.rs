@@ -33,7 +33,11 @@ fn heights(state: &State, room: &RoomState) -> Vec<(i64, usize)> {
 /// Lines below the view's bottom edge for an anchor.
 fn offset_of(hs: &[(i64, usize)], anchor: Option<Anchor>) -> usize {
     let Some(a) = anchor else { return 0 };
-    hs.iter().filter(|(s, _)| *s > a.seq).map(|(_, n)| n).sum::<usize>() + a.skip
+    hs.iter()
+        .filter(|(s, _)| *s > a.seq)
+        .map(|(_, n)| n)
+        .sum::<usize>()
+        + a.skip
 }
 
 /// The anchor for `offset` lines below the view's bottom edge.
@@ -44,16 +48,24 @@ fn anchor_at(hs: &[(i64, usize)], offset: usize) -> Option<Anchor> {
     let mut below = 0;
     for (seq, n) in hs.iter().rev() {
         if below + n > offset {
-            return Some(Anchor { seq: *seq, skip: offset - below });
+            return Some(Anchor {
+                seq: *seq,
+                skip: offset - below,
+            });
         }
         below += n;
     }
-    hs.first().map(|(seq, n)| Anchor { seq: *seq, skip: (*n).saturating_sub(1) })
+    hs.first().map(|(seq, n)| Anchor {
+        seq: *seq,
+        skip: (*n).saturating_sub(1),
+    })
 }
 
 /// Lines of loaded history above the top of the view.
 pub fn lines_above(state: &State) -> usize {
-    let Some(room) = state.active_room() else { return 0 };
+    let Some(room) = state.active_room() else {
+        return 0;
+    };
     let hs = heights(state, room);
     let total: usize = hs.iter().map(|(_, n)| n).sum();
     total.saturating_sub(offset_of(&hs, room.scroll) + timeline_height(state))
@@ -61,9 +73,13 @@ pub fn lines_above(state: &State) -> usize {
 
 /// Scrolls up (positive) or down (negative) by `lines`.
 pub fn by(state: &mut State, lines: isize) -> Vec<Effect> {
-    let Some(id) = state.active else { return Vec::new() };
+    let Some(id) = state.active else {
+        return Vec::new();
+    };
     let height = timeline_height(state);
-    let Some(room) = state.room(id) else { return Vec::new() };
+    let Some(room) = state.room(id) else {
+        return Vec::new();
+    };
     let hs = heights(state, room);
     let total: usize = hs.iter().map(|(_, n)| n).sum();
     let max = total.saturating_sub(height.min(total).max(1));

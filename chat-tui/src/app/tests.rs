@@ -17,7 +17,9 @@ use crate::testutil::*;
 fn sent_frames(fx: &[Effect]) -> Vec<(String, String)> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Ws(ClientFrame::Send { client_id, body, .. }) => Some((client_id.clone(), body.clone())),
+            Effect::Ws(ClientFrame::Send {
+                client_id, body, ..
+            }) => Some((client_id.clone(), body.clone())),
             _ => None,
         })
         .collect()
@@ -28,14 +30,26 @@ fn a_message_is_pending_until_acked() {
     let mut s = logged_in();
     let fx = type_line(&mut s, "hello");
     assert_eq!(sent_frames(&fx), [("n-1".to_owned(), "hello".to_owned())]);
-    assert_eq!(s.outbox.in_room(1).next().unwrap().status, SendStatus::Pending);
+    assert_eq!(
+        s.outbox.in_room(1).next().unwrap().status,
+        SendStatus::Pending
+    );
     assert!(s.editor.is_empty());
 
     let mut m = msg(1, 11, "alice", "hello");
     m.client_id = Some("n-1".into());
-    net(&mut s, NetEvent::Frame(Incoming::Control(ServerFrame::Ack { client_id: "n-1".into(), message: m.clone() })));
+    net(
+        &mut s,
+        NetEvent::Frame(Incoming::Control(ServerFrame::Ack {
+            client_id: "n-1".into(),
+            message: m.clone(),
+        })),
+    );
     assert!(s.outbox.is_empty());
-    assert_eq!(s.room(1).unwrap().items.get(&11), Some(&Item::Message(m.clone())));
+    assert_eq!(
+        s.room(1).unwrap().items.get(&11),
+        Some(&Item::Message(m.clone()))
+    );
     // The event for the same message then changes nothing.
     net(&mut s, created(m));
     assert_eq!(s.room(1).unwrap().items.len(), 1);
@@ -45,12 +59,30 @@ fn a_message_is_pending_until_acked() {
 fn a_failed_message_is_retried_with_its_client_id() {
     let mut s = logged_in();
     type_line(&mut s, "too fast");
-    let error = ErrorDetail { code: ErrorCode::RateLimited, message: "slow down".into() };
-    net(&mut s, NetEvent::Frame(Incoming::Control(ServerFrame::Error { client_id: Some("n-1".into()), error })));
-    assert_eq!(s.outbox.in_room(1).next().unwrap().status, SendStatus::Failed("slow down".into()));
+    let error = ErrorDetail {
+        code: ErrorCode::RateLimited,
+        message: "slow down".into(),
+    };
+    net(
+        &mut s,
+        NetEvent::Frame(Incoming::Control(ServerFrame::Error {
+            client_id: Some("n-1".into()),
+            error,
+        })),
+    );
+    assert_eq!(
+        s.outbox.in_room(1).next().unwrap().status,
+        SendStatus::Failed("slow down".into())
+    );
     let fx = key(&mut s, KeyCode::Char('r'), KeyModifiers::ALT);
-    assert_eq!(sent_frames(&fx), [("n-1".to_owned(), "too fast".to_owned())]);
-    assert_eq!(s.outbox.in_room(1).next().unwrap().status, SendStatus::Pending);
+    assert_eq!(
+        sent_frames(&fx),
+        [("n-1".to_owned(), "too fast".to_owned())]
+    );
+    assert_eq!(
+        s.outbox.in_room(1).next().unwrap().status,
+        SendStatus::Pending
+    );
     // Discard only drops failed ones.
     key(&mut s, KeyCode::Char('x'), KeyModifiers::ALT);
     assert_eq!(s.outbox.len(), 1);
@@ -59,15 +91,37 @@ fn a_failed_message_is_retried_with_its_client_id() {
 #[test]
 fn offline_sends_wait_and_go_after_resume_in_order() {
     let mut s = logged_in();
-    net(&mut s, NetEvent::Ws(WsStatus::Down { retry_in: Duration::from_secs(4), reason: "lost".into() }));
-    assert_eq!(s.conn, Conn::Reconnecting { at: Duration::from_secs(4) });
+    net(
+        &mut s,
+        NetEvent::Ws(WsStatus::Down {
+            retry_in: Duration::from_secs(4),
+            reason: "lost".into(),
+        }),
+    );
+    assert_eq!(
+        s.conn,
+        Conn::Reconnecting {
+            at: Duration::from_secs(4)
+        }
+    );
     assert!(sent_frames(&type_line(&mut s, "one")).is_empty());
     assert!(sent_frames(&type_line(&mut s, "two")).is_empty());
     net(&mut s, created(msg(1, 11, "bob", "while you were away")));
     let fx = ready(&mut s);
     // Resume first, with the last seq of every room, then the outbox in order.
-    assert_eq!(fx[0], Effect::Ws(ClientFrame::Resume { rooms: BTreeMap::from([(1, 11), (2, 5)]) }));
-    assert_eq!(sent_frames(&fx), [("n-1".to_owned(), "one".to_owned()), ("n-2".to_owned(), "two".to_owned())]);
+    assert_eq!(
+        fx[0],
+        Effect::Ws(ClientFrame::Resume {
+            rooms: BTreeMap::from([(1, 11), (2, 5)])
+        })
+    );
+    assert_eq!(
+        sent_frames(&fx),
+        [
+            ("n-1".to_owned(), "one".to_owned()),
+            ("n-2".to_owned(), "two".to_owned())
+        ]
+    );
     // A lost ack: the message's own event arriving clears it from the outbox.
     let mut m = msg(1, 12, "alice", "one");
     m.client_id = Some("n-1".into());
@@ -85,7 +139,12 @@ fn replayed_events_are_applied_once() {
     net(&mut s, created(msg(2, 7, "bob", "seven")));
     assert_eq!(s.room(2).unwrap().unread, 2);
     let fx = ready(&mut s);
-    assert_eq!(fx[0], Effect::Ws(ClientFrame::Resume { rooms: BTreeMap::from([(1, 10), (2, 7)]) }));
+    assert_eq!(
+        fx[0],
+        Effect::Ws(ClientFrame::Resume {
+            rooms: BTreeMap::from([(1, 10), (2, 7)])
+        })
+    );
     // The server replays from our seq, but an overlap must not double.
     net(&mut s, created(msg(2, 7, "bob", "seven")));
     net(&mut s, created(msg(2, 9, "bob", "nine")));
@@ -100,23 +159,54 @@ fn pages_prepend_without_duplicates_and_stop_at_the_start() {
     let mut s = logged_in();
     // A live message arrived before the newest page did.
     net(&mut s, created(msg(1, 60, "bob", "live")));
-    let newest: Vec<Message> = (11..=60).map(|q| msg(1, q, "bob", &format!("m{q}"))).collect();
+    let newest: Vec<Message> = (11..=60)
+        .map(|q| msg(1, q, "bob", &format!("m{q}")))
+        .collect();
     s.size = (80, 24);
-    let fx = net(&mut s, NetEvent::Rest(RestResult::Page { room: 1, before: None, messages: newest }));
+    let fx = net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 1,
+            before: None,
+            messages: newest,
+        }),
+    );
     let r = s.room(1).unwrap();
     assert_eq!(r.items.len(), 50);
     assert!(!r.history_done);
     // Less than two screens above the view: the older page is asked for
     // before the user gets there, once.
-    assert_eq!(fx, vec![Effect::Rest(RestCall::Page { room: 1, before: Some(11) })]);
+    assert_eq!(
+        fx,
+        vec![Effect::Rest(RestCall::Page {
+            room: 1,
+            before: Some(11)
+        })]
+    );
     let fx = key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
-    assert!(!fx.iter().any(|e| matches!(e, Effect::Rest(RestCall::Page { .. }))), "{fx:?}");
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Rest(RestCall::Page { .. }))),
+        "{fx:?}"
+    );
     let anchor = s.room(1).unwrap().scroll;
     assert!(anchor.is_some());
-    let older: Vec<Message> = (1..=11).map(|q| msg(1, q, "bob", &format!("m{q}"))).collect();
-    net(&mut s, NetEvent::Rest(RestResult::Page { room: 1, before: Some(11), messages: older }));
+    let older: Vec<Message> = (1..=11)
+        .map(|q| msg(1, q, "bob", &format!("m{q}")))
+        .collect();
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 1,
+            before: Some(11),
+            messages: older,
+        }),
+    );
     let r = s.room(1).unwrap();
-    assert_eq!(r.items.keys().copied().collect::<Vec<_>>(), (1..=60).collect::<Vec<_>>());
+    assert_eq!(
+        r.items.keys().copied().collect::<Vec<_>>(),
+        (1..=60).collect::<Vec<_>>()
+    );
     assert!(r.history_done, "a short page is the start of the room");
     assert_eq!(r.scroll, anchor, "the view stays where it was");
 }
@@ -124,15 +214,27 @@ fn pages_prepend_without_duplicates_and_stop_at_the_start() {
 #[test]
 fn the_view_stays_put_when_messages_arrive_while_scrolled_up() {
     let mut s = logged_in();
-    let page: Vec<Message> = (11..=60).map(|q| msg(1, q, "bob", &format!("m{q}"))).collect();
-    net(&mut s, NetEvent::Rest(RestResult::Page { room: 1, before: None, messages: page }));
+    let page: Vec<Message> = (11..=60)
+        .map(|q| msg(1, q, "bob", &format!("m{q}")))
+        .collect();
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 1,
+            before: None,
+            messages: page,
+        }),
+    );
     key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
     let anchor = s.room(1).unwrap().scroll.expect("scrolled");
     let fx = net(&mut s, created(msg(1, 61, "bob", "new one")));
     let r = s.room(1).unwrap();
     assert_eq!(r.scroll, Some(anchor));
     assert_eq!(r.unread, 1, "unseen while scrolled up");
-    assert!(!fx.iter().any(|e| matches!(e, Effect::Rest(RestCall::Read { .. }))));
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Rest(RestCall::Read { .. })))
+    );
     // Back to the bottom reads it.
     let fx = key(&mut s, KeyCode::End, KeyModifiers::CONTROL);
     assert_eq!(fx, vec![Effect::Rest(RestCall::Read { room: 1, seq: 61 })]);
@@ -158,7 +260,11 @@ fn unread_and_mentions_count_in_other_rooms_only() {
     let fx = key(&mut s, KeyCode::Char('a'), KeyModifiers::ALT);
     assert_eq!(s.active, Some(2));
     assert!(fx.contains(&Effect::Rest(RestCall::Read { room: 2, seq: 8 })));
-    assert_eq!(s.room(2).unwrap().marker, Some(5), "the new-messages line goes after what was read");
+    assert_eq!(
+        s.room(2).unwrap().marker,
+        Some(5),
+        "the new-messages line goes after what was read"
+    );
     assert_eq!(s.room(2).unwrap().unread, 0);
 }
 
@@ -168,7 +274,10 @@ fn server_counts_are_not_counted_twice() {
     net(&mut s, created(msg(2, 6, "bob", "one")));
     assert_eq!(s.room(2).unwrap().unread, 1);
     // A room list fetched after that event already includes it.
-    net(&mut s, NetEvent::Rest(RestResult::Rooms(vec![room(2, "random", 6, 1)])));
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Rooms(vec![room(2, "random", 6, 1)])),
+    );
     assert_eq!(s.room(2).unwrap().unread, 1);
     net(&mut s, created(msg(2, 7, "bob", "two")));
     assert_eq!(s.room(2).unwrap().unread, 2);
@@ -197,7 +306,14 @@ fn up_on_an_empty_line_edits_my_last_message() {
     assert_eq!(s.compose, Compose::Editing { room: 1, id: 1101 });
     key(&mut s, KeyCode::Backspace, KeyModifiers::NONE);
     let fx = type_line(&mut s, "lo");
-    assert_eq!(fx, vec![Effect::Rest(RestCall::Edit { room: 1, id: 1101, body: "hello".into() })]);
+    assert_eq!(
+        fx,
+        vec![Effect::Rest(RestCall::Edit {
+            room: 1,
+            id: 1101,
+            body: "hello".into()
+        })]
+    );
     assert_eq!(s.compose, Compose::Plain);
 }
 
@@ -208,7 +324,10 @@ fn a_revoked_session_returns_to_the_login_form() {
     assert_eq!(s.screen, Screen::Login);
     assert_eq!(s.conn, Conn::Offline);
     assert!(fx.contains(&Effect::DeleteSession));
-    assert_eq!(s.login.error.as_deref(), Some(crate::strings::SESSION_ENDED));
+    assert_eq!(
+        s.login.error.as_deref(),
+        Some(crate::strings::SESSION_ENDED)
+    );
 }
 
 #[test]
@@ -223,8 +342,20 @@ fn the_login_form_logs_in_and_saves_the_session() {
         key(&mut s, KeyCode::Char(c), KeyModifiers::NONE);
     }
     let fx = key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
-    assert_eq!(fx, vec![Effect::Rest(RestCall::Login { username: "alice".into(), password: "secret pw".into() })]);
-    let fx = net(&mut s, NetEvent::Rest(RestResult::LoggedIn { token: "t".into(), user: user(1, "alice") }));
+    assert_eq!(
+        fx,
+        vec![Effect::Rest(RestCall::Login {
+            username: "alice".into(),
+            password: "secret pw".into()
+        })]
+    );
+    let fx = net(
+        &mut s,
+        NetEvent::Rest(RestResult::LoggedIn {
+            token: "t".into(),
+            user: user(1, "alice"),
+        }),
+    );
     assert_eq!(fx[0], Effect::SaveSession);
     assert!(fx.contains(&Effect::Connect));
     assert_eq!(s.screen, Screen::Chat);
@@ -245,13 +376,22 @@ fn large_pastes_ask_first_and_never_send() {
 #[test]
 fn commands_turn_into_calls() {
     let mut s = logged_in();
-    assert_eq!(type_line(&mut s, "/join lobby"), vec![Effect::Rest(RestCall::JoinByName("lobby".into()))]);
+    assert_eq!(
+        type_line(&mut s, "/join lobby"),
+        vec![Effect::Rest(RestCall::JoinByName("lobby".into()))]
+    );
     assert_eq!(
         type_line(&mut s, "/msg bob hi there"),
-        vec![Effect::Rest(RestCall::Dm { username: "bob".into(), then_send: Some("hi there".into()) })]
+        vec![Effect::Rest(RestCall::Dm {
+            username: "bob".into(),
+            then_send: Some("hi there".into())
+        })]
     );
     let fx = type_line(&mut s, "/me waves");
-    assert_eq!(sent_frames(&fx), [("n-1".to_owned(), "/me waves".to_owned())]);
+    assert_eq!(
+        sent_frames(&fx),
+        [("n-1".to_owned(), "/me waves".to_owned())]
+    );
     type_line(&mut s, "/quit");
     assert!(s.quit);
 }

@@ -89,7 +89,9 @@ impl Editor {
         at = trimmed.len();
         trimmed
             .rfind(char::is_whitespace)
-            .map_or(0, |i| i + trimmed[i..].chars().next().map_or(1, char::len_utf8))
+            .map_or(0, |i| {
+                i + trimmed[i..].chars().next().map_or(1, char::len_utf8)
+            })
             .min(at)
     }
 
@@ -156,7 +158,11 @@ impl Editor {
             EditOp::KillToEnd => {
                 // At the end of a line, join the next one (as readline does).
                 let end = self.line_end();
-                let end = if end == self.cursor { self.next_boundary(end) } else { end };
+                let end = if end == self.cursor {
+                    self.next_boundary(end)
+                } else {
+                    end
+                };
                 self.kill_range(self.cursor, end);
             }
             EditOp::KillToStart => self.kill_range(self.line_start(), self.cursor),

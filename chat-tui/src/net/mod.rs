@@ -13,27 +13,60 @@ use chat_wire::{Message, MessageId, Room, RoomId, Seq, User};
 /// A REST call the app asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RestCall {
-    Login { username: String, password: String },
+    Login {
+        username: String,
+        password: String,
+    },
     /// Register, then log in with the same pair.
-    Register { username: String, password: String },
+    Register {
+        username: String,
+        password: String,
+    },
     Me,
     Rooms,
     Room(RoomId),
     /// A page of messages: the newest, or those before `before`.
-    Page { room: RoomId, before: Option<Seq> },
-    Read { room: RoomId, seq: Seq },
+    Page {
+        room: RoomId,
+        before: Option<Seq>,
+    },
+    Read {
+        room: RoomId,
+        seq: Seq,
+    },
     /// Find a public room by name and join it.
     JoinByName(String),
-    Create { name: String, private: bool },
+    Create {
+        name: String,
+        private: bool,
+    },
     Leave(RoomId),
-    Invite { room: RoomId, username: String },
+    Invite {
+        room: RoomId,
+        username: String,
+    },
     /// Open (or find) the direct room with someone; then send `then_send`.
-    Dm { username: String, then_send: Option<String> },
-    Edit { room: RoomId, id: MessageId, body: String },
-    Delete { room: RoomId, id: MessageId },
-    Search { q: String },
+    Dm {
+        username: String,
+        then_send: Option<String>,
+    },
+    Edit {
+        room: RoomId,
+        id: MessageId,
+        body: String,
+    },
+    Delete {
+        room: RoomId,
+        id: MessageId,
+    },
+    Search {
+        q: String,
+    },
     Nick(String),
-    Topic { room: RoomId, topic: String },
+    Topic {
+        room: RoomId,
+        topic: String,
+    },
     Members(RoomId),
     Logout,
 }
@@ -41,15 +74,32 @@ pub enum RestCall {
 /// What a REST call came back with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RestResult {
-    LoggedIn { token: String, user: User },
+    LoggedIn {
+        token: String,
+        user: User,
+    },
     Me(User),
     Rooms(Vec<Room>),
     /// A room looked up, joined, created or opened; `focus` switches to it.
-    Room { room: Room, focus: bool, then_send: Option<String> },
-    Page { room: RoomId, before: Option<Seq>, messages: Vec<Message> },
+    Room {
+        room: Room,
+        focus: bool,
+        then_send: Option<String>,
+    },
+    Page {
+        room: RoomId,
+        before: Option<Seq>,
+        messages: Vec<Message>,
+    },
     Left(RoomId),
-    Searched { q: String, messages: Vec<Message> },
-    Members { room: RoomId, usernames: Vec<String> },
+    Searched {
+        q: String,
+        messages: Vec<Message>,
+    },
+    Members {
+        room: RoomId,
+        usernames: Vec<String>,
+    },
     /// Done, nothing to show (read markers, edits: the socket brings them).
     Done,
     /// Something to tell the user.
@@ -57,7 +107,10 @@ pub enum RestResult {
     LoggedOut,
     /// The token is no good: back to the login form.
     Unauthorized,
-    Failed { what: &'static str, message: String },
+    Failed {
+        what: &'static str,
+        message: String,
+    },
 }
 
 /// The WebSocket's state as the worker sees it.
@@ -65,7 +118,10 @@ pub enum RestResult {
 pub enum WsStatus {
     Connecting,
     /// Lost or could not connect; the next try is in `retry_in`.
-    Down { retry_in: Duration, reason: String },
+    Down {
+        retry_in: Duration,
+        reason: String,
+    },
     /// The server refused the token (401 or close 4001); the worker stopped.
     AuthLost,
 }

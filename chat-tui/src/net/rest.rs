@@ -41,7 +41,9 @@ impl Rest {
     }
 
     fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
-        let r = self.http.request(method, format!("{}/api/v1{path}", self.base));
+        let r = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base));
         match token {
             Some(t) => r.bearer_auth(t),
             None => r,
@@ -100,16 +102,20 @@ impl Rest {
                     .await?;
                 self.login(username, password).await?
             }
-            RestCall::Me => {
-                RestResult::Me(self.json::<UserResponse>(self.req(M::GET, "/me", t)).await?.user)
-            }
+            RestCall::Me => RestResult::Me(
+                self.json::<UserResponse>(self.req(M::GET, "/me", t))
+                    .await?
+                    .user,
+            ),
             RestCall::Rooms => RestResult::Rooms(
                 self.json::<RoomsResponse>(self.req(M::GET, "/rooms", t))
                     .await?
                     .rooms,
             ),
             RestCall::Room(id) => {
-                let r: RoomResponse = self.json(self.req(M::GET, &format!("/rooms/{id}"), t)).await?;
+                let r: RoomResponse = self
+                    .json(self.req(M::GET, &format!("/rooms/{id}"), t))
+                    .await?;
                 room(r, false, None)
             }
             RestCall::Page { room, before } => {
@@ -119,7 +125,11 @@ impl Rest {
                 }
                 let path = format!("/rooms/{room}/messages");
                 let r: MessagesResponse = self.json(self.req(M::GET, &path, t).query(&q)).await?;
-                RestResult::Page { room, before, messages: r.messages }
+                RestResult::Page {
+                    room,
+                    before,
+                    messages: r.messages,
+                }
             }
             RestCall::Read { room, seq } => {
                 let path = format!("/rooms/{room}/read");
@@ -139,10 +149,19 @@ impl Rest {
             RestCall::Create { name, private } => {
                 let body = CreateRoomRequest {
                     name: name.trim_start_matches('#').to_owned(),
-                    visibility: if private { Visibility::Private } else { Visibility::Public },
+                    visibility: if private {
+                        Visibility::Private
+                    } else {
+                        Visibility::Public
+                    },
                     topic: None,
                 };
-                room(self.json(self.req(M::POST, "/rooms", t).json(&body)).await?, true, None)
+                room(
+                    self.json(self.req(M::POST, "/rooms", t).json(&body))
+                        .await?,
+                    true,
+                    None,
+                )
             }
             RestCall::Leave(id) => {
                 self.send(self.req(M::POST, &format!("/rooms/{id}/leave"), t))
@@ -151,19 +170,27 @@ impl Rest {
             }
             RestCall::Invite { room, username } => {
                 let path = format!("/rooms/{room}/members");
-                let body = UsernameRequest { username: username.clone() };
+                let body = UsernameRequest {
+                    username: username.clone(),
+                };
                 self.send(self.req(M::POST, &path, t).json(&body)).await?;
                 RestResult::Info(format!("added {username}"))
             }
-            RestCall::Dm { username, then_send } => {
+            RestCall::Dm {
+                username,
+                then_send,
+            } => {
                 let body = UsernameRequest { username };
                 let r = self.json(self.req(M::POST, "/dms", t).json(&body)).await?;
                 room(r, true, then_send)
             }
             RestCall::Edit { room, id, body } => {
                 let path = format!("/rooms/{room}/messages/{id}");
-                self.send(self.req(M::PATCH, &path, t).json(&EditMessageRequest { body }))
-                    .await?;
+                self.send(
+                    self.req(M::PATCH, &path, t)
+                        .json(&EditMessageRequest { body }),
+                )
+                .await?;
                 RestResult::Done
             }
             RestCall::Delete { room, id } => {
@@ -172,17 +199,27 @@ impl Rest {
                 RestResult::Done
             }
             RestCall::Search { q } => {
-                let r: MessagesResponse =
-                    self.json(self.req(M::GET, "/search", t).query(&[("q", &q)])).await?;
-                RestResult::Searched { q, messages: r.messages }
+                let r: MessagesResponse = self
+                    .json(self.req(M::GET, "/search", t).query(&[("q", &q)]))
+                    .await?;
+                RestResult::Searched {
+                    q,
+                    messages: r.messages,
+                }
             }
             RestCall::Nick(name) => {
-                let body = UpdateProfileRequest { display_name: Some(name), bio: None };
+                let body = UpdateProfileRequest {
+                    display_name: Some(name),
+                    bio: None,
+                };
                 let r: UserResponse = self.json(self.req(M::PATCH, "/me", t).json(&body)).await?;
                 RestResult::Me(r.user)
             }
             RestCall::Topic { room: id, topic } => {
-                let body = UpdateRoomRequest { name: None, topic: Some(topic) };
+                let body = UpdateRoomRequest {
+                    name: None,
+                    topic: Some(topic),
+                };
                 let r = self.json(self.req(M::PATCH, &format!("/rooms/{id}"), t).json(&body));
                 room(r.await?, false, None)
             }
@@ -201,13 +238,22 @@ impl Rest {
 
     async fn login(&self, username: String, password: String) -> Res<RestResult> {
         let body = LoginRequest { username, password };
-        let r: LoginResponse = self.json(self.req(Method::POST, "/auth/login", None).json(&body)).await?;
-        Ok(RestResult::LoggedIn { token: r.token, user: r.user })
+        let r: LoginResponse = self
+            .json(self.req(Method::POST, "/auth/login", None).json(&body))
+            .await?;
+        Ok(RestResult::LoggedIn {
+            token: r.token,
+            user: r.user,
+        })
     }
 }
 
 fn room(r: RoomResponse, focus: bool, then_send: Option<String>) -> RestResult {
-    RestResult::Room { room: r.room, focus, then_send }
+    RestResult::Room {
+        room: r.room,
+        focus,
+        then_send,
+    }
 }
 
 /// A short name for the call, used in error messages.

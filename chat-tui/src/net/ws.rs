@@ -84,7 +84,10 @@ pub async fn worker(
         let wait = backoff(attempt, jitter());
         attempt = attempt.saturating_add(1);
         tracing::info!(%reason, ?wait, "websocket down");
-        let down = WsStatus::Down { retry_in: wait, reason };
+        let down = WsStatus::Down {
+            retry_in: wait,
+            reason,
+        };
         if events.send(NetEvent::Ws(down)).await.is_err() {
             return;
         }
@@ -116,7 +119,10 @@ async fn session(
         Ok(v) => req.headers_mut().insert("authorization", v),
         Err(_) => return End::Auth,
     };
-    let connect = tokio::time::timeout(Duration::from_secs(15), tokio_tungstenite::connect_async(req));
+    let connect = tokio::time::timeout(
+        Duration::from_secs(15),
+        tokio_tungstenite::connect_async(req),
+    );
     let (ws, _) = match connect.await {
         Err(_) => return End::Retry("connect timed out".into()),
         Ok(Err(WsError::Http(res))) if res.status() == 401 => return End::Auth,

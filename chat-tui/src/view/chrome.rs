@@ -49,7 +49,11 @@ pub fn sidebar(f: &mut Frame, area: Rect, state: &State) {
         if Some(r.room.id) == state.active {
             style = style.add_modifier(Modifier::REVERSED);
         }
-        let count_style = if r.mentions > 0 { style.fg(Color::Red) } else { style.fg(Color::Yellow) };
+        let count_style = if r.mentions > 0 {
+            style.fg(Color::Red)
+        } else {
+            style.fg(Color::Yellow)
+        };
         lines.push(Line::from(vec![
             Span::styled(dot, Style::default().fg(Color::Green)),
             Span::styled(format!("{name}{}", " ".repeat(pad)), style),
@@ -64,8 +68,15 @@ pub fn sidebar(f: &mut Frame, area: Rect, state: &State) {
 pub fn separator(f: &mut Frame, a: Areas, _state: &State) {
     let x = a.sidebar.right();
     let lines: Vec<Line> = (0..a.sidebar.height).map(|_| Line::raw("│")).collect();
-    let r = Rect { x, width: 1, ..a.sidebar };
-    f.render_widget(Paragraph::new(lines).style(Style::default().fg(Color::DarkGray)), r);
+    let r = Rect {
+        x,
+        width: 1,
+        ..a.sidebar
+    };
+    f.render_widget(
+        Paragraph::new(lines).style(Style::default().fg(Color::DarkGray)),
+        r,
+    );
 }
 
 /// "editing…" or "replying to…" above the input.
@@ -81,7 +92,10 @@ pub fn banner(f: &mut Frame, area: Rect, state: &State) {
         }
     };
     let style = Style::default().fg(Color::Cyan);
-    f.render_widget(Paragraph::new(truncate(&text, area.width as usize)).style(style), area);
+    f.render_widget(
+        Paragraph::new(truncate(&text, area.width as usize)).style(style),
+        area,
+    );
 }
 
 /// The editor, scrolled so the cursor row is visible, with the cursor.
@@ -97,7 +111,10 @@ pub fn input(f: &mut Frame, area: Rect, state: &State) {
         .take(height)
         .map(|(i, r)| {
             let prompt = if i == 0 { PROMPT } else { "  " };
-            Line::from(vec![Span::styled(prompt, Style::default().fg(Color::Cyan)), Span::raw(r.clone())])
+            Line::from(vec![
+                Span::styled(prompt, Style::default().fg(Color::Cyan)),
+                Span::raw(r.clone()),
+            ])
         })
         .collect();
     f.render_widget(Paragraph::new(lines), area);
@@ -120,23 +137,41 @@ pub fn status(f: &mut Frame, area: Rect, state: &State) {
         }
     };
     let mut spans = vec![
-        Span::styled(format!("[{conn}]"), Style::default().fg(color).add_modifier(Modifier::BOLD)),
+        Span::styled(
+            format!("[{conn}]"),
+            Style::default().fg(color).add_modifier(Modifier::BOLD),
+        ),
         Span::raw(format!(" {}", state.my_name())),
     ];
     let unsent = state.outbox.len();
     if unsent > 0 {
-        spans.push(Span::styled(format!(" · {unsent} unsent"), Style::default().fg(Color::Yellow)));
+        spans.push(Span::styled(
+            format!(" · {unsent} unsent"),
+            Style::default().fg(Color::Yellow),
+        ));
     }
     if let Some(r) = state.active_room() {
         let names: Vec<String> = r.typing.iter().map(|(n, _)| n.clone()).collect();
         if !names.is_empty() {
-            spans.push(Span::styled(format!(" · {}", strings::typing(&names)), Style::default().fg(Color::Cyan)));
+            spans.push(Span::styled(
+                format!(" · {}", strings::typing(&names)),
+                Style::default().fg(Color::Cyan),
+            ));
         }
     }
     if let Some(n) = &state.notice {
-        spans.push(Span::styled(format!(" · {}", n.replace('\n', " ")), Style::default().fg(Color::Magenta)));
+        spans.push(Span::styled(
+            format!(" · {}", n.replace('\n', " ")),
+            Style::default().fg(Color::Magenta),
+        ));
     }
-    spans.push(Span::styled("  F1 help", Style::default().fg(Color::DarkGray)));
+    spans.push(Span::styled(
+        "  F1 help",
+        Style::default().fg(Color::DarkGray),
+    ));
     let line = Line::from(spans);
-    f.render_widget(Paragraph::new(line).style(Style::default().bg(Color::Black)), area);
+    f.render_widget(
+        Paragraph::new(line).style(Style::default().bg(Color::Black)),
+        area,
+    );
 }

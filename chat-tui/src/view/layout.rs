@@ -83,16 +83,36 @@ pub fn areas(area: Rect, state: &State) -> Areas {
     let below = mid_y + mid_h;
     Areas {
         title: Rect { height: 1, ..area },
-        sidebar: Rect { x: area.x, y: mid_y, width: side_w, height: mid_h },
+        sidebar: Rect {
+            x: area.x,
+            y: mid_y,
+            width: side_w,
+            height: mid_h,
+        },
         timeline: Rect {
             x: area.x + side_w + 1,
             y: mid_y,
             width: area.width.saturating_sub(side_w + 1),
             height: mid_h,
         },
-        banner: (banner_h > 0).then_some(Rect { x: area.x, y: below, width: area.width, height: 1 }),
-        input: Rect { x: area.x, y: below + banner_h, width: area.width, height: input_h },
-        status: Rect { x: area.x, y: area.bottom().saturating_sub(1), width: area.width, height: 1 },
+        banner: (banner_h > 0).then_some(Rect {
+            x: area.x,
+            y: below,
+            width: area.width,
+            height: 1,
+        }),
+        input: Rect {
+            x: area.x,
+            y: below + banner_h,
+            width: area.width,
+            height: input_h,
+        },
+        status: Rect {
+            x: area.x,
+            y: area.bottom().saturating_sub(1),
+            width: area.width,
+            height: 1,
+        },
     }
 }
 

@@ -15,7 +15,12 @@ use crate::strings;
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let form = &state.login;
     let w = area.width.min(70);
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + area.height.saturating_sub(9) / 2, width: w, height: 9.min(area.height) };
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(9) / 2,
+        width: w,
+        height: 9.min(area.height),
+    };
     let inner = w.saturating_sub(2) as usize;
     let stars = "*".repeat(form.password.text().chars().count());
     let status = match (&form.error, form.busy) {
@@ -23,21 +28,38 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         (Some(e), _) => Line::styled(truncate(e, inner), Style::default().fg(Color::Red)),
         _ => Line::raw(""),
     };
-    let hint = if form.register { strings::REGISTER_HINT } else { strings::LOGIN_HINT };
+    let hint = if form.register {
+        strings::REGISTER_HINT
+    } else {
+        strings::LOGIN_HINT
+    };
     let lines = vec![
         Line::raw(truncate(&format!("Server:   {}", state.server), inner)),
         Line::raw(""),
-        Line::raw(truncate(&format!("{}{}", strings::USERNAME, form.username.text()), inner)),
+        Line::raw(truncate(
+            &format!("{}{}", strings::USERNAME, form.username.text()),
+            inner,
+        )),
         Line::raw(truncate(&format!("{}{stars}", strings::PASSWORD), inner)),
         Line::raw(""),
         status,
         Line::styled(truncate(hint, inner), Style::default().fg(Color::DarkGray)),
     ];
-    let title = if form.register { strings::REGISTER_TITLE } else { strings::LOGIN_TITLE };
+    let title = if form.register {
+        strings::REGISTER_TITLE
+    } else {
+        strings::LOGIN_TITLE
+    };
     f.render_widget(Clear, r);
-    f.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)), r);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(title)),
+        r,
+    );
     let (row, text_w) = match form.focus {
-        Field::Username => (2, strings::USERNAME.width() + form.username.text()[..form.username.cursor()].width()),
+        Field::Username => (
+            2,
+            strings::USERNAME.width() + form.username.text()[..form.username.cursor()].width(),
+        ),
         Field::Password => (3, strings::PASSWORD.width() + stars.len()),
     };
     let x = (r.x + 1 + text_w as u16).min(r.right().saturating_sub(2));

@@ -45,7 +45,11 @@ pub fn draw(f: &mut Frame, state: &State) {
 fn too_small(f: &mut Frame, area: Rect) {
     let text = wrap::truncate(strings::TOO_SMALL, area.width as usize);
     let y = area.y + area.height / 2;
-    let r = Rect { y, height: 1.min(area.height), ..area };
+    let r = Rect {
+        y,
+        height: 1.min(area.height),
+        ..area
+    };
     let p = Paragraph::new(text)
         .style(Style::default().fg(Color::Yellow))
         .alignment(ratatui::layout::Alignment::Center);

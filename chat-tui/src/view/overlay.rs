@@ -26,7 +26,9 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 fn boxed(f: &mut Frame, r: Rect, title: &str, lines: Vec<Line>) {
     f.render_widget(Clear, r);
-    let block = Block::default().borders(Borders::ALL).title(title.to_owned());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title.to_owned());
     f.render_widget(Paragraph::new(lines).block(block), r);
 }
 
@@ -37,24 +39,46 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         Overlay::Help(scroll) => help(f, area, *scroll),
         Overlay::Switcher { query, selected } => {
             let r = centered(area, 50, 14);
-            let mut lines = vec![Line::from(vec![Span::raw("> "), Span::raw(query.clone())]), Line::raw("")];
-            for (i, id) in switcher_matches(state).iter().enumerate().take(r.height as usize) {
+            let mut lines = vec![
+                Line::from(vec![Span::raw("> "), Span::raw(query.clone())]),
+                Line::raw(""),
+            ];
+            for (i, id) in switcher_matches(state)
+                .iter()
+                .enumerate()
+                .take(r.height as usize)
+            {
                 let label = state.room(*id).map(|r| r.label()).unwrap_or_default();
-                let style = if i == *selected { Style::default().add_modifier(Modifier::REVERSED) } else { Style::default() };
+                let style = if i == *selected {
+                    Style::default().add_modifier(Modifier::REVERSED)
+                } else {
+                    Style::default()
+                };
                 lines.push(Line::styled(label, style));
             }
             boxed(f, r, strings::SWITCHER_TITLE, lines);
         }
         Overlay::Search { q, results } => {
-            let r = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(4));
+            let r = centered(
+                area,
+                area.width.saturating_sub(4),
+                area.height.saturating_sub(4),
+            );
             let inner = r.width.saturating_sub(2) as usize;
-            let mut lines = vec![Line::styled(format!("\"{q}\""), Style::default().add_modifier(Modifier::BOLD))];
+            let mut lines = vec![Line::styled(
+                format!("\"{q}\""),
+                Style::default().add_modifier(Modifier::BOLD),
+            )];
             if results.is_empty() {
                 lines.push(Line::raw(strings::NO_RESULTS));
             }
             for m in results {
                 let room = state.room(m.room_id).map(|r| r.label()).unwrap_or_default();
-                let body = m.body.as_deref().unwrap_or(strings::DELETED).replace('\n', " ");
+                let body = m
+                    .body
+                    .as_deref()
+                    .unwrap_or(strings::DELETED)
+                    .replace('\n', " ");
                 let text = format!("{room} {}: {body}", m.author.username);
                 lines.push(Line::raw(truncate(&text, inner)));
             }
@@ -62,7 +86,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         }
         Overlay::Paste(text) => {
             let r = centered(area, 50, 3);
-            let line = Line::styled(strings::paste_confirm(text.lines().count()), Style::default().fg(Color::Yellow));
+            let line = Line::styled(
+                strings::paste_confirm(text.lines().count()),
+                Style::default().fg(Color::Yellow),
+            );
             boxed(f, r, " paste ", vec![line]);
         }
     }
@@ -77,12 +104,18 @@ fn help(f: &mut Frame, area: Rect, scroll: usize) {
     for (keys, action) in keys::help_rows() {
         let keys = truncate(&keys, 24);
         let text = truncate(strings::action_help(action), inner.saturating_sub(26));
-        lines.push(Line::from(vec![Span::styled(format!("{keys:<24}  "), key_style), Span::raw(text)]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{keys:<24}  "), key_style),
+            Span::raw(text),
+        ]));
     }
     lines.push(Line::raw(""));
     for (cmd, what) in strings::COMMANDS {
         let text = truncate(what, inner.saturating_sub(26));
-        lines.push(Line::from(vec![Span::styled(format!("{cmd:<24}  "), key_style), Span::raw(text)]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{cmd:<24}  "), key_style),
+            Span::raw(text),
+        ]));
     }
     // Never scroll past the last screenful.
     let visible = r.height.saturating_sub(2) as usize;

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use unicode_width::UnicodeWidthStr;
 
 use super::draw;
-use crate::app::{Conn, State, update, Msg};
+use crate::app::{Conn, Msg, State, update};
 use crate::net::{NetEvent, RestResult, WsStatus};
 use crate::testutil::*;
 
@@ -42,17 +42,34 @@ fn render(state: &State, w: u16, h: u16) -> Vec<String> {
 /// mention, a DM with bob (online), one message sending and one failed.
 fn busy_state() -> State {
     let mut s = logged_in();
-    net(&mut s, NetEvent::Rest(RestResult::Rooms(vec![room(3, "@bob", 2, 0)])));
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Rooms(vec![room(3, "@bob", 2, 0)])),
+    );
     s.rooms.retain(|_| true);
     let presence = ServerFrame::Presence {
-        user: UserRef { id: 2, username: "bob".into(), display_name: "Bob".into() },
+        user: UserRef {
+            id: 2,
+            username: "bob".into(),
+            display_name: "Bob".into(),
+        },
         status: PresenceStatus::Online,
     };
     net(&mut s, NetEvent::Frame(Incoming::Control(presence)));
     let mut page: Vec<Message> = vec![
         msg(1, 6, "bob", "morning!"),
-        msg(1, 7, "alice", "hi bob, this is a long line that has to wrap under the time column nicely"),
-        msg(1, 8, "bob", "日本語のテキストも大丈夫です、幅は二つずつ数えます。絵文字も👍🎉"),
+        msg(
+            1,
+            7,
+            "alice",
+            "hi bob, this is a long line that has to wrap under the time column nicely",
+        ),
+        msg(
+            1,
+            8,
+            "bob",
+            "日本語のテキストも大丈夫です、幅は二つずつ数えます。絵文字も👍🎉",
+        ),
         msg(1, 9, "bob", "typo here"),
         msg(1, 10, "bob", "gone"),
     ];
@@ -62,13 +79,29 @@ fn busy_state() -> State {
     let mut reply = msg(1, 11, "alice", "@bob sure, replying");
     reply.reply_to = Some(page[0].id);
     page.push(reply);
-    net(&mut s, NetEvent::Rest(RestResult::Page { room: 1, before: None, messages: page }));
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 1,
+            before: None,
+            messages: page,
+        }),
+    );
     net(&mut s, created(msg(2, 6, "bob", "lunch?")));
     net(&mut s, created(msg(2, 7, "bob", "alice: lunch?")));
     // One message goes out and fails, then the link drops and one waits.
     type_line(&mut s, "first try");
-    let error = chat_wire::ErrorDetail { code: chat_wire::ErrorCode::RateLimited, message: "rate limited".into() };
-    net(&mut s, NetEvent::Frame(Incoming::Control(ServerFrame::Error { client_id: Some("n-1".into()), error })));
+    let error = chat_wire::ErrorDetail {
+        code: chat_wire::ErrorCode::RateLimited,
+        message: "rate limited".into(),
+    };
+    net(
+        &mut s,
+        NetEvent::Frame(Incoming::Control(ServerFrame::Error {
+            client_id: Some("n-1".into()),
+            error,
+        })),
+    );
     type_line(&mut s, "still here");
     s
 }
@@ -117,7 +150,10 @@ fn no_line_is_wider_than_the_terminal() {
             assert!(r.width() <= w as usize, "{r:?} is wider than {w}");
         }
         // The wide-character message is all there, just wrapped.
-        let text: String = rows.iter().map(|r| r.split('│').next_back().unwrap_or("").trim()).collect();
+        let text: String = rows
+            .iter()
+            .map(|r| r.split('│').next_back().unwrap_or("").trim())
+            .collect();
         assert!(text.contains("絵文字も👍🎉"), "{rows:#?}");
     }
 }
@@ -139,9 +175,19 @@ fn a_tiny_terminal_says_so_at_any_size() {
 fn the_status_line_says_reconnecting_and_offline() {
     let mut s = busy_state();
     update(&mut s, Msg::Tick(Duration::from_secs(10)));
-    net(&mut s, NetEvent::Ws(WsStatus::Down { retry_in: Duration::from_millis(2500), reason: "closed".into() }));
+    net(
+        &mut s,
+        NetEvent::Ws(WsStatus::Down {
+            retry_in: Duration::from_millis(2500),
+            reason: "closed".into(),
+        }),
+    );
     let rows = render(&s, 80, 24);
-    assert!(rows[23].starts_with("[reconnecting in 3s] alice · 2 unsent"), "{}", rows[23]);
+    assert!(
+        rows[23].starts_with("[reconnecting in 3s] alice · 2 unsent"),
+        "{}",
+        rows[23]
+    );
     update(&mut s, Msg::Tick(Duration::from_secs(12)));
     assert!(render(&s, 80, 24)[23].starts_with("[reconnecting in 1s]"));
     s.conn = Conn::Offline;
@@ -155,8 +201,14 @@ fn help_is_generated_from_the_key_map() {
     let rows = render(&s, 80, 24);
     let text = rows.join("\n");
     assert!(text.contains("help — keys"), "{text}");
-    assert!(text.contains("Enter                     send the message"), "{text}");
-    assert!(text.contains("Alt+Enter, Ctrl+J         new line in the message"), "{text}");
+    assert!(
+        text.contains("Enter                     send the message"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Alt+Enter, Ctrl+J         new line in the message"),
+        "{text}"
+    );
     // It scrolls to the commands at the end.
     assert!(!text.contains("/quit"));
     for _ in 0..10 {
@@ -164,7 +216,10 @@ fn help_is_generated_from_the_key_map() {
     }
     let text = render(&s, 80, 24).join("\n");
     assert!(text.contains("/quit                     quit"), "{text}");
-    assert!(text.contains("Ctrl+Y                    paste what was deleted"), "{text}");
+    assert!(
+        text.contains("Ctrl+Y                    paste what was deleted"),
+        "{text}"
+    );
     // Esc closes it.
     key(&mut s, KeyCode::Esc, KeyModifiers::NONE);
     assert!(!render(&s, 80, 24).join("\n").contains("help — keys"));
@@ -173,8 +228,17 @@ fn help_is_generated_from_the_key_map() {
 #[test]
 fn scrolled_up_shows_how_many_are_new() {
     let mut s = logged_in();
-    let page: Vec<Message> = (11..=60).map(|q| msg(1, q, "bob", &format!("message {q}"))).collect();
-    net(&mut s, NetEvent::Rest(RestResult::Page { room: 1, before: None, messages: page }));
+    let page: Vec<Message> = (11..=60)
+        .map(|q| msg(1, q, "bob", &format!("message {q}")))
+        .collect();
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 1,
+            before: None,
+            messages: page,
+        }),
+    );
     key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
     net(&mut s, created(msg(1, 61, "bob", "brand new")));
     let rows = render(&s, 80, 24);
@@ -193,7 +257,10 @@ fn the_login_form_hides_the_password() {
         key(&mut s, KeyCode::Char(c), KeyModifiers::NONE);
     }
     let text = render(&s, 80, 24).join("\n");
-    assert!(text.contains("Server:   http://chat.example:8080"), "{text}");
+    assert!(
+        text.contains("Server:   http://chat.example:8080"),
+        "{text}"
+    );
     assert!(text.contains("Username: bob"));
     assert!(text.contains("Password: ********"));
     assert!(!text.contains("hunter22"));

@@ -12,9 +12,9 @@ use time::UtcOffset;
 use time::macros::format_description;
 
 use super::wrap::{Seg, truncate, wrap};
+use crate::app::State;
 use crate::app::outbox::{Outgoing, SendStatus};
 use crate::app::room::{Item, RoomState, mentions};
-use crate::app::State;
 use crate::strings;
 
 /// What laying out a message needs besides the message.
@@ -56,7 +56,11 @@ fn rule(text: &str, width: usize, style: Style) -> Line<'static> {
     let label = format!(" {text} ");
     let w = unicode_width::UnicodeWidthStr::width(label.as_str());
     let side = width.saturating_sub(w) / 2;
-    let line = format!("{}{label}{}", "─".repeat(side), "─".repeat(width.saturating_sub(w + side)));
+    let line = format!(
+        "{}{label}{}",
+        "─".repeat(side),
+        "─".repeat(width.saturating_sub(w + side))
+    );
     Line::styled(truncate(&line, width), style)
 }
 
@@ -76,9 +80,15 @@ fn body_segs(body: &str, me: &str, base: Style) -> Vec<Seg> {
 
 fn message_segs(ctx: &Ctx, m: &Message) -> Vec<Seg> {
     let fmt = format_description!("[hour]:[minute] ");
-    let time = m.created_at.to_offset(ctx.offset).format(&fmt).unwrap_or_default();
+    let time = m
+        .created_at
+        .to_offset(ctx.offset)
+        .format(&fmt)
+        .unwrap_or_default();
     let name = m.author.username.clone();
-    let mut name_style = Style::default().fg(author_color(&name)).add_modifier(Modifier::BOLD);
+    let mut name_style = Style::default()
+        .fg(author_color(&name))
+        .add_modifier(Modifier::BOLD);
     if name == ctx.me {
         name_style = name_style.add_modifier(Modifier::UNDERLINED);
     }
@@ -86,17 +96,28 @@ fn message_segs(ctx: &Ctx, m: &Message) -> Vec<Seg> {
     match m.body.as_deref() {
         _ if m.deleted => {
             segs.push((format!("{name}: "), name_style));
-            segs.push((strings::DELETED.into(), dim().add_modifier(Modifier::ITALIC)));
+            segs.push((
+                strings::DELETED.into(),
+                dim().add_modifier(Modifier::ITALIC),
+            ));
         }
         Some(body) if body.starts_with("/me ") => {
             segs.push(("* ".into(), Style::default()));
             segs.push((name, name_style));
             segs.push((" ".into(), Style::default()));
-            segs.extend(body_segs(&body[4..], ctx.me, Style::default().add_modifier(Modifier::ITALIC)));
+            segs.extend(body_segs(
+                &body[4..],
+                ctx.me,
+                Style::default().add_modifier(Modifier::ITALIC),
+            ));
         }
         body => {
             segs.push((format!("{name}: "), name_style));
-            segs.extend(body_segs(body.unwrap_or_default(), ctx.me, Style::default()));
+            segs.extend(body_segs(
+                body.unwrap_or_default(),
+                ctx.me,
+                Style::default(),
+            ));
         }
     }
     if m.edited_at.is_some() && !m.deleted {
@@ -107,29 +128,55 @@ fn message_segs(ctx: &Ctx, m: &Message) -> Vec<Seg> {
 
 /// The lines of one timeline item, with the day separator and unread
 /// marker that go before it.
-pub fn item_lines(ctx: &Ctx, room: &RoomState, seq: Seq, prev: Option<&Item>, item: &Item) -> Vec<Line<'static>> {
+pub fn item_lines(
+    ctx: &Ctx,
+    room: &RoomState,
+    seq: Seq,
+    prev: Option<&Item>,
+    item: &Item,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     let day = item.at().to_offset(ctx.offset).date();
     if prev.is_none_or(|p| p.at().to_offset(ctx.offset).date() != day) {
         let fmt = format_description!("[weekday repr:short] [day] [month repr:short] [year]");
-        out.push(rule(&day.format(&fmt).unwrap_or_default(), ctx.width, dim()));
+        out.push(rule(
+            &day.format(&fmt).unwrap_or_default(),
+            ctx.width,
+            dim(),
+        ));
     }
     if let Some(marker) = room.marker {
-        let prev_seq = room.items.range(..seq).next_back().map_or(Seq::MIN, |(s, _)| *s);
+        let prev_seq = room
+            .items
+            .range(..seq)
+            .next_back()
+            .map_or(Seq::MIN, |(s, _)| *s);
         if seq > marker && prev_seq <= marker {
-            out.push(rule(strings::NEW_MARKER, ctx.width, Style::default().fg(Color::Red)));
+            out.push(rule(
+                strings::NEW_MARKER,
+                ctx.width,
+                Style::default().fg(Color::Red),
+            ));
         }
     }
     match item {
         Item::Notice { at, text } => {
             let fmt = format_description!("[hour]:[minute] ");
             let time = at.to_offset(ctx.offset).format(&fmt).unwrap_or_default();
-            out.extend(wrap(&[(format!("{time}→ {text}"), dim())], ctx.width, TIME_COLS));
+            out.extend(wrap(
+                &[(format!("{time}→ {text}"), dim())],
+                ctx.width,
+                TIME_COLS,
+            ));
         }
         Item::Message(m) => {
             if let Some(reply) = m.reply_to {
                 let quote = match room.find(reply) {
-                    Some(q) => format!("{}: {}", q.author.username, q.body.as_deref().unwrap_or(strings::DELETED)),
+                    Some(q) => format!(
+                        "{}: {}",
+                        q.author.username,
+                        q.body.as_deref().unwrap_or(strings::DELETED)
+                    ),
                     None => "…".into(),
                 };
                 let quote = quote.replace('\n', " ");
@@ -144,8 +191,13 @@ pub fn item_lines(ctx: &Ctx, room: &RoomState, seq: Seq, prev: Option<&Item>, it
 
 /// The lines of a message still on its way.
 pub fn pending_lines(ctx: &Ctx, o: &Outgoing) -> Vec<Line<'static>> {
-    let name_style = Style::default().fg(author_color(ctx.me)).add_modifier(Modifier::BOLD);
-    let mut segs: Vec<Seg> = vec![(" ".repeat(TIME_COLS), dim()), (format!("{}: ", ctx.me), name_style)];
+    let name_style = Style::default()
+        .fg(author_color(ctx.me))
+        .add_modifier(Modifier::BOLD);
+    let mut segs: Vec<Seg> = vec![
+        (" ".repeat(TIME_COLS), dim()),
+        (format!("{}: ", ctx.me), name_style),
+    ];
     segs.extend(body_segs(&o.body, ctx.me, dim()));
     match &o.status {
         SendStatus::Pending => segs.push((format!(" {}", strings::SENDING), dim())),
@@ -163,7 +215,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         f.render_widget(Paragraph::new(strings::NO_ROOMS).style(dim()), area);
         return;
     };
-    let ctx = Ctx { me: state.my_name(), offset: state.settings.offset, width: area.width as usize };
+    let ctx = Ctx {
+        me: state.my_name(),
+        offset: state.settings.offset,
+        width: area.width as usize,
+    };
     let height = area.height as usize;
     let mut lines: Vec<Line<'static>> = Vec::new();
     let upto = match room.scroll {
@@ -178,7 +234,9 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let mut skip = room.scroll.map_or(0, |a| a.skip);
     let mut iter = room.items.range(..=upto).rev().peekable();
     while lines.len() < height + skip {
-        let Some((seq, item)) = iter.next() else { break };
+        let Some((seq, item)) = iter.next() else {
+            break;
+        };
         let prev = iter.peek().map(|(_, p)| *p);
         let mut block = item_lines(&ctx, room, *seq, prev, item);
         let cut = skip.min(block.len());
@@ -202,7 +260,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let start = lines.len().saturating_sub(height);
     let shown: Vec<Line> = lines.split_off(start);
     let y = area.y + (height - shown.len()) as u16;
-    let body = Rect { y, height: shown.len() as u16, ..area };
+    let body = Rect {
+        y,
+        height: shown.len() as u16,
+        ..area
+    };
     f.render_widget(Paragraph::new(shown), body);
     if let Some(a) = room.scroll {
         let n = room
@@ -213,7 +275,12 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         if n > 0 {
             let label = strings::new_below(n);
             let w = (label.chars().count() as u16).min(area.width);
-            let r = Rect { x: area.right() - w, y: area.bottom() - 1, width: w, height: 1 };
+            let r = Rect {
+                x: area.right() - w,
+                y: area.bottom() - 1,
+                width: w,
+                height: 1,
+            };
             let style = Style::default().fg(Color::Black).bg(Color::Yellow);
             f.render_widget(Paragraph::new(Span::styled(label, style)), r);
         }

@@ -68,7 +68,12 @@ pub fn wrap(segs: &[Seg], width: usize, indent: usize) -> Vec<Line<'static>> {
     if !cur.is_empty() {
         words.push(cur);
     }
-    let mut b = Builder { lines: Vec::new(), spans: Vec::new(), col: 0, indent: 0 };
+    let mut b = Builder {
+        lines: Vec::new(),
+        spans: Vec::new(),
+        col: 0,
+        indent: 0,
+    };
     let mut at_line_start = true;
     for word in words {
         if word[0].0 == "\n" {
@@ -136,7 +141,10 @@ mod tests {
     use super::*;
 
     fn plain(lines: &[Line]) -> Vec<String> {
-        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
     }
 
     fn seg(s: &str) -> Vec<Seg> {
@@ -146,7 +154,10 @@ mod tests {
     #[test]
     fn words_wrap_with_a_hanging_indent() {
         let l = wrap(&seg("12:00 alice: the quick brown fox jumps"), 20, 6);
-        assert_eq!(plain(&l), ["12:00 alice: the ", "      quick brown ", "      fox jumps"]);
+        assert_eq!(
+            plain(&l),
+            ["12:00 alice: the ", "      quick brown ", "      fox jumps"]
+        );
     }
 
     #[test]

@@ -1,0 +1,183 @@
+//! End to end: the real chat-tui binary, driven through tmux, against a
+//! real chatd on a fresh PostgreSQL database.
+//!
+//! chatd is not a dependency of this crate, so its binary is found next to
+//! this test's own target directory (`target/debug/chatd`); `scripts/dev
+//! test` builds the whole workspace first, and `cargo build -p chatd` does
+//! it by hand.
+
+mod harness;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use harness::{Chatd, Tmux, free_port};
+
+const PASSWORD: &str = "long enough pw";
+
+/// A REST helper for the second user and for checking the server's view.
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Value {
+        let mut req = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("chatd answers");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert!(status.is_success(), "{path}: {status} {text}");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    async fn user(&self, name: &str) -> String {
+        let creds = json!({"username": name, "password": PASSWORD});
+        self.call(
+            reqwest::Method::POST,
+            "/auth/register",
+            None,
+            Some(creds.clone()),
+        )
+        .await;
+        let session = self
+            .call(reqwest::Method::POST, "/auth/login", None, Some(creds))
+            .await;
+        session["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn bodies(&self, token: &str, room: i64) -> Vec<String> {
+        let page = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/rooms/{room}/messages?limit=200"),
+                Some(token),
+                None,
+            )
+            .await;
+        page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_through_the_real_binary_across_a_server_restart() {
+    let db = chat_testkit::TestDb::create().await;
+    let port = free_port();
+    let mut chatd = Chatd::start(&db.url, port).await;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: chatd.base.clone(),
+    };
+
+    // bob (over REST) owns a public room; alice exists but has never run the client.
+    let bob = api.user("bob").await;
+    api.user("alice").await;
+    let room = api
+        .call(
+            reqwest::Method::POST,
+            "/rooms",
+            Some(&bob),
+            Some(json!({"name": "lobby", "visibility": "public", "topic": "all welcome"})),
+        )
+        .await;
+    let room_id = room["room"]["id"].as_i64().unwrap();
+
+    let home = harness::TempDir::new("e2e");
+    let tui = Tmux::start("main", &home, &chatd.base);
+
+    // Log in through the form.
+    tui.wait_for("the login form", |s| s.contains("Username:"));
+    tui.type_text("alice");
+    tui.keys(&["Enter"]);
+    tui.type_text(PASSWORD);
+    tui.keys(&["Enter"]);
+    tui.wait_for("the connected status", |s| s.contains("[connected] alice"));
+    let token_file = home.path.join("state/chat-tui/session.json");
+    harness::assert_private(&token_file);
+
+    // Join the room and talk.
+    tui.type_text("/join lobby");
+    tui.keys(&["Enter"]);
+    tui.wait_for("the room's title", |s| s.contains("#lobby — all welcome"));
+    tui.type_text("hello from the terminal");
+    tui.keys(&["Enter"]);
+    tui.wait_for("the sent message, acknowledged", |s| {
+        s.contains("alice: hello from the terminal") && !s.contains("sending…")
+    });
+    assert!(
+        api.bodies(&bob, room_id)
+            .await
+            .contains(&"hello from the terminal".to_owned())
+    );
+
+    // A message from bob shows up live.
+    let body = json!({"body": "hi alice, welcome"});
+    api.call(
+        reqwest::Method::POST,
+        &format!("/rooms/{room_id}/messages"),
+        Some(&bob),
+        Some(body),
+    )
+    .await;
+    tui.wait_for("bob's message", |s| s.contains("bob: hi alice, welcome"));
+
+    // The server dies: the client says so, and keeps what we type.
+    chatd.kill();
+    tui.wait_for("the reconnecting status", |s| s.contains("reconnecting in"));
+    tui.type_text("sent while the server was down");
+    tui.keys(&["Enter"]);
+    tui.wait_for("the queued message", |s| {
+        s.contains("sent while the server was down sending…")
+    });
+
+    // It comes back on the same port: the queued message goes out once.
+    let chatd = Chatd::start(&db.url, port).await;
+    tui.wait_for("the queued message delivered", |s| {
+        s.contains("[connected] alice")
+            && s.contains("alice: sent while the server was down")
+            && !s.contains("sending…")
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let bodies = api.bodies(&bob, room_id).await;
+    let copies = bodies
+        .iter()
+        .filter(|b| *b == "sent while the server was down")
+        .count();
+    assert_eq!(copies, 1, "delivered exactly once: {bodies:?}");
+    let screen = tui.capture();
+    assert_eq!(
+        screen.matches("sent while the server was down").count(),
+        1,
+        "{screen}"
+    );
+
+    // /quit exits and gives the terminal back; the next start skips the form.
+    tui.type_text("/quit");
+    tui.keys(&["Enter"]);
+    tui.wait_gone();
+    let again = Tmux::start("again", &home, &chatd.base);
+    again.wait_for("a resumed session", |s| {
+        s.contains("[connected] alice") && s.contains("#lobby")
+    });
+    again.wait_for("the history", |s| s.contains("bob: hi alice, welcome"));
+}
