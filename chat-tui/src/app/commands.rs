@@ -24,7 +24,16 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             state.overlay = Overlay::Help(0);
             Vec::new()
         }
-        ("/logout", _) => vec![Effect::Rest(RestCall::Logout)],
+        ("/logout", _) => {
+            // Forget the session here and now, even offline; revoking it on
+            // the server follows in the background.
+            let token = state.token.clone();
+            let mut fx = state.end_session(None);
+            if let Some(token) = token {
+                fx.insert(0, Effect::Rest(RestCall::Logout { token }));
+            }
+            fx
+        }
         ("/join", _) if !arg.is_empty() => vec![Effect::Rest(RestCall::JoinByName(arg.into()))],
         ("/join", _) => need(state, "/join NAME"),
         ("/create", _) if !arg.is_empty() => {

@@ -103,7 +103,7 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             state.notice = Some(text);
             Vec::new()
         }
-        RestResult::LoggedOut => state.end_session(None),
+        RestResult::LoggedOut => Vec::new(),
         RestResult::Unauthorized => state.end_session(Some(strings::SESSION_ENDED)),
         RestResult::Failed { what, message } => {
             if state.screen == Screen::Login {

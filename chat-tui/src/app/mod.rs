@@ -113,6 +113,8 @@ pub struct State {
     pub compose: Compose,
     /// The last error or information, shown in the status line.
     pub notice: Option<String>,
+    /// When the notice appeared; it fades after [`NOTICE_FOR`].
+    notice_at: Duration,
     /// Monotonic time since start, advanced by ticks.
     pub clock: Duration,
     /// Terminal size (columns, rows).
@@ -181,6 +183,7 @@ impl State {
             overlay: Overlay::None,
             compose: Compose::Plain,
             notice: None,
+            notice_at: Duration::ZERO,
             clock: Duration::ZERO,
             size: (80, 24),
             settings,
@@ -214,6 +217,7 @@ impl State {
     /// Back to the login form, forgetting the session.
     fn end_session(&mut self, why: Option<&str>) -> Vec<Effect> {
         self.token = None;
+        self.me = None;
         self.screen = Screen::Login;
         self.conn = Conn::Offline;
         self.rooms.clear();
@@ -229,6 +233,14 @@ impl State {
     /// My username, or "" before we know it.
     pub fn my_name(&self) -> &str {
         self.me.as_ref().map_or("", |u| u.username.as_str())
+    }
+
+    /// My display name (falling back to the username).
+    pub fn my_display_name(&self) -> &str {
+        match &self.me {
+            Some(u) if !u.display_name.trim().is_empty() => &u.display_name,
+            _ => self.my_name(),
+        }
     }
 
     pub fn room(&self, id: RoomId) -> Option<&RoomState> {
@@ -250,8 +262,20 @@ impl State {
     }
 }
 
+/// How long a notice stays in the status line.
+pub const NOTICE_FOR: Duration = Duration::from_secs(10);
+
 /// The update function: applies one message, returns the effects.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let notice = state.notice.clone();
+    let fx = apply(state, msg);
+    if state.notice.is_some() && state.notice != notice {
+        state.notice_at = state.clock;
+    }
+    fx
+}
+
+fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Resize(w, h) => {
             state.size = (w, h);
@@ -259,6 +283,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             state.clock = now;
+            if state.notice.is_some() && now > state.notice_at + NOTICE_FOR {
+                state.notice = None;
+            }
             for room in &mut state.rooms {
                 room.typing.retain(|(_, until)| *until > now);
             }

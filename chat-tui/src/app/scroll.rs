@@ -16,6 +16,7 @@ pub fn timeline_height(state: &State) -> usize {
 fn heights(state: &State, room: &RoomState) -> Vec<(i64, usize)> {
     let ctx = Ctx {
         me: state.my_name(),
+        me_shown: state.my_display_name(),
         offset: state.settings.offset,
         width: timeline_area(state).width as usize,
     };

@@ -395,3 +395,64 @@ fn commands_turn_into_calls() {
     type_line(&mut s, "/quit");
     assert!(s.quit);
 }
+
+#[test]
+fn logout_forgets_the_session_at_once_and_revokes_it() {
+    let mut s = logged_in();
+    let fx = type_line(&mut s, "/logout");
+    assert_eq!(
+        fx[0],
+        Effect::Rest(RestCall::Logout {
+            token: "tok".into()
+        })
+    );
+    assert!(fx.contains(&Effect::DeleteSession));
+    assert!(fx.contains(&Effect::Disconnect));
+    assert_eq!(s.screen, Screen::Login);
+    assert!(s.token.is_none());
+    assert!(s.rooms.is_empty());
+}
+
+#[test]
+fn notices_fade_after_a_while() {
+    let mut s = logged_in();
+    type_line(&mut s, "/bogus");
+    assert_eq!(
+        s.notice.as_deref(),
+        Some("unknown command /bogus; F1 for help")
+    );
+    update(&mut s, Msg::Tick(Duration::from_secs(5)));
+    assert!(s.notice.is_some());
+    update(&mut s, Msg::Tick(Duration::from_secs(11)));
+    assert!(s.notice.is_none());
+}
+
+#[test]
+fn typing_is_sent_at_most_every_three_seconds() {
+    let mut s = logged_in();
+    let typing = |fx: &[Effect]| fx.contains(&Effect::Ws(ClientFrame::Typing { room_id: 1 }));
+    assert!(typing(&key(&mut s, KeyCode::Char('h'), KeyModifiers::NONE)));
+    assert!(!typing(&key(
+        &mut s,
+        KeyCode::Char('i'),
+        KeyModifiers::NONE
+    )));
+    update(&mut s, Msg::Tick(Duration::from_secs(3)));
+    assert!(typing(&key(&mut s, KeyCode::Char('!'), KeyModifiers::NONE)));
+    // Others typing shows for five seconds.
+    let bob = chat_wire::UserRef {
+        id: 2,
+        username: "bob".into(),
+        display_name: "bob".into(),
+    };
+    net(
+        &mut s,
+        NetEvent::Frame(Incoming::Control(ServerFrame::Typing {
+            room_id: 1,
+            user: bob,
+        })),
+    );
+    assert_eq!(s.room(1).unwrap().typing.len(), 1);
+    update(&mut s, Msg::Tick(Duration::from_secs(9)));
+    assert!(s.room(1).unwrap().typing.is_empty());
+}

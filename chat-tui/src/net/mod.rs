@@ -68,7 +68,10 @@ pub enum RestCall {
         topic: String,
     },
     Members(RoomId),
-    Logout,
+    /// Revoke this session (the app has already forgotten it).
+    Logout {
+        token: String,
+    },
 }
 
 /// What a REST call came back with.

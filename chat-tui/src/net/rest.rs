@@ -229,8 +229,9 @@ impl Rest {
                 let usernames = r.members.into_iter().map(|m| m.user.username).collect();
                 RestResult::Members { room, usernames }
             }
-            RestCall::Logout => {
-                self.send(self.req(M::POST, "/auth/logout", t)).await?;
+            RestCall::Logout { token } => {
+                self.send(self.req(M::POST, "/auth/logout", Some(&token)))
+                    .await?;
                 RestResult::LoggedOut
             }
         })
@@ -276,7 +277,7 @@ fn name(call: &RestCall) -> &'static str {
         RestCall::Nick(_) => "nick",
         RestCall::Topic { .. } => "topic",
         RestCall::Members(_) => "members",
-        RestCall::Logout => "logout",
+        RestCall::Logout { .. } => "logout",
     }
 }
 

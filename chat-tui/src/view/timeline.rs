@@ -20,7 +20,10 @@ use crate::strings;
 /// What laying out a message needs besides the message.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
+    /// My username (mentions, my own name).
     pub me: &'a str,
+    /// My display name, for messages still sending.
+    pub me_shown: &'a str,
     pub offset: UtcOffset,
     pub width: usize,
 }
@@ -38,6 +41,15 @@ const PALETTE: [Color; 8] = [
     Color::LightCyan,
     Color::LightGreen,
 ];
+
+/// The name shown for a user: the display name, else the username.
+pub fn display(u: &chat_wire::UserRef) -> &str {
+    if u.display_name.trim().is_empty() {
+        &u.username
+    } else {
+        &u.display_name
+    }
+}
 
 /// A colour per author that never changes between runs (FNV-1a of the name).
 pub fn author_color(name: &str) -> Color {
@@ -85,11 +97,11 @@ fn message_segs(ctx: &Ctx, m: &Message) -> Vec<Seg> {
         .to_offset(ctx.offset)
         .format(&fmt)
         .unwrap_or_default();
-    let name = m.author.username.clone();
+    let name = display(&m.author).to_owned();
     let mut name_style = Style::default()
-        .fg(author_color(&name))
+        .fg(author_color(&m.author.username))
         .add_modifier(Modifier::BOLD);
-    if name == ctx.me {
+    if m.author.username == ctx.me {
         name_style = name_style.add_modifier(Modifier::UNDERLINED);
     }
     let mut segs: Vec<Seg> = vec![(time, dim())];
@@ -174,7 +186,7 @@ pub fn item_lines(
                 let quote = match room.find(reply) {
                     Some(q) => format!(
                         "{}: {}",
-                        q.author.username,
+                        display(&q.author),
                         q.body.as_deref().unwrap_or(strings::DELETED)
                     ),
                     None => "…".into(),
@@ -196,7 +208,7 @@ pub fn pending_lines(ctx: &Ctx, o: &Outgoing) -> Vec<Line<'static>> {
         .add_modifier(Modifier::BOLD);
     let mut segs: Vec<Seg> = vec![
         (" ".repeat(TIME_COLS), dim()),
-        (format!("{}: ", ctx.me), name_style),
+        (format!("{}: ", ctx.me_shown), name_style),
     ];
     segs.extend(body_segs(&o.body, ctx.me, dim()));
     match &o.status {
@@ -217,6 +229,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     };
     let ctx = Ctx {
         me: state.my_name(),
+        me_shown: state.my_display_name(),
         offset: state.settings.offset,
         width: area.width as usize,
     };
