@@ -77,7 +77,7 @@ pub fn action_help(a: Action) -> &'static str {
         Action::RoomNext => "next room",
         Action::RoomPrev => "previous room",
         Action::NextUnread => "jump to the next unread room",
-        Action::Switcher => "room switcher (Ctrl+K: only on an empty line, else delete to end)",
+        Action::Switcher => "room switcher (Ctrl+K: on an empty line)",
         Action::PageUp => "scroll up (older messages load on the way)",
         Action::PageDown => "scroll down",
         Action::Bottom => "back to the newest message",
