@@ -271,10 +271,27 @@ fn an_empty_room_shows_its_start() {
     let mut s = logged_in();
     let fx = net(
         &mut s,
-        NetEvent::Rest(RestResult::Room { room: room(3, "@bob", 2, 0), focus: true, then_send: Some("hey".into()) }),
+        NetEvent::Rest(RestResult::Room {
+            room: room(3, "@bob", 2, 0),
+            focus: true,
+            then_send: Some("hey".into()),
+        }),
     );
-    assert!(fx.contains(&crate::app::Effect::Rest(crate::net::RestCall::Page { room: 3, before: None })), "{fx:?}");
-    net(&mut s, NetEvent::Rest(RestResult::Page { room: 3, before: None, messages: vec![] }));
+    assert!(
+        fx.contains(&crate::app::Effect::Rest(crate::net::RestCall::Page {
+            room: 3,
+            before: None
+        })),
+        "{fx:?}"
+    );
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 3,
+            before: None,
+            messages: vec![],
+        }),
+    );
     let rows = render(&s, 80, 24);
     assert!(rows.join("\n").contains("start of the room"), "{rows:#?}");
 }
