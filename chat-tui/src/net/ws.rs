@@ -8,7 +8,7 @@ use std::time::Duration;
 use chat_wire::ws::{ClientFrame, Incoming, close};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, interval, sleep};
+use tokio::time::{Instant, interval_at, sleep};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -130,7 +130,9 @@ async fn session(
         Ok(Ok(pair)) => pair,
     };
     let (mut sink, mut stream) = ws.split();
-    let mut beat = interval(HEARTBEAT);
+    // The first ping waits a full period: the first frame the server sees
+    // must be the app's `resume`, or live events could overtake the replay.
+    let mut beat = interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
     let mut last_heard = Instant::now();
     loop {
         tokio::select! {

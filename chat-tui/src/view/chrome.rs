@@ -29,7 +29,14 @@ pub fn title(f: &mut Frame, area: Rect, state: &State) {
 pub fn sidebar(f: &mut Frame, area: Rect, state: &State) {
     let width = area.width as usize;
     let mut lines = Vec::new();
-    for r in state.rooms.iter().take(area.height as usize) {
+    // A long list scrolls so the open room stays in view.
+    let height = area.height as usize;
+    let active = state
+        .rooms
+        .iter()
+        .position(|r| Some(r.room.id) == state.active);
+    let first = active.map_or(0, |i| (i + 1).saturating_sub(height));
+    for r in state.rooms.iter().skip(first).take(height) {
         let mut count = String::new();
         if r.unread > 0 {
             count = r.unread.to_string();

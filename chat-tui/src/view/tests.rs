@@ -295,3 +295,60 @@ fn an_empty_room_shows_its_start() {
     let rows = render(&s, 80, 24);
     assert!(rows.join("\n").contains("start of the room"), "{rows:#?}");
 }
+
+#[test]
+fn a_long_room_list_keeps_the_open_room_in_view() {
+    let mut s = logged_in();
+    let many: Vec<_> = (10..60)
+        .map(|i| room(i, &format!("room{i}"), 1, 0))
+        .collect();
+    net(&mut s, NetEvent::Rest(RestResult::Rooms(many)));
+    for _ in 0..40 {
+        key(&mut s, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    }
+    let label = s.active_room().unwrap().label();
+    let rows = render(&s, 80, 24);
+    assert!(
+        rows.iter().skip(1).take(21).any(|r| r.contains(&label)),
+        "{label} not in {rows:#?}"
+    );
+}
+
+#[test]
+fn resizing_keeps_the_scroll_position() {
+    let mut s = logged_in();
+    let page: Vec<Message> = (11..=60)
+        .map(|q| {
+            msg(
+                1,
+                q,
+                "bob",
+                &format!("message {q} with enough words to wrap at narrow widths"),
+            )
+        })
+        .collect();
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 1,
+            before: None,
+            messages: page,
+        }),
+    );
+    key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
+    let bottom = |s: &State, w: u16| {
+        let rows = render(s, w, 24);
+        rows[21].clone()
+    };
+    let before = bottom(&s, 80);
+    assert!(before.contains("message 5"), "{before}");
+    update(&mut s, Msg::Resize(60, 24));
+    let anchor = s.room(1).unwrap().scroll;
+    update(&mut s, Msg::Resize(120, 24));
+    assert_eq!(s.room(1).unwrap().scroll, anchor);
+    // The same message is still at the bottom of the view.
+    let seq = anchor.unwrap().seq;
+    let wide = render(&s, 120, 24).join("\n");
+    assert!(wide.contains(&format!("message {seq} ")), "{wide}");
+    assert!(!wide.contains(&format!("message {} ", seq + 2)), "{wide}");
+}

@@ -244,17 +244,20 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         }
         Some(a) => a.seq,
     };
+    // Lines of the anchor item hidden below the view. At least its first
+    // line stays visible, so after a resize (which changes how many lines
+    // it has) the same message is still at the bottom.
     let mut skip = room.scroll.map_or(0, |a| a.skip);
     let mut iter = room.items.range(..=upto).rev().peekable();
-    while lines.len() < height + skip {
+    while lines.len() < height {
         let Some((seq, item)) = iter.next() else {
             break;
         };
         let prev = iter.peek().map(|(_, p)| *p);
         let mut block = item_lines(&ctx, room, *seq, prev, item);
-        let cut = skip.min(block.len());
+        let cut = skip.min(block.len().saturating_sub(1));
         block.truncate(block.len() - cut);
-        skip -= cut;
+        skip = 0;
         block.append(&mut lines);
         lines = block;
     }
