@@ -41,6 +41,8 @@ pub enum Action {
     Discard,
     Complete,
     Cancel,
+    HistoryOlder,
+    HistoryNewer,
     Edit(EditOp),
 }
 
@@ -66,6 +68,8 @@ pub const BINDINGS: &[Binding] = &[
     b(KeyCode::Enter, ALT, Action::Newline),
     b(KeyCode::Char('j'), CTRL, Action::Newline),
     b(KeyCode::Tab, NONE, Action::Complete),
+    b(KeyCode::Char('p'), ALT, Action::HistoryOlder),
+    b(KeyCode::Char('n'), ALT, Action::HistoryNewer),
     b(KeyCode::Esc, NONE, Action::Cancel),
     b(KeyCode::Down, ALT, Action::RoomNext),
     b(KeyCode::Char('n'), CTRL, Action::RoomNext),

@@ -85,6 +85,8 @@ pub fn action_help(a: Action) -> &'static str {
         Action::Discard => "discard failed messages",
         Action::Complete => "complete a name, room or command",
         Action::Cancel => "cancel edit/reply, close overlays",
+        Action::HistoryOlder => "previous input (history)",
+        Action::HistoryNewer => "next input (history)",
         Action::Edit(op) => match op {
             EditOp::Left => "cursor left",
             EditOp::Right => "cursor right",
@@ -98,7 +100,7 @@ pub fn action_help(a: Action) -> &'static str {
             EditOp::KillToEnd => "delete to end of line",
             EditOp::KillToStart => "delete to start of line",
             EditOp::Yank => "paste what was deleted",
-            EditOp::Up => "line up / history / edit last (empty)",
+            EditOp::Up => "line up / history; on an empty line: edit your last message",
             EditOp::Down => "line down / history",
         },
     }

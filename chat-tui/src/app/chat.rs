@@ -96,19 +96,23 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.notice = None;
             Vec::new()
         }
-        Some(Action::Edit(EditOp::Up)) if state.editor.is_empty() => edit_last(state),
+        Some(Action::Edit(EditOp::Up))
+            if state.editor.is_empty() && state.compose == Compose::Plain && edit_last(state) =>
+        {
+            Vec::new()
+        }
         Some(Action::Edit(op @ (EditOp::Up | EditOp::Down))) => {
             if !state.editor.apply(op) {
-                let text = state.editor.text().to_owned();
-                let got = if op == EditOp::Up {
-                    state.history.older(&text).map(str::to_owned)
-                } else {
-                    state.history.newer().map(str::to_owned)
-                };
-                if let Some(t) = got {
-                    state.editor.set(&t);
-                }
+                walk_history(state, op == EditOp::Up);
             }
+            Vec::new()
+        }
+        Some(Action::HistoryOlder) => {
+            walk_history(state, true);
+            Vec::new()
+        }
+        Some(Action::HistoryNewer) => {
+            walk_history(state, false);
             Vec::new()
         }
         Some(Action::Edit(op)) => {
@@ -397,21 +401,36 @@ fn submit(state: &mut State) -> Vec<Effect> {
     }
 }
 
-/// Up on an empty line: edit my last message in this room.
-pub fn edit_last(state: &mut State) -> Vec<Effect> {
+/// Up on an empty line: edit my last message in this room. False when
+/// there is none (Up then walks the history instead).
+pub fn edit_last(state: &mut State) -> bool {
     let me = state.my_name().to_owned();
     let Some(room) = state.active_room() else {
-        return Vec::new();
+        return false;
     };
-    if let Some(m) = room.last_where(|m| m.author.username == me) {
-        let (id, body) = (m.id, m.body.clone().unwrap_or_default());
-        state.compose = Compose::Editing {
-            room: room.room.id,
-            id,
-        };
-        state.editor.set(&body);
+    let Some(m) = room.last_where(|m| m.author.username == me) else {
+        return false;
+    };
+    let (id, body) = (m.id, m.body.clone().unwrap_or_default());
+    state.compose = Compose::Editing {
+        room: room.room.id,
+        id,
+    };
+    state.editor.set(&body);
+    true
+}
+
+/// Replaces the input with an older or newer history entry.
+fn walk_history(state: &mut State, older: bool) {
+    let text = state.editor.text().to_owned();
+    let got = if older {
+        state.history.older(&text).map(str::to_owned)
+    } else {
+        state.history.newer().map(str::to_owned)
+    };
+    if let Some(t) = got {
+        state.editor.set(&t);
     }
-    Vec::new()
 }
 
 /// Tells the room we are typing, at most every 3 seconds.

@@ -86,7 +86,10 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
                     id,
                     body: arg.into(),
                 })],
-                (Some(_), true) => chat::edit_last(state),
+                (Some(_), true) => {
+                    chat::edit_last(state);
+                    Vec::new()
+                }
                 (None, _) => {
                     state.notice = Some("nothing of yours to edit here".into());
                     Vec::new()

@@ -456,3 +456,23 @@ fn typing_is_sent_at_most_every_three_seconds() {
     update(&mut s, Msg::Tick(Duration::from_secs(9)));
     assert!(s.room(1).unwrap().typing.is_empty());
 }
+
+#[test]
+fn history_is_reachable_with_and_without_own_messages() {
+    let mut s = logged_in();
+    type_line(&mut s, "/join somewhere");
+    // Nothing of mine to edit: Up walks the history.
+    key(&mut s, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(s.editor.text(), "/join somewhere");
+    assert_eq!(s.compose, Compose::Plain);
+    s.editor.take();
+    net(&mut s, created(msg(1, 11, "alice", "mine")));
+    key(&mut s, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(s.editor.text(), "mine");
+    assert!(matches!(s.compose, Compose::Editing { .. }));
+    key(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(s.editor.is_empty());
+    // Alt+P always reaches the history.
+    key(&mut s, KeyCode::Char('p'), KeyModifiers::ALT);
+    assert_eq!(s.editor.text(), "/join somewhere");
+}

@@ -24,8 +24,13 @@ impl History {
         }
     }
 
-    /// One entry older; `current` is what the editor holds now.
+    /// One entry older; `current` is what the editor holds now. If it is
+    /// no longer the entry we showed (edited, cleared), browsing restarts
+    /// from the newest.
     pub fn older(&mut self, current: &str) -> Option<&str> {
+        if self.pos.is_some_and(|p| self.entries[p] != current) {
+            self.pos = None;
+        }
         let next = match self.pos {
             None if self.entries.is_empty() => return None,
             None => {
@@ -68,5 +73,8 @@ mod tests {
         assert_eq!(h.newer(), Some("two"));
         assert_eq!(h.newer(), Some("draft"));
         assert_eq!(h.newer(), None);
+        // Browsing restarts once the shown entry was changed.
+        assert_eq!(h.older(""), Some("two"));
+        assert_eq!(h.older("edited"), Some("two"));
     }
 }
