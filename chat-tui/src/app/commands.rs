@@ -1,6 +1,6 @@
 //! Slash commands: `/join`, `/msg`, `/edit` and friends.
 
-use super::{Compose, Effect, Overlay, State, chat};
+use super::{Compose, Effect, Overlay, State, compose};
 use crate::net::RestCall;
 use crate::strings;
 
@@ -68,7 +68,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
         }
         ("/invite", _) => need(state, "/invite USER"),
         ("/me", Some(r)) if !arg.is_empty() => {
-            chat::send_message(state, r, format!("/me {arg}"), None)
+            compose::send_message(state, r, format!("/me {arg}"), None)
         }
         ("/me", _) => need(state, "/me ACTION"),
         ("/topic", Some(r)) => vec![Effect::Rest(RestCall::Topic {
@@ -87,7 +87,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
                     body: arg.into(),
                 })],
                 (Some(_), true) => {
-                    chat::edit_last(state);
+                    compose::edit_last(state);
                     Vec::new()
                 }
                 (None, _) => {
@@ -122,7 +122,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
                 state.compose = Compose::Replying { room: r, id };
                 Vec::new()
             } else {
-                chat::send_message(state, r, arg.into(), Some(id))
+                compose::send_message(state, r, arg.into(), Some(id))
             }
         }
         _ => {

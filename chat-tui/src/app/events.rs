@@ -6,7 +6,7 @@ use chat_wire::ws::{ClientFrame, Incoming, PresenceStatus, ServerFrame};
 use chat_wire::{Event, EventType, Room, RoomId};
 
 use super::room::{Item, RoomState, mentions};
-use super::{Conn, Effect, Overlay, Screen, State, chat};
+use super::{Conn, Effect, Overlay, Screen, State, chat, compose};
 use crate::net::{NetEvent, RestCall, RestResult, WsStatus};
 use crate::strings;
 
@@ -69,7 +69,7 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
                 fx = chat::switch_to(state, id);
             }
             if let Some(body) = then_send {
-                fx.extend(chat::send_message(state, id, body, None));
+                fx.extend(compose::send_message(state, id, body, None));
             }
             fx
         }

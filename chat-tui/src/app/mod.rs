@@ -7,9 +7,11 @@
 
 mod chat;
 mod commands;
+mod compose;
 mod events;
 mod login;
 pub mod outbox;
+mod overlay;
 pub mod room;
 pub mod scroll;
 
@@ -23,9 +25,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::input::Editor;
 use crate::input::history::History;
 use crate::net::{NetEvent, RestCall};
-pub use chat::switcher_matches;
 pub use login::{Field, LoginForm};
 use outbox::Outbox;
+pub use overlay::switcher_matches;
 use room::RoomState;
 
 /// Which screen is up.

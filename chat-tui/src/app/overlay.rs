@@ -1,0 +1,103 @@
+//! Keys while an overlay is open: the help, the room switcher, search
+//! results and the paste confirmation.
+
+use chat_wire::RoomId;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::{Effect, Overlay, State, chat};
+use crate::keys::Action;
+
+pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    match &mut state.overlay {
+        Overlay::Paste(text) => {
+            let text = text.clone();
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => state.editor.insert(&text),
+                KeyCode::Char('n') | KeyCode::Esc => {}
+                _ => return Vec::new(),
+            }
+            state.overlay = Overlay::None;
+            Vec::new()
+        }
+        Overlay::Switcher { query, selected } => {
+            match (key.code, action) {
+                (KeyCode::Esc, _) => state.overlay = Overlay::None,
+                (KeyCode::Enter, _) => {
+                    let matches = switcher_matches(state);
+                    let pick = match &state.overlay {
+                        Overlay::Switcher { selected, .. } => matches.get(*selected).copied(),
+                        _ => None,
+                    };
+                    state.overlay = Overlay::None;
+                    if let Some(id) = pick {
+                        return chat::switch_to(state, id);
+                    }
+                }
+                (KeyCode::Down, _) | (_, Some(Action::RoomNext)) => *selected += 1,
+                (KeyCode::Up, _) | (_, Some(Action::RoomPrev)) => {
+                    *selected = selected.saturating_sub(1)
+                }
+                (KeyCode::Backspace, _) => {
+                    query.pop();
+                    *selected = 0;
+                }
+                (KeyCode::Char(c), _) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    query.push(c);
+                    *selected = 0;
+                }
+                _ => {}
+            }
+            let n = switcher_matches(state).len();
+            if let Overlay::Switcher { selected, .. } = &mut state.overlay {
+                *selected = (*selected).min(n.saturating_sub(1));
+            }
+            Vec::new()
+        }
+        Overlay::Help(scroll) => {
+            match key.code {
+                KeyCode::Down => *scroll += 1,
+                KeyCode::PageDown => *scroll += 10,
+                KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?') => {
+                    state.overlay = Overlay::None
+                }
+                _ if action == Some(Action::Help) => state.overlay = Overlay::None,
+                _ => {}
+            }
+            Vec::new()
+        }
+        _ => {
+            if matches!(
+                key.code,
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q' | '?')
+            ) || action == Some(Action::Help)
+            {
+                state.overlay = Overlay::None;
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Rooms matching the switcher's query: its characters in order (fuzzy).
+pub fn switcher_matches(state: &State) -> Vec<RoomId> {
+    let Overlay::Switcher { query, .. } = &state.overlay else {
+        return Vec::new();
+    };
+    let q = query.to_lowercase();
+    state
+        .rooms
+        .iter()
+        .filter(|r| {
+            let mut name = r
+                .label()
+                .to_lowercase()
+                .chars()
+                .collect::<Vec<_>>()
+                .into_iter();
+            q.chars().all(|c| name.any(|n| n == c))
+        })
+        .map(|r| r.room.id)
+        .collect()
+}
