@@ -171,6 +171,18 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
             if unknown {
                 fx.push(Effect::Rest(RestCall::Rooms));
             }
+            // History that failed to load while the server was away.
+            if let Some(id) = state.active
+                && let Some(r) = state.room_mut(id)
+                && !r.loaded
+                && !r.loading
+            {
+                r.loading = true;
+                fx.push(Effect::Rest(RestCall::Page {
+                    room: id,
+                    before: None,
+                }));
+            }
             fx
         }
         ServerFrame::Ack { client_id, message } => {

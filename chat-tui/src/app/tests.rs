@@ -476,3 +476,32 @@ fn history_is_reachable_with_and_without_own_messages() {
     key(&mut s, KeyCode::Char('p'), KeyModifiers::ALT);
     assert_eq!(s.editor.text(), "/join somewhere");
 }
+
+#[test]
+fn history_that_failed_to_load_is_fetched_again_after_reconnect() {
+    let mut s = logged_in();
+    let failed = RestResult::Failed {
+        what: "history",
+        message: "cannot reach the server".into(),
+    };
+    net(&mut s, NetEvent::Rest(failed));
+    assert!(!s.room(1).unwrap().loading);
+    assert_eq!(
+        s.notice.as_deref(),
+        Some("history: cannot reach the server")
+    );
+    let fx = ready(&mut s);
+    assert!(
+        fx.contains(&Effect::Rest(RestCall::Page {
+            room: 1,
+            before: None
+        })),
+        "{fx:?}"
+    );
+    // Only once while it is in flight.
+    let fx = ready(&mut s);
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Rest(RestCall::Page { .. })))
+    );
+}
