@@ -117,6 +117,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.editor.apply(op);
             Vec::new()
         }
+        // Quit was handled above; everything else unbound types text.
         Some(Action::Quit) | None => match key.code {
             KeyCode::Char(c)
                 if !key

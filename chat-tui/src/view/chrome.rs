@@ -72,7 +72,7 @@ pub fn sidebar(f: &mut Frame, area: Rect, state: &State) {
 }
 
 /// The vertical line between the room list and the timeline.
-pub fn separator(f: &mut Frame, a: Areas, _state: &State) {
+pub fn separator(f: &mut Frame, a: Areas) {
     let x = a.sidebar.right();
     let lines: Vec<Line> = (0..a.sidebar.height).map(|_| Line::raw("│")).collect();
     let r = Rect {

@@ -29,7 +29,7 @@ pub fn draw(f: &mut Frame, state: &State) {
             let a = layout::areas(area, state);
             chrome::title(f, a.title, state);
             chrome::sidebar(f, a.sidebar, state);
-            chrome::separator(f, a, state);
+            chrome::separator(f, a);
             timeline::draw(f, a.timeline, state);
             if let Some(b) = a.banner {
                 chrome::banner(f, b, state);
