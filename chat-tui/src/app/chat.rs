@@ -2,11 +2,13 @@
 //! share with commands and events: switching, read markers, paging.
 
 use chat_wire::RoomId;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
 
 use super::{Compose, Conn, Effect, Overlay, State, compose, overlay, scroll};
 use crate::keys::{self, Action, EditOp};
 use crate::net::RestCall;
+use crate::view::layout;
 
 /// A key on the chat screen.
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -153,6 +155,19 @@ pub fn on_mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
     match m.kind {
         MouseEventKind::ScrollUp => scroll::by(state, 3),
         MouseEventKind::ScrollDown => scroll::by(state, -3),
+        MouseEventKind::Down(MouseButton::Left) => {
+            // A click in the room list opens that room.
+            let (w, h) = state.size;
+            let list = layout::areas(Rect::new(0, 0, w, h), state).sidebar;
+            if !list.contains(Position::new(m.column, m.row)) {
+                return Vec::new();
+            }
+            let i = layout::first_room(state, list.height as usize) + (m.row - list.y) as usize;
+            match state.rooms.get(i).map(|r| r.room.id) {
+                Some(id) => switch_to(state, id),
+                None => Vec::new(),
+            }
+        }
         _ => Vec::new(),
     }
 }

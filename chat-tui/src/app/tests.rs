@@ -505,3 +505,23 @@ fn history_that_failed_to_load_is_fetched_again_after_reconnect() {
             .any(|e| matches!(e, Effect::Rest(RestCall::Page { .. })))
     );
 }
+
+#[test]
+fn a_click_in_the_room_list_opens_the_room() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut s = logged_in();
+    let click = |row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 3,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // Row 0 is the title; the list starts at row 1: #general, #random.
+    update(&mut s, Msg::Mouse(click(2)));
+    assert_eq!(s.active, Some(2));
+    update(&mut s, Msg::Mouse(click(1)));
+    assert_eq!(s.active, Some(1));
+    // Below the list, nothing happens.
+    update(&mut s, Msg::Mouse(click(9)));
+    assert_eq!(s.active, Some(1));
+}

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::layout::{Areas, PROMPT, input_rows};
+use super::layout::{Areas, PROMPT, first_room, input_rows};
 use super::wrap::truncate;
 use crate::app::{Compose, Conn, State};
 use crate::strings;
@@ -29,13 +29,8 @@ pub fn title(f: &mut Frame, area: Rect, state: &State) {
 pub fn sidebar(f: &mut Frame, area: Rect, state: &State) {
     let width = area.width as usize;
     let mut lines = Vec::new();
-    // A long list scrolls so the open room stays in view.
     let height = area.height as usize;
-    let active = state
-        .rooms
-        .iter()
-        .position(|r| Some(r.room.id) == state.active);
-    let first = active.map_or(0, |i| (i + 1).saturating_sub(height));
+    let first = first_room(state, height);
     for r in state.rooms.iter().skip(first).take(height) {
         let mut count = String::new();
         if r.unread > 0 {

@@ -116,6 +116,16 @@ pub fn areas(area: Rect, state: &State) -> Areas {
     }
 }
 
+/// The first room shown in a room list `height` rows tall: a long list
+/// scrolls so the open room stays in view.
+pub fn first_room(state: &State, height: usize) -> usize {
+    let active = state
+        .rooms
+        .iter()
+        .position(|r| Some(r.room.id) == state.active);
+    active.map_or(0, |i| (i + 1).saturating_sub(height))
+}
+
 /// The timeline area for the state's terminal size.
 pub fn timeline_area(state: &State) -> Rect {
     let (w, h) = state.size;
