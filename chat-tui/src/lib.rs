@@ -24,6 +24,16 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// `host:port` means `http://host:port`; a trailing slash is dropped.
+pub fn normalize_server(raw: &str) -> String {
+    let raw = raw.trim().trim_end_matches('/');
+    if raw.contains("://") {
+        raw.to_owned()
+    } else {
+        format!("http://{raw}")
+    }
+}
+
 /// Parses arguments, loads the configuration and runs the client until the
 /// user quits. Errors before the terminal is taken over go to stderr.
 pub fn main_entry() -> ExitCode {
@@ -40,6 +50,11 @@ pub fn main_entry() -> ExitCode {
         eprintln!("chat-tui: {}", strings::NO_SERVER);
         return ExitCode::from(2);
     };
+    let server = normalize_server(&server);
+    if !server.starts_with("http://") {
+        eprintln!("chat-tui: {}", strings::PLAIN_HTTP_ONLY);
+        return ExitCode::from(2);
+    }
     if let Err(e) = runtime::init_logging(&paths) {
         eprintln!("chat-tui: cannot open the log file: {e}");
         return ExitCode::FAILURE;
@@ -64,5 +79,20 @@ pub fn main_entry() -> ExitCode {
             eprintln!("chat-tui: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn server_urls_get_a_scheme() {
+        assert_eq!(
+            super::normalize_server("127.0.0.1:8080/"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            super::normalize_server("https://chat.example"),
+            "https://chat.example"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use crate::keys::{Action, EditOp};
 
 pub const NO_SERVER: &str = "no server given: use --server URL or set `server` in the config file";
+pub const PLAIN_HTTP_ONLY: &str = "only http:// servers are supported (no TLS in this build); reach https servers through a tunnel";
 pub const TOO_SMALL: &str = "terminal too small";
 pub const LOGIN_TITLE: &str = " chat-tui — log in ";
 pub const REGISTER_TITLE: &str = " chat-tui — create an account ";
@@ -26,7 +27,7 @@ pub const LOADING: &str = "loading older messages…";
 pub const HISTORY_START: &str = "start of the room";
 pub const HELP_TITLE: &str = " help — keys (↑↓ PgUp PgDn scroll, Esc closes) ";
 pub const SWITCHER_TITLE: &str = " switch room (type to filter, Enter, Esc) ";
-pub const SEARCH_TITLE: &str = " search results (Esc closes) ";
+pub const SEARCH_TITLE: &str = " search results (↑↓, Enter opens the room, Esc closes) ";
 pub const NO_RESULTS: &str = "no results";
 pub const DM_MARK: &str = "@";
 pub const ROOMS: &str = "rooms";

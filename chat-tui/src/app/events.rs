@@ -89,6 +89,7 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             state.overlay = Overlay::Search {
                 q,
                 results: messages,
+                selected: 0,
             };
             Vec::new()
         }

@@ -60,9 +60,11 @@ pub enum Overlay {
         query: String,
         selected: usize,
     },
+    /// Search results; Enter opens the selected one's room.
     Search {
         q: String,
         results: Vec<chat_wire::Message>,
+        selected: usize,
     },
     /// A large paste waiting for a yes.
     Paste(String),

@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::{Effect, Overlay, State, chat};
 use crate::keys::Action;
 
+/// A key while an overlay is open.
 pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
     match &mut state.overlay {
         Overlay::Paste(text) => {
@@ -63,6 +64,24 @@ pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<E
                     state.overlay = Overlay::None
                 }
                 _ if action == Some(Action::Help) => state.overlay = Overlay::None,
+                _ => {}
+            }
+            Vec::new()
+        }
+        Overlay::Search {
+            results, selected, ..
+        } => {
+            match key.code {
+                KeyCode::Down => *selected = (*selected + 1).min(results.len().saturating_sub(1)),
+                KeyCode::Up => *selected = selected.saturating_sub(1),
+                KeyCode::Enter => {
+                    let room = results.get(*selected).map(|m| m.room_id);
+                    state.overlay = Overlay::None;
+                    if let Some(id) = room {
+                        return chat::switch_to(state, id);
+                    }
+                }
+                KeyCode::Esc | KeyCode::Char('q') => state.overlay = Overlay::None,
                 _ => {}
             }
             Vec::new()

@@ -525,3 +525,49 @@ fn a_click_in_the_room_list_opens_the_room() {
     update(&mut s, Msg::Mouse(click(9)));
     assert_eq!(s.active, Some(1));
 }
+
+#[test]
+fn a_search_result_opens_its_room() {
+    let mut s = logged_in();
+    assert_eq!(
+        type_line(&mut s, "/search lunch"),
+        vec![Effect::Rest(RestCall::Search { q: "lunch".into() })]
+    );
+    let results = vec![msg(1, 3, "bob", "lunch?"), msg(2, 4, "bob", "lunch!")];
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Searched {
+            q: "lunch".into(),
+            messages: results,
+        }),
+    );
+    key(&mut s, KeyCode::Down, KeyModifiers::NONE);
+    key(&mut s, KeyCode::Down, KeyModifiers::NONE);
+    key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(s.overlay, Overlay::None);
+    assert_eq!(s.active, Some(2));
+}
+
+#[test]
+fn the_form_can_create_an_account() {
+    let (mut s, _) = State::new("http://x", None, Settings::default(), "n");
+    key(&mut s, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    assert!(s.login.register);
+    type_line(&mut s, "carol");
+    let fx = type_line(&mut s, "a long password");
+    assert_eq!(
+        fx,
+        vec![Effect::Rest(RestCall::Register {
+            username: "carol".into(),
+            password: "a long password".into()
+        })]
+    );
+    // A refusal is shown on the form, which stays usable.
+    let closed = RestResult::Failed {
+        what: "register",
+        message: "registration is closed".into(),
+    };
+    net(&mut s, NetEvent::Rest(closed));
+    assert!(!s.login.busy);
+    assert_eq!(s.login.error.as_deref(), Some("registration is closed"));
+}

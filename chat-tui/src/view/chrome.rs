@@ -88,7 +88,7 @@ pub fn banner(f: &mut Frame, area: Rect, state: &State) {
         Compose::Editing { .. } => strings::editing_banner().to_owned(),
         Compose::Replying { room, id } => {
             let m = state.room(room).and_then(|r| r.find(id));
-            let who = m.map_or("…", |m| m.author.username.as_str());
+            let who = m.map_or("…", |m| super::timeline::display(&m.author));
             let body = m.and_then(|m| m.body.as_deref()).unwrap_or("");
             strings::replying_banner(who, &body.replace('\n', " "))
         }

@@ -58,7 +58,11 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             }
             boxed(f, r, strings::SWITCHER_TITLE, lines);
         }
-        Overlay::Search { q, results } => {
+        Overlay::Search {
+            q,
+            results,
+            selected,
+        } => {
             let r = centered(
                 area,
                 area.width.saturating_sub(4),
@@ -72,15 +76,24 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             if results.is_empty() {
                 lines.push(Line::raw(strings::NO_RESULTS));
             }
-            for m in results {
+            // Keep the selected result in view.
+            let rows = r.height.saturating_sub(3) as usize;
+            let first = (selected + 1).saturating_sub(rows);
+            for (i, m) in results.iter().enumerate().skip(first).take(rows) {
                 let room = state.room(m.room_id).map(|r| r.label()).unwrap_or_default();
                 let body = m
                     .body
                     .as_deref()
                     .unwrap_or(strings::DELETED)
                     .replace('\n', " ");
-                let text = format!("{room} {}: {body}", m.author.username);
-                lines.push(Line::raw(truncate(&text, inner)));
+                let who = super::timeline::display(&m.author);
+                let text = truncate(&format!("{room} {who}: {body}"), inner);
+                let style = if i == *selected {
+                    Style::default().add_modifier(Modifier::REVERSED)
+                } else {
+                    Style::default()
+                };
+                lines.push(Line::styled(text, style));
             }
             boxed(f, r, strings::SEARCH_TITLE, lines);
         }
