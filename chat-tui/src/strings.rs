@@ -37,6 +37,11 @@ pub fn reconnecting(secs: u64) -> String {
     format!("reconnecting in {secs}s")
 }
 
+/// The warning before quitting drops unsent messages.
+pub fn unsent_on_quit(n: usize) -> String {
+    format!("{n} unsent message(s) would be lost: quit again to drop them")
+}
+
 /// "3 new ↓".
 pub fn new_below(n: usize) -> String {
     format!(" {n} new ↓ ")

@@ -14,7 +14,7 @@ use crate::view::layout;
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let action = keys::lookup(&key);
     if action == Some(Action::Quit) {
-        state.quit = true;
+        state.request_quit();
         return Vec::new();
     }
     if state.overlay != Overlay::None {

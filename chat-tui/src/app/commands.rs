@@ -17,7 +17,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
     };
     match (cmd, room) {
         ("/quit", _) => {
-            state.quit = true;
+            state.request_quit();
             Vec::new()
         }
         ("/help", _) => {

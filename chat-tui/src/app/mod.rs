@@ -25,6 +25,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use crate::input::Editor;
 use crate::input::history::History;
 use crate::net::{NetEvent, RestCall};
+use crate::strings;
 pub use login::{Field, LoginForm};
 use outbox::Outbox;
 pub use overlay::switcher_matches;
@@ -232,6 +233,17 @@ impl State {
         self.login.error = why.map(str::to_owned);
         self.login.focus = Field::Password;
         vec![Effect::Disconnect, Effect::DeleteSession]
+    }
+
+    /// Quits, unless messages are still unsent: then the first request
+    /// warns (the outbox lives in memory) and a second one quits.
+    pub fn request_quit(&mut self) {
+        let warning = strings::unsent_on_quit(self.outbox.len());
+        if self.outbox.is_empty() || self.notice.as_deref() == Some(warning.as_str()) {
+            self.quit = true;
+        } else {
+            self.notice = Some(warning);
+        }
     }
 
     /// My username, or "" before we know it.

@@ -324,10 +324,7 @@ fn a_revoked_session_returns_to_the_login_form() {
     assert_eq!(s.screen, Screen::Login);
     assert_eq!(s.conn, Conn::Offline);
     assert!(fx.contains(&Effect::DeleteSession));
-    assert_eq!(
-        s.login.error.as_deref(),
-        Some(crate::strings::SESSION_ENDED)
-    );
+    assert_eq!(s.login.error.as_deref(), Some(strings::SESSION_ENDED));
 }
 
 #[test]
@@ -392,6 +389,9 @@ fn commands_turn_into_calls() {
         sent_frames(&fx),
         [("n-1".to_owned(), "/me waves".to_owned())]
     );
+    // "/me waves" is still unacknowledged: the first /quit only warns.
+    type_line(&mut s, "/quit");
+    assert!(!s.quit);
     type_line(&mut s, "/quit");
     assert!(s.quit);
 }
@@ -570,4 +570,25 @@ fn the_form_can_create_an_account() {
     net(&mut s, NetEvent::Rest(closed));
     assert!(!s.login.busy);
     assert_eq!(s.login.error.as_deref(), Some("registration is closed"));
+}
+
+#[test]
+fn quitting_with_unsent_messages_asks_twice() {
+    let mut s = logged_in();
+    net(
+        &mut s,
+        NetEvent::Ws(WsStatus::Down {
+            retry_in: Duration::from_secs(1),
+            reason: "x".into(),
+        }),
+    );
+    type_line(&mut s, "not yet sent");
+    key(&mut s, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    assert!(!s.quit);
+    assert_eq!(
+        s.notice.as_deref(),
+        Some(strings::unsent_on_quit(1).as_str())
+    );
+    type_line(&mut s, "/quit");
+    assert!(s.quit);
 }
