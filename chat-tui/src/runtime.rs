@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use chat_wire::ws::ClientFrame;
 use crossterm::event::{
-    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
-    EventStream, KeyEventKind,
+    DisableBracketedPaste, DisableFocusChange, DisableMouseCapture, EnableBracketedPaste,
+    EnableFocusChange, EnableMouseCapture, Event, EventStream, KeyEventKind,
 };
 use crossterm::execute;
 use crossterm::terminal::{
@@ -53,7 +53,12 @@ pub fn init_logging(paths: &Paths) -> std::io::Result<()> {
 /// Puts the terminal in raw mode on the alternate screen.
 fn enter(mouse: bool) -> std::io::Result<()> {
     enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        EnableFocusChange
+    )?;
     if mouse {
         execute!(stdout(), EnableMouseCapture)?;
     }
@@ -66,6 +71,7 @@ fn leave() {
         stdout(),
         DisableMouseCapture,
         DisableBracketedPaste,
+        DisableFocusChange,
         LeaveAlternateScreen
     );
     let _ = disable_raw_mode();
@@ -148,6 +154,8 @@ pub async fn run(
                 Some(Ok(Event::Paste(p))) => Some(Msg::Paste(p)),
                 Some(Ok(Event::Mouse(m))) => Some(Msg::Mouse(m)),
                 Some(Ok(Event::Resize(w, h))) => Some(Msg::Resize(w, h)),
+                Some(Ok(Event::FocusGained)) => Some(Msg::Focus(true)),
+                Some(Ok(Event::FocusLost)) => Some(Msg::Focus(false)),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => break Err(e),
                 None => break Ok(()),

@@ -225,7 +225,7 @@ pub fn switch_to(state: &mut State, id: RoomId) -> Vec<Effect> {
 
 /// Sends a read marker when the open room shows its newest event.
 pub fn mark_read(state: &mut State) -> Vec<Effect> {
-    let Some(id) = state.active else {
+    let Some(id) = state.active.filter(|_| state.focused) else {
         return Vec::new();
     };
     let Some(r) = state.room_mut(id) else {

@@ -238,7 +238,8 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
         fx.push(Effect::Rest(RestCall::Room(e.room_id)));
     }
     let me = state.my_name().to_owned();
-    let active = state.active == Some(e.room_id) && state.screen == Screen::Chat;
+    // Seen only if the room is open in a terminal that has the focus.
+    let active = state.active == Some(e.room_id) && state.screen == Screen::Chat && state.focused;
     let bell = state.settings.bell;
     let Some(room) = state.room_mut(e.room_id) else {
         return fx;

@@ -127,6 +127,9 @@ pub struct State {
     pub settings: Settings,
     /// Who is online (from presence frames).
     pub online: HashMap<String, bool>,
+    /// Whether the terminal has the focus (terminals that do not report
+    /// focus leave it true): messages arriving unfocused stay unread.
+    pub focused: bool,
     pub quit: bool,
     /// Makes client ids unique across runs; the counter within one.
     client_nonce: String,
@@ -142,6 +145,8 @@ pub enum Msg {
     Paste(String),
     Mouse(MouseEvent),
     Resize(u16, u16),
+    /// The terminal gained (true) or lost the focus.
+    Focus(bool),
     /// Time passes (the clock since start).
     Tick(Duration),
     Net(NetEvent),
@@ -193,6 +198,7 @@ impl State {
             size: (80, 24),
             settings,
             online: HashMap::new(),
+            focused: true,
             quit: false,
             client_nonce: nonce.to_owned(),
             next_client: 0,
@@ -296,6 +302,10 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Resize(w, h) => {
             state.size = (w, h);
             Vec::new()
+        }
+        Msg::Focus(focused) => {
+            state.focused = focused;
+            chat::mark_read(state)
         }
         Msg::Tick(now) => {
             state.clock = now;

@@ -592,3 +592,15 @@ fn quitting_with_unsent_messages_asks_twice() {
     type_line(&mut s, "/quit");
     assert!(s.quit);
 }
+
+#[test]
+fn an_unfocused_terminal_does_not_read() {
+    let mut s = logged_in();
+    update(&mut s, Msg::Focus(false));
+    let fx = net(&mut s, created(msg(1, 11, "bob", "are you there?")));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(s.room(1).unwrap().unread, 1);
+    let fx = update(&mut s, Msg::Focus(true));
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Read { room: 1, seq: 11 })]);
+    assert_eq!(s.room(1).unwrap().unread, 0);
+}
