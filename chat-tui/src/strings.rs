@@ -34,7 +34,11 @@ pub const ROOMS: &str = "rooms";
 
 /// "reconnecting in 3s".
 pub fn reconnecting(secs: u64) -> String {
-    format!("reconnecting in {secs}s")
+    if secs == 0 {
+        "reconnecting…".into()
+    } else {
+        format!("reconnecting in {secs}s")
+    }
 }
 
 /// The warning before quitting drops unsent messages.

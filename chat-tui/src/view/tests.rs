@@ -190,6 +190,8 @@ fn the_status_line_says_reconnecting_and_offline() {
     );
     update(&mut s, Msg::Tick(Duration::from_secs(12)));
     assert!(render(&s, 80, 24)[23].starts_with("[reconnecting in 1s]"));
+    update(&mut s, Msg::Tick(Duration::from_secs(13)));
+    assert!(render(&s, 80, 24)[23].starts_with("[reconnecting…]"));
     s.conn = Conn::Offline;
     assert!(render(&s, 80, 24)[23].starts_with("[offline]"));
 }
