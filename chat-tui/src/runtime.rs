@@ -125,6 +125,9 @@ pub async fn run(
     let (mut state, effects) = State::new(&server, saved, settings, &nonce());
 
     install_panic_hook();
+    // From here on the terminal is restored however we leave: return,
+    // error or unwinding panic.
+    let _restore = Restore;
     enter(config.mouse)?;
     let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
     let size = term.size()?;
@@ -177,8 +180,16 @@ pub async fn run(
             break Ok(());
         }
     };
-    leave();
     result
+}
+
+/// Restores the terminal when dropped.
+struct Restore;
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        leave();
+    }
 }
 
 /// What carries out effects.
