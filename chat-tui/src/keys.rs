@@ -27,6 +27,7 @@ pub enum EditOp {
 pub enum Action {
     Quit,
     Suspend,
+    Redraw,
     Help,
     Send,
     Newline,
@@ -85,6 +86,7 @@ pub const BINDINGS: &[Binding] = &[
     b(KeyCode::Char('x'), ALT, Action::Discard),
     b(KeyCode::F(1), NONE, Action::Help),
     b(KeyCode::Char('z'), CTRL, Action::Suspend),
+    b(KeyCode::Char('l'), CTRL, Action::Redraw),
     b(KeyCode::Char('c'), CTRL, Action::Quit),
     b(KeyCode::Char('q'), CTRL, Action::Quit),
     b(KeyCode::Left, NONE, Action::Edit(EditOp::Left)),

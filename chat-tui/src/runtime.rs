@@ -245,6 +245,11 @@ impl Runtime {
                     let _ = execute!(stdout(), crossterm::style::Print("\x07"));
                 }
                 Effect::Bell => {}
+                Effect::Redraw => {
+                    if let Err(e) = term.clear() {
+                        tracing::error!(%e, "cannot clear the terminal");
+                    }
+                }
                 Effect::Suspend => {
                     if let Err(e) = suspend(term, mouse) {
                         tracing::error!(%e, "cannot resume the terminal");

@@ -81,6 +81,7 @@ pub fn action_help(a: Action) -> &'static str {
     match a {
         Action::Quit => "quit",
         Action::Suspend => "suspend to the shell",
+        Action::Redraw => "redraw the screen",
         Action::Help => "this help (also ? on an empty line)",
         Action::Send => "send the message",
         Action::Newline => "new line in the message",
@@ -124,7 +125,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/invite USER", "add someone to this room"),
     ("/msg USER [TEXT]", "direct message"),
     ("/me ACTION", "say what you do"),
-    ("/topic TEXT", "set the room topic"),
+    ("/topic [TEXT]", "show or set the room topic"),
     ("/edit TEXT", "edit your last message"),
     ("/delete", "delete your last message"),
     ("/reply [TEXT]", "reply to the last message of others"),

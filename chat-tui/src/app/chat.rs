@@ -22,6 +22,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match action {
         Some(Action::Suspend) => vec![Effect::Suspend],
+        Some(Action::Redraw) => vec![Effect::Redraw],
         Some(Action::Help) => {
             state.overlay = Overlay::Help(0);
             Vec::new()

@@ -71,6 +71,14 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             compose::send_message(state, r, format!("/me {arg}"), None)
         }
         ("/me", _) => need(state, "/me ACTION"),
+        ("/topic", Some(r)) if arg.is_empty() => {
+            let topic = state
+                .room(r)
+                .map(|rs| rs.room.topic.clone())
+                .unwrap_or_default();
+            state.notice = Some(format!("topic: {topic}"));
+            Vec::new()
+        }
         ("/topic", Some(r)) => vec![Effect::Rest(RestCall::Topic {
             room: r,
             topic: arg.into(),

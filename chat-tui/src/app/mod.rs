@@ -166,6 +166,8 @@ pub enum Effect {
     DeleteSession,
     Bell,
     Suspend,
+    /// Clear and repaint the whole terminal.
+    Redraw,
 }
 
 impl State {
