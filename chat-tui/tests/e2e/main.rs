@@ -79,6 +79,24 @@ impl Api {
     }
 }
 
+/// Logs in through the form and waits for the socket.
+fn log_in(tui: &Tmux, name: &str) {
+    tui.wait_for("the login form", |s| s.contains("Username:"));
+    tui.type_text(name);
+    tui.keys(&["Enter"]);
+    tui.type_text(PASSWORD);
+    tui.keys(&["Enter"]);
+    tui.wait_for("the connected status", |s| {
+        s.contains(&format!("[connected] {name}"))
+    });
+}
+
+/// Types a line and presses Enter.
+fn say(tui: &Tmux, line: &str) {
+    tui.type_text(line);
+    tui.keys(&["Enter"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_through_the_real_binary_across_a_server_restart() {
     let db = chat_testkit::TestDb::create().await;
@@ -106,12 +124,7 @@ async fn chat_through_the_real_binary_across_a_server_restart() {
     let tui = Tmux::start("main", &home, &chatd.base);
 
     // Log in through the form.
-    tui.wait_for("the login form", |s| s.contains("Username:"));
-    tui.type_text("alice");
-    tui.keys(&["Enter"]);
-    tui.type_text(PASSWORD);
-    tui.keys(&["Enter"]);
-    tui.wait_for("the connected status", |s| s.contains("[connected] alice"));
+    log_in(&tui, "alice");
     let token_file = home.path.join("state/chat-tui/session.json");
     harness::assert_private(&token_file);
 
@@ -180,4 +193,102 @@ async fn chat_through_the_real_binary_across_a_server_restart() {
         s.contains("[connected] alice") && s.contains("#lobby")
     });
     again.wait_for("the history", |s| s.contains("bob: hi alice, welcome"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_deletes_direct_messages_and_search_against_the_real_server() {
+    use reqwest::Method;
+    let db = chat_testkit::TestDb::create().await;
+    let chatd = Chatd::start(&db.url, free_port()).await;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: chatd.base.clone(),
+    };
+    let bob = api.user("bob").await;
+    api.user("alice").await;
+    let body = json!({"name": "lobby", "visibility": "public"});
+    let room = api
+        .call(Method::POST, "/rooms", Some(&bob), Some(body))
+        .await;
+    let room_id = room["room"]["id"].as_i64().unwrap();
+    let first = api
+        .call(
+            Method::POST,
+            &format!("/rooms/{room_id}/messages"),
+            Some(&bob),
+            Some(json!({"body": "first words"})),
+        )
+        .await;
+    let first_id = first["message"]["id"].as_i64().unwrap();
+
+    let home = harness::TempDir::new("e2e-edits");
+    let tui = Tmux::start("edits", &home, &chatd.base);
+    log_in(&tui, "alice");
+    say(&tui, "/join lobby");
+    tui.wait_for("the history", |s| s.contains("bob: first words"));
+
+    // Someone else's edit arrives live and is marked.
+    let path = format!("/rooms/{room_id}/messages/{first_id}");
+    api.call(
+        Method::PATCH,
+        &path,
+        Some(&bob),
+        Some(json!({"body": "first words, revised"})),
+    )
+    .await;
+    tui.wait_for("bob's edit", |s| {
+        s.contains("bob: first words, revised (edited)")
+    });
+
+    // Up on an empty line edits my last message.
+    say(&tui, "tpyo");
+    tui.wait_for("my message", |s| {
+        s.contains("alice: tpyo") && !s.contains("sending…")
+    });
+    tui.keys(&["Up"]);
+    tui.wait_for("the message in the editor", |s| {
+        s.contains("editing your message")
+    });
+    tui.keys(&["C-u"]);
+    say(&tui, "typo fixed");
+    tui.wait_for("my edit", |s| s.contains("alice: typo fixed (edited)"));
+    assert!(
+        api.bodies(&bob, room_id)
+            .await
+            .contains(&"typo fixed".to_owned())
+    );
+
+    // /delete leaves a tombstone.
+    say(&tui, "/delete");
+    tui.wait_for("the tombstone", |s| s.contains("alice: (message deleted)"));
+    assert!(
+        !api.bodies(&bob, room_id)
+            .await
+            .contains(&"typo fixed".to_owned())
+    );
+
+    // /msg opens a direct conversation and sends into it.
+    say(&tui, "/msg bob psst, over here");
+    tui.wait_for("the direct conversation", |s| {
+        s.contains(" @bob") && s.contains("alice: psst, over here")
+    });
+    let rooms = api.call(Method::GET, "/rooms", Some(&bob), None).await;
+    let dm = rooms["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "direct")
+        .expect("a direct room");
+    let dm_id = dm["id"].as_i64().unwrap();
+    assert_eq!(api.bodies(&bob, dm_id).await, ["psst, over here"]);
+
+    // /search finds bob's revised words; Enter opens the room.
+    say(&tui, "/search revised");
+    tui.wait_for("the results", |s| {
+        s.contains("search results") && s.contains("#lobby bob: first words, revised")
+    });
+    tui.keys(&["Enter"]);
+    tui.wait_for("the lobby again", |s| {
+        s.contains(" #lobby") && !s.contains("search results")
+    });
 }
