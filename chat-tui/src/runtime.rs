@@ -147,7 +147,7 @@ pub async fn run(
     let mut term_sig = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let start = Instant::now();
-    let result = loop {
+    loop {
         if let Err(e) = term.draw(|f| view::draw(f, &state)) {
             break Err(e);
         }
@@ -179,8 +179,7 @@ pub async fn run(
         if state.quit {
             break Ok(());
         }
-    };
-    result
+    }
 }
 
 /// Restores the terminal when dropped.
