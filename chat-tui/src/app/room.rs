@@ -95,8 +95,11 @@ impl RoomState {
     /// Takes newer metadata (name, topic, unread) without losing the
     /// timeline or the resume point.
     pub fn refresh(&mut self, room: Room) {
+        // The server's count is only newer than ours if it has seen at
+        // least every event we applied; an older snapshot would drop the
+        // messages we counted since.
         if let Some(count) = room.unread_count
-            && room.latest_seq >= self.unread_base
+            && room.latest_seq >= self.unread_base.max(self.seen_seq)
         {
             self.unread = count;
             self.unread_base = room.latest_seq;
