@@ -10,9 +10,12 @@ mod commands;
 mod compose;
 mod events;
 mod login;
+/// Messages on their way out.
 pub mod outbox;
 mod overlay;
+/// One room's timeline and counters.
 pub mod room;
+/// Scrolling by lines around an anchor.
 pub mod scroll;
 
 use std::collections::HashMap;
@@ -267,14 +270,17 @@ impl State {
         }
     }
 
+    /// The room with this id, if we are in it.
     pub fn room(&self, id: RoomId) -> Option<&RoomState> {
         self.rooms.iter().find(|r| r.room.id == id)
     }
 
+    /// The room with this id, to change it.
     pub fn room_mut(&mut self, id: RoomId) -> Option<&mut RoomState> {
         self.rooms.iter_mut().find(|r| r.room.id == id)
     }
 
+    /// The open room.
     pub fn active_room(&self) -> Option<&RoomState> {
         self.active.and_then(|id| self.room(id))
     }

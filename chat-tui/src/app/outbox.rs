@@ -43,6 +43,7 @@ pub struct Outbox {
 }
 
 impl Outbox {
+    /// Queues a message behind the others.
     pub fn push(&mut self, item: Outgoing) {
         self.items.push(item);
     }
@@ -93,10 +94,12 @@ impl Outbox {
         self.items.iter().filter(move |o| o.room == room)
     }
 
+    /// How many messages are pending or failed.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Nothing waiting.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

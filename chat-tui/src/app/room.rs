@@ -23,6 +23,7 @@ pub enum Item {
 }
 
 impl Item {
+    /// When it happened (for times and day separators).
     pub fn at(&self) -> OffsetDateTime {
         match self {
             Item::Message(m) => m.created_at,
@@ -110,6 +111,7 @@ impl RoomState {
         self.room = room;
     }
 
+    /// A direct conversation rather than a room.
     pub fn is_direct(&self) -> bool {
         self.room.kind == RoomKind::Direct
     }

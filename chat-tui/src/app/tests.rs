@@ -282,7 +282,10 @@ fn server_counts_are_not_counted_twice() {
     net(&mut s, created(msg(2, 7, "bob", "two")));
     assert_eq!(s.room(2).unwrap().unread, 2);
     // A list fetched before the last event (it arrives late) changes nothing.
-    net(&mut s, NetEvent::Rest(RestResult::Rooms(vec![room(2, "random", 6, 1)])));
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Rooms(vec![room(2, "random", 6, 1)])),
+    );
     assert_eq!(s.room(2).unwrap().unread, 2);
 }
 

@@ -1,7 +1,9 @@
 //! The message editor: a multi-line buffer with readline keys, moving by
 //! grapheme so emoji and combining marks are one step.
 
+/// Tab completion.
 pub mod complete;
+/// Input history.
 pub mod history;
 
 use unicode_segmentation::UnicodeSegmentation;
@@ -27,14 +29,17 @@ impl Editor {
         }
     }
 
+    /// The whole text.
     pub fn text(&self) -> &str {
         &self.text
     }
 
+    /// The cursor as a byte offset into the text.
     pub fn cursor(&self) -> usize {
         self.cursor
     }
 
+    /// Nothing typed.
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }

@@ -2,7 +2,9 @@
 //! WebSocket in a long-lived worker; both report back over one channel as
 //! [`NetEvent`]s, so drawing never waits on the network.
 
+/// The REST client.
 pub mod rest;
+/// The WebSocket worker.
 pub mod ws;
 
 use std::time::Duration;
