@@ -254,12 +254,13 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
             let theirs = m.author.username != me;
             if theirs && e.seq > room.unread_base && e.seq > room.read_sent {
                 let mention = m.body.as_deref().is_some_and(|b| mentions(b, &me));
+                // Seen as it arrives: no count, no bell.
                 if !(active && room.scroll.is_none()) {
                     room.unread += 1;
                     room.mentions += i64::from(mention);
-                }
-                if bell && (mention || room.is_direct()) {
-                    fx.push(Effect::Bell);
+                    if bell && (mention || room.is_direct()) {
+                        fx.push(Effect::Bell);
+                    }
                 }
             }
             room.typing.retain(|(n, _)| *n != m.author.username);

@@ -610,3 +610,21 @@ fn an_unfocused_terminal_does_not_read() {
     assert_eq!(fx, vec![Effect::Rest(RestCall::Read { room: 1, seq: 11 })]);
     assert_eq!(s.room(1).unwrap().unread, 0);
 }
+
+#[test]
+fn the_bell_rings_for_what_is_not_in_view_and_can_be_turned_off() {
+    let mut s = logged_in();
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Rooms(vec![room(3, "@bob", 2, 0)])),
+    );
+    assert_eq!(
+        net(&mut s, created(msg(3, 3, "bob", "psst"))),
+        vec![Effect::Bell]
+    );
+    // In the open room, read as it arrives: no bell.
+    let fx = net(&mut s, created(msg(1, 11, "bob", "alice, look")));
+    assert!(!fx.contains(&Effect::Bell), "{fx:?}");
+    s.settings.bell = false;
+    assert!(net(&mut s, created(msg(3, 4, "bob", "psst!"))).is_empty());
+}
