@@ -100,10 +100,17 @@ fn suspend(term: &mut Term, mouse: bool) -> std::io::Result<()> {
     term.clear()
 }
 
-/// A unique-enough prefix for client ids: time and process id.
+/// A random prefix for this run's client ids, so ids never repeat across
+/// runs (the server would answer a repeated id with an old message). The
+/// clock is mixed in should the system's randomness be unavailable.
 fn nonce() -> String {
-    let mut b = [0u8; 6];
-    let _ = getrandom::fill(&mut b);
+    let mut b = [0u8; 8];
+    if getrandom::fill(&mut b).is_err() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        b = (now.as_nanos() as u64 ^ u64::from(std::process::id())).to_le_bytes();
+    }
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
