@@ -128,7 +128,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("/topic [TEXT]", "show or set the room topic"),
     ("/edit TEXT", "edit your last message"),
     ("/delete", "delete your last message"),
-    ("/reply [TEXT]", "reply to the last message of others"),
+    (
+        "/reply [@USER] [TEXT]",
+        "reply to the last message (of USER)",
+    ),
     ("/search WORDS", "search your rooms"),
     ("/nick NAME", "set your display name"),
     ("/logout", "log out and forget the session"),

@@ -118,19 +118,33 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             }
         }
         ("/reply", Some(r)) => {
+            // `/reply @bob ...` answers bob's last message; plain `/reply`
+            // the last message of anyone else.
+            let (who, text) = match arg.strip_prefix('@') {
+                Some(rest) => {
+                    let (name, text) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+                    (Some(name.to_lowercase()), text.trim())
+                }
+                None => (None, arg),
+            };
             let target = state
                 .room(r)
-                .and_then(|rs| rs.last_where(|m| m.author.username != me))
+                .and_then(|rs| {
+                    rs.last_where(|m| match &who {
+                        Some(name) => m.author.username == *name,
+                        None => m.author.username != me,
+                    })
+                })
                 .map(|m| m.id);
             let Some(id) = target else {
                 state.notice = Some("nothing to reply to here".into());
                 return Vec::new();
             };
-            if arg.is_empty() {
+            if text.is_empty() {
                 state.compose = Compose::Replying { room: r, id };
                 Vec::new()
             } else {
-                compose::send_message(state, r, arg.into(), Some(id))
+                compose::send_message(state, r, text.into(), Some(id))
             }
         }
         _ => {

@@ -628,3 +628,27 @@ fn the_bell_rings_for_what_is_not_in_view_and_can_be_turned_off() {
     s.settings.bell = false;
     assert!(net(&mut s, created(msg(3, 4, "bob", "psst!"))).is_empty());
 }
+
+#[test]
+fn replies_go_to_the_last_message_of_someone_else_or_of_a_named_user() {
+    let mut s = logged_in();
+    net(&mut s, created(msg(1, 11, "carol", "question one")));
+    net(&mut s, created(msg(1, 12, "bob", "question two")));
+    net(&mut s, created(msg(1, 13, "alice", "thinking")));
+    let reply_to = |fx: &[Effect]| {
+        fx.iter().find_map(|e| match e {
+            Effect::Ws(ClientFrame::Send { reply_to, body, .. }) => Some((*reply_to, body.clone())),
+            _ => None,
+        })
+    };
+    let fx = type_line(&mut s, "/reply answer two");
+    assert_eq!(reply_to(&fx), Some((Some(1201), "answer two".into())));
+    let fx = type_line(&mut s, "/reply @carol answer one");
+    assert_eq!(reply_to(&fx), Some((Some(1101), "answer one".into())));
+    // Without text, the next line is the reply.
+    type_line(&mut s, "/reply @Carol");
+    assert_eq!(s.compose, Compose::Replying { room: 1, id: 1101 });
+    let fx = type_line(&mut s, "more");
+    assert_eq!(reply_to(&fx), Some((Some(1101), "more".into())));
+    assert_eq!(s.compose, Compose::Plain);
+}
