@@ -292,3 +292,80 @@ async fn edits_deletes_direct_messages_and_search_against_the_real_server() {
         s.contains(" #lobby") && !s.contains("search results")
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_and_presence_travel_both_ways() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as WsMessage;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let db = chat_testkit::TestDb::create().await;
+    let chatd = Chatd::start(&db.url, free_port()).await;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: chatd.base.clone(),
+    };
+    let bob = api.user("bob").await;
+    api.user("alice").await;
+    let body = json!({"name": "lobby", "visibility": "public"});
+    let room = api
+        .call(reqwest::Method::POST, "/rooms", Some(&bob), Some(body))
+        .await;
+    let room_id = room["room"]["id"].as_i64().unwrap();
+
+    let home = harness::TempDir::new("e2e-typing");
+    let tui = Tmux::start("typing", &home, &chatd.base);
+    log_in(&tui, "alice");
+    say(&tui, "/join lobby");
+    say(&tui, "/msg bob hello");
+    tui.wait_for("the direct conversation", |s| {
+        s.contains("alice: hello") && !s.contains("sending…")
+    });
+
+    // bob comes online over a socket of his own: alice sees the dot.
+    let url = chatd.base.replace("http://", "ws://") + "/api/v1/ws";
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {bob}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("bob connects");
+    ws.send(WsMessage::text(r#"{"type":"resume","rooms":{}}"#))
+        .await
+        .unwrap();
+    tui.wait_for("bob online", |s| s.contains("●@bob"));
+
+    // bob types in the lobby: alice's status line says so.
+    let typing = json!({"type": "typing", "room_id": room_id}).to_string();
+    ws.send(WsMessage::text(typing)).await.unwrap();
+    tui.keys(&["C-p"]);
+    tui.wait_for("bob typing", |s| {
+        s.contains(" #lobby") && s.contains("bob is typing…")
+    });
+
+    // alice types (without sending): bob gets a typing frame from her.
+    tui.type_text("thinking about it");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let remaining = deadline.saturating_duration_since(std::time::Instant::now());
+        let frame = tokio::time::timeout(remaining, ws.next())
+            .await
+            .expect("a typing frame from alice within 20 s")
+            .expect("the socket stays open")
+            .unwrap();
+        let WsMessage::Text(text) = frame else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(&text).unwrap();
+        if v["type"] == "typing" && v["user"]["username"] == "alice" {
+            assert_eq!(v["room_id"], room_id);
+            break;
+        }
+    }
+    assert!(
+        !api.bodies(&bob, room_id)
+            .await
+            .contains(&"thinking about it".to_owned()),
+        "typing never sends"
+    );
+}
