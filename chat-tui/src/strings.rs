@@ -17,6 +17,7 @@ pub const SESSION_ENDED: &str = "your session ended; please log in again";
 pub const CONNECTED: &str = "connected";
 pub const CONNECTING: &str = "connecting…";
 pub const OFFLINE: &str = "offline";
+pub const ONLINE: &str = " — online";
 pub const SENDING: &str = "sending…";
 pub const FAILED: &str = "failed (Alt+R retry, Alt+X discard)";
 pub const EDITED: &str = "(edited)";

@@ -15,6 +15,12 @@ use crate::strings;
 /// The room's name and topic across the top.
 pub fn title(f: &mut Frame, area: Rect, state: &State) {
     let text = match state.active_room() {
+        // A direct conversation says whether the other person is online.
+        Some(r) if r.is_direct() => {
+            let online = state.online.get(&r.room.name).copied().unwrap_or(false);
+            let presence = if online { strings::ONLINE } else { "" };
+            format!("{}{presence}", r.label())
+        }
         Some(r) if r.room.topic.is_empty() => r.label(),
         Some(r) => format!("{} — {}", r.label(), r.room.topic.replace('\n', " ")),
         None => "chat".into(),

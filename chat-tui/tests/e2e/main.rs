@@ -333,7 +333,9 @@ async fn typing_and_presence_travel_both_ways() {
     ws.send(WsMessage::text(r#"{"type":"resume","rooms":{}}"#))
         .await
         .unwrap();
-    tui.wait_for("bob online", |s| s.contains("●@bob"));
+    tui.wait_for("bob online", |s| {
+        s.contains("●@bob") && s.contains(" @bob — online")
+    });
 
     // bob types in the lobby: alice's status line says so.
     let typing = json!({"type": "typing", "room_id": room_id}).to_string();
