@@ -50,12 +50,28 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             for room in rooms {
                 upsert_room(state, room);
             }
+            // Rooms with unread messages get their newest page now: opening
+            // them is instant, and their mentions can be counted.
+            let mut fx: Vec<Effect> = state
+                .rooms
+                .iter_mut()
+                .filter(|r| r.unread > 0 && !r.loaded && !r.loading)
+                .map(|r| {
+                    r.loading = true;
+                    Effect::Rest(RestCall::Page {
+                        room: r.room.id,
+                        before: None,
+                    })
+                })
+                .collect();
             if state.active.is_none()
                 && let Some(first) = state.rooms.first().map(|r| r.room.id)
             {
-                return chat::switch_to(state, first);
+                fx.extend(chat::switch_to(state, first));
+                return fx;
             }
-            chat::mark_read(state)
+            fx.extend(chat::mark_read(state));
+            fx
         }
         RestResult::Room {
             room,
@@ -74,8 +90,9 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             fx
         }
         RestResult::Page { room, messages, .. } => {
+            let me = state.my_name().to_owned();
             if let Some(r) = state.room_mut(room) {
-                r.merge_page(messages);
+                r.merge_page(messages, &me);
             }
             let mut fx = chat::mark_read(state);
             fx.extend(chat::prefetch(state));

@@ -116,8 +116,9 @@ impl RoomState {
         self.room.kind == RoomKind::Direct
     }
 
-    /// Merges a page of messages. Returns how many were new.
-    pub fn merge_page(&mut self, messages: Vec<Message>) -> usize {
+    /// Merges a page of messages. Returns how many were new. Unread
+    /// mentions of `me` in it are counted (live events count the rest).
+    pub fn merge_page(&mut self, messages: Vec<Message>, me: &str) -> usize {
         self.loading = false;
         self.loaded = true;
         // A short page means we reached the start of the room.
@@ -126,10 +127,16 @@ impl RoomState {
         }
         let mut added = 0;
         for m in messages {
-            self.items.entry(m.seq).or_insert_with(|| {
+            // Between the read marker and what the server counted: unread,
+            // and not yet counted by a live event.
+            let unread =
+                m.seq > self.read_sent && m.seq <= self.unread_base && m.author.username != me;
+            let mention = unread && m.body.as_deref().is_some_and(|b| mentions(b, me));
+            if let std::collections::btree_map::Entry::Vacant(e) = self.items.entry(m.seq) {
                 added += 1;
-                Item::Message(m)
-            });
+                self.mentions += i64::from(mention);
+                e.insert(Item::Message(m));
+            }
         }
         added
     }

@@ -652,3 +652,55 @@ fn replies_go_to_the_last_message_of_someone_else_or_of_a_named_user() {
     assert_eq!(reply_to(&fx), Some((Some(1101), "more".into())));
     assert_eq!(s.compose, Compose::Plain);
 }
+
+#[test]
+fn unread_rooms_load_at_start_and_count_their_mentions() {
+    let (mut s, _) = State::new(
+        "http://x",
+        Some(("alice".into(), "tok".into())),
+        Settings::default(),
+        "n",
+    );
+    net(&mut s, NetEvent::Rest(RestResult::Me(user(1, "alice"))));
+    // #random: read up to 3, two unread (4 and 5), one of them a mention.
+    let fx = net(
+        &mut s,
+        NetEvent::Rest(RestResult::Rooms(vec![
+            room(1, "general", 10, 0),
+            room(2, "random", 5, 2),
+        ])),
+    );
+    assert!(
+        fx.contains(&Effect::Rest(RestCall::Page {
+            room: 2,
+            before: None
+        })),
+        "{fx:?}"
+    );
+    let page = vec![
+        msg(2, 2, "bob", "old news, alice"),
+        msg(2, 3, "bob", "also read"),
+        msg(2, 4, "bob", "hey @alice"),
+        msg(2, 5, "bob", "anyone?"),
+    ];
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 2,
+            before: None,
+            messages: page.clone(),
+        }),
+    );
+    let r = s.room(2).unwrap();
+    assert_eq!((r.unread, r.mentions), (2, 1));
+    // The same messages again (an overlapping page) count nothing twice.
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Page {
+            room: 2,
+            before: Some(6),
+            messages: page,
+        }),
+    );
+    assert_eq!(s.room(2).unwrap().mentions, 1);
+}
