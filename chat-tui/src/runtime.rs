@@ -217,6 +217,9 @@ impl Runtime {
                     let token = state.token.clone();
                     tokio::spawn(async move {
                         let r = rest.call(token, call).await;
+                        if let crate::net::RestResult::Failed { what, message } = &r {
+                            tracing::warn!(what, %message, "request failed");
+                        }
                         let _ = tx.send(NetEvent::Rest(r)).await;
                     });
                 }

@@ -354,3 +354,40 @@ fn resizing_keeps_the_scroll_position() {
     assert!(wide.contains(&format!("message {seq} ")), "{wide}");
     assert!(!wide.contains(&format!("message {} ", seq + 2)), "{wide}");
 }
+
+#[test]
+fn the_switcher_filters_rooms_fuzzily() {
+    let mut s = busy_state();
+    key(&mut s, KeyCode::Char('g'), KeyModifiers::CONTROL);
+    for c in "rnd".chars() {
+        key(&mut s, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    let text = render(&s, 80, 24).join("\n");
+    assert!(text.contains("switch room"), "{text}");
+    assert!(text.contains("│> rnd"), "{text}");
+    assert!(text.contains("│#random"), "{text}");
+    assert!(!text.contains("│#general"), "{text}");
+    key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(render(&s, 80, 24)[0], " #random");
+}
+
+#[test]
+fn a_large_paste_asks_before_it_lands() {
+    let mut s = busy_state();
+    update(&mut s, Msg::Paste("1\n2\n3\n4\n5\n6".into()));
+    let text = render(&s, 80, 24).join("\n");
+    assert!(
+        text.contains("paste 6 lines? y: insert · n/Esc: drop"),
+        "{text}"
+    );
+    key(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(s.editor.is_empty());
+    assert!(!render(&s, 80, 24).join("\n").contains("paste 6 lines"));
+}
+
+#[test]
+fn a_direct_conversation_shows_presence_in_its_title() {
+    let mut s = busy_state();
+    key(&mut s, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    assert_eq!(render(&s, 80, 24)[0], " @bob — online");
+}

@@ -136,6 +136,8 @@ pub fn assert_private(file: &Path) {
 /// chat-tui in a detached tmux session on its own tmux server.
 pub struct Tmux {
     socket: String,
+    /// chat-tui's log, shown when a wait times out.
+    log: PathBuf,
 }
 
 impl Tmux {
@@ -147,7 +149,10 @@ impl Tmux {
             "env XDG_STATE_HOME={h}/state XDG_CONFIG_HOME={h}/config CHAT_TUI_LOG=debug TERM=xterm-256color {} --server {server}",
             env!("CARGO_BIN_EXE_chat-tui")
         );
-        let t = Self { socket };
+        let t = Self {
+            socket,
+            log: home.path.join("state/chat-tui/chat-tui.log"),
+        };
         let ok = t
             .tmux(&[
                 "new-session",
@@ -201,10 +206,15 @@ impl Tmux {
             if ok(&screen) {
                 return screen;
             }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; the screen:\n{screen}"
-            );
+            if Instant::now() > deadline {
+                // The log says what the screen cannot (failed requests).
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+                panic!(
+                    "timed out waiting for {what}; the screen:\n{screen}\nthe log's end:\n{tail}"
+                );
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
     }

@@ -317,6 +317,11 @@ async fn typing_and_presence_travel_both_ways() {
     let tui = Tmux::start("typing", &home, &chatd.base);
     log_in(&tui, "alice");
     say(&tui, "/join lobby");
+    // One command at a time, as a person would: the server only lets alice
+    // message bob once they share a room.
+    tui.wait_for("the lobby", |s| {
+        s.contains(" #lobby") && s.contains("[connected]")
+    });
     say(&tui, "/msg bob hello");
     tui.wait_for("the direct conversation", |s| {
         s.contains("alice: hello") && !s.contains("sending…")
