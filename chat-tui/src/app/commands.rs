@@ -34,12 +34,16 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             }
             fx
         }
-        ("/join", _) if !arg.is_empty() => vec![Effect::Rest(RestCall::JoinByName(arg.into()))],
+        ("/join", _) if !arg.is_empty() => {
+            state.expect_focus(arg);
+            vec![Effect::Rest(RestCall::JoinByName(arg.into()))]
+        }
         ("/join", _) => need(state, "/join NAME"),
         ("/create", _) if !arg.is_empty() => {
             let mut words = arg.split_whitespace();
             let name = words.next().unwrap_or_default().to_owned();
             let private = words.next() == Some("private");
+            state.expect_focus(&name);
             vec![Effect::Rest(RestCall::Create { name, private })]
         }
         ("/create", _) => need(state, "/create NAME [private]"),
@@ -47,6 +51,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             let (user, text) = arg.split_once(char::is_whitespace).unwrap_or((arg, ""));
             let then_send = (!text.trim().is_empty()).then(|| text.trim().to_owned());
             let username = user.trim_start_matches('@').to_owned();
+            state.expect_focus(&username);
             vec![Effect::Rest(RestCall::Dm {
                 username,
                 then_send,

@@ -79,6 +79,9 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             then_send,
         } => {
             let id = room.id;
+            // Only the room of the latest /join, /create or /msg takes the
+            // focus: answers can arrive out of order.
+            let focus = focus && state.take_focus(&room.name);
             upsert_room(state, room);
             let mut fx = Vec::new();
             if focus || state.active.is_none() {

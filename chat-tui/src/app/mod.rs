@@ -139,6 +139,8 @@ pub struct State {
     next_client: u64,
     /// When we last told the server we are typing, per room.
     last_typing: HashMap<RoomId, Duration>,
+    /// The room the latest /join, /create or /msg will open.
+    pending_focus: Option<String>,
 }
 
 /// Inputs to [`update`].
@@ -208,6 +210,7 @@ impl State {
             client_nonce: nonce.to_owned(),
             next_client: 0,
             last_typing: HashMap::new(),
+            pending_focus: None,
         };
         let mut effects = Vec::new();
         if let Some((username, token)) = saved {
@@ -255,6 +258,21 @@ impl State {
         } else {
             self.notice = Some(warning);
         }
+    }
+
+    /// Remembers the room a command asked to open (by name).
+    fn expect_focus(&mut self, name: &str) {
+        let name = name.trim_start_matches(['#', '@']).to_lowercase();
+        self.pending_focus = Some(name);
+    }
+
+    /// Whether a room that just arrived is the one last asked for.
+    fn take_focus(&mut self, name: &str) -> bool {
+        let wanted = self.pending_focus.as_deref() == Some(name.to_lowercase().as_str());
+        if wanted {
+            self.pending_focus = None;
+        }
+        wanted
     }
 
     /// My username, or "" before we know it.

@@ -704,3 +704,24 @@ fn unread_rooms_load_at_start_and_count_their_mentions() {
     );
     assert_eq!(s.room(2).unwrap().mentions, 1);
 }
+
+#[test]
+fn the_last_room_asked_for_keeps_the_focus_whatever_the_order_of_answers() {
+    let mut s = logged_in();
+    type_line(&mut s, "/join #Lobby");
+    type_line(&mut s, "/msg @bob hi");
+    let opened = |room, then_send: Option<&str>| {
+        NetEvent::Rest(RestResult::Room {
+            room,
+            focus: true,
+            then_send: then_send.map(str::to_owned),
+        })
+    };
+    // The direct conversation answers first, the join last.
+    net(&mut s, opened(room(3, "@bob", 0, 0), Some("hi")));
+    assert_eq!(s.active, Some(3));
+    net(&mut s, opened(room(4, "lobby", 0, 0), None));
+    assert_eq!(s.active, Some(3), "a late answer does not steal the focus");
+    assert!(s.room(4).is_some());
+    assert_eq!(s.outbox.in_room(3).count(), 1);
+}

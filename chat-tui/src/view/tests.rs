@@ -271,6 +271,7 @@ fn the_login_form_hides_the_password() {
 #[test]
 fn an_empty_room_shows_its_start() {
     let mut s = logged_in();
+    type_line(&mut s, "/msg bob hey");
     let fx = net(
         &mut s,
         NetEvent::Rest(RestResult::Room {
