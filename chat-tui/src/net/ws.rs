@@ -3,7 +3,7 @@
 //! and jitter. What to resume and resend is the app's business: the worker
 //! only reports `ready` like any other frame.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use chat_wire::ws::{ClientFrame, Incoming, close};
 use futures_util::{SinkExt, StreamExt};
@@ -20,6 +20,17 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// Silence longer than this means the link is dead (laptop sleep, lost
 /// route): well within a minute.
 const DEAD_AFTER: Duration = Duration::from_secs(40);
+
+/// How often the link is checked (sleep, silence, ping due).
+const CHECK: Duration = Duration::from_secs(5);
+
+/// Did the machine sleep between two checks? The monotonic clock stops
+/// during suspend while the wall clock runs on, so a wall-clock gap well
+/// beyond the monotonic one means we were asleep. (A clock adjustment can
+/// look the same; it costs one reconnect.)
+pub fn slept(wall: Duration, monotonic: Duration) -> bool {
+    wall > monotonic + Duration::from_secs(10)
+}
 
 /// Delay before reconnect attempt `n` (0-based): 0.5 s doubling to 30 s,
 /// then ±25 % jitter (`jitter` in 0..1) so clients do not stampede.
@@ -132,8 +143,10 @@ async fn session(
     let (mut sink, mut stream) = ws.split();
     // The first ping waits a full period: the first frame the server sees
     // must be the app's `resume`, or live events could overtake the replay.
-    let mut beat = interval_at(Instant::now() + HEARTBEAT, HEARTBEAT);
+    let mut check = interval_at(Instant::now() + CHECK, CHECK);
     let mut last_heard = Instant::now();
+    let mut last_ping = Instant::now();
+    let mut clocks = (SystemTime::now(), Instant::now());
     loop {
         tokio::select! {
             msg = stream.next() => {
@@ -170,13 +183,23 @@ async fn session(
                     return End::Retry(e.to_string());
                 }
             }
-            _ = beat.tick() => {
+            _ = check.tick() => {
+                let wall = SystemTime::now().duration_since(clocks.0).unwrap_or_default();
+                let slept = slept(wall, clocks.1.elapsed());
+                clocks = (SystemTime::now(), Instant::now());
+                if slept {
+                    // The server dropped us long ago; do not wait to find out.
+                    return End::Retry("the computer was asleep".into());
+                }
                 if last_heard.elapsed() > DEAD_AFTER {
                     return End::Retry("no answer from the server".into());
                 }
-                let ping = serde_json::to_string(&ClientFrame::Ping).unwrap_or_default();
-                if let Err(e) = sink.send(Message::text(ping)).await {
-                    return End::Retry(e.to_string());
+                if last_ping.elapsed() >= HEARTBEAT {
+                    last_ping = Instant::now();
+                    let ping = serde_json::to_string(&ClientFrame::Ping).unwrap_or_default();
+                    if let Err(e) = sink.send(Message::text(ping)).await {
+                        return End::Retry(e.to_string());
+                    }
                 }
             }
         }
@@ -194,6 +217,13 @@ mod tests {
         assert_eq!(backoff(10, 0.5), Duration::from_secs(30));
         assert!(backoff(3, 0.0) < backoff(3, 1.0));
         assert!(backoff(40, 1.0) <= Duration::from_secs_f64(37.5));
+    }
+
+    #[test]
+    fn a_wall_clock_jump_means_sleep() {
+        assert!(!slept(Duration::from_secs(5), Duration::from_secs(5)));
+        assert!(!slept(Duration::from_secs(9), Duration::from_secs(5)));
+        assert!(slept(Duration::from_secs(3600), Duration::from_secs(5)));
     }
 
     #[test]

@@ -270,7 +270,8 @@ async fn edits_deletes_direct_messages_and_search_against_the_real_server() {
     // /msg opens a direct conversation and sends into it.
     say(&tui, "/msg bob psst, over here");
     tui.wait_for("the direct conversation", |s| {
-        s.contains(" @bob") && s.contains("alice: psst, over here")
+        // Acknowledged, not just shown as sending.
+        s.contains(" @bob") && s.contains("alice: psst, over here") && !s.contains("sending…")
     });
     let rooms = api.call(Method::GET, "/rooms", Some(&bob), None).await;
     let dm = rooms["rooms"]
