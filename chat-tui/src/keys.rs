@@ -44,6 +44,7 @@ pub enum Action {
     Cancel,
     HistoryOlder,
     HistoryNewer,
+    Select,
     Edit(EditOp),
 }
 
@@ -79,6 +80,8 @@ pub const BINDINGS: &[Binding] = &[
     b(KeyCode::Char('a'), ALT, Action::NextUnread),
     b(KeyCode::Char('k'), CTRL, Action::Switcher),
     b(KeyCode::Char('g'), CTRL, Action::Switcher),
+    b(KeyCode::Up, CTRL, Action::Select),
+    b(KeyCode::Char('s'), ALT, Action::Select),
     b(KeyCode::PageUp, NONE, Action::PageUp),
     b(KeyCode::PageDown, NONE, Action::PageDown),
     b(KeyCode::End, CTRL, Action::Bottom),

@@ -32,6 +32,7 @@ pub const SEARCH_TITLE: &str = " search results (↑↓, Enter opens the room, E
 pub const NO_RESULTS: &str = "no results";
 pub const DM_MARK: &str = "@";
 pub const ROOMS: &str = "rooms";
+pub const SELECT_HINT: &str = "↑↓ select · r reply · e edit · d delete · Esc done";
 
 /// "reconnecting in 3s".
 pub fn reconnecting(secs: u64) -> String {
@@ -98,6 +99,7 @@ pub fn action_help(a: Action) -> &'static str {
         Action::Complete => "complete a name, room or command",
         Action::Cancel => "cancel edit/reply, close overlays",
         Action::HistoryOlder => "previous input (history)",
+        Action::Select => "select a message: ↑↓, r reply, e edit, d delete, Esc",
         Action::HistoryNewer => "next input (history)",
         Action::Edit(op) => match op {
             EditOp::Left => "cursor left",

@@ -56,6 +56,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             };
             Vec::new()
         }
+        Some(Action::Select) => overlay::start_select(state),
         Some(Action::PageUp) => scroll::page(state, true),
         Some(Action::PageDown) => scroll::page(state, false),
         Some(Action::Bottom) => {

@@ -70,6 +70,8 @@ pub enum Overlay {
         results: Vec<chat_wire::Message>,
         selected: usize,
     },
+    /// A message of the open room is selected (by seq) to act on.
+    Select(chat_wire::Seq),
     /// A large paste waiting for a yes.
     Paste(String),
 }

@@ -725,3 +725,53 @@ fn the_last_room_asked_for_keeps_the_focus_whatever_the_order_of_answers() {
     assert!(s.room(4).is_some());
     assert_eq!(s.outbox.in_room(3).count(), 1);
 }
+
+#[test]
+fn any_message_can_be_selected_to_reply_edit_or_delete() {
+    let mut s = logged_in();
+    net(&mut s, created(msg(1, 11, "alice", "mine")));
+    net(&mut s, created(msg(1, 12, "bob", "theirs")));
+    let join = chat_wire::Event {
+        kind: chat_wire::EventType::MemberJoined,
+        room_id: 1,
+        seq: 13,
+        created_at: msg(1, 13, "bob", "").created_at,
+        message: None,
+        user: Some(chat_wire::UserRef {
+            id: 3,
+            username: "carol".into(),
+            display_name: "carol".into(),
+        }),
+        room: None,
+    };
+    net(&mut s, NetEvent::Frame(Incoming::Event(Box::new(join))));
+    // Selection starts at the newest message (not the join notice).
+    key(&mut s, KeyCode::Char('s'), KeyModifiers::ALT);
+    assert_eq!(s.overlay, Overlay::Select(12));
+    key(&mut s, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(s.overlay, Overlay::Select(11));
+    assert_eq!(s.room(1).unwrap().scroll.map(|a| a.seq), Some(11));
+    // Up at the oldest stays there.
+    key(&mut s, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(s.overlay, Overlay::Select(11));
+    assert_eq!(
+        key(&mut s, KeyCode::Char('d'), KeyModifiers::NONE),
+        vec![Effect::Rest(RestCall::Delete { room: 1, id: 1101 })]
+    );
+    key(&mut s, KeyCode::Char('e'), KeyModifiers::NONE);
+    assert_eq!(s.compose, Compose::Editing { room: 1, id: 1101 });
+    assert_eq!(s.editor.text(), "mine");
+    assert_eq!(s.overlay, Overlay::None);
+    assert_eq!(s.room(1).unwrap().scroll, None);
+    key(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+    // Someone else's message can be replied to, not edited.
+    key(&mut s, KeyCode::Char('s'), KeyModifiers::ALT);
+    key(&mut s, KeyCode::Char('e'), KeyModifiers::NONE);
+    assert_eq!(s.compose, Compose::Plain);
+    key(&mut s, KeyCode::Char('r'), KeyModifiers::NONE);
+    assert_eq!(s.compose, Compose::Replying { room: 1, id: 1201 });
+    // Down past the newest leaves selection.
+    key(&mut s, KeyCode::Char('s'), KeyModifiers::ALT);
+    key(&mut s, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(s.overlay, Overlay::None);
+}

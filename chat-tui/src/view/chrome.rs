@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::layout::{Areas, PROMPT, first_room, input_rows};
 use super::wrap::truncate;
-use crate::app::{Compose, Conn, State};
+use crate::app::{Compose, Conn, Overlay, State};
 use crate::strings;
 
 /// The room's name and topic across the top.
@@ -126,7 +126,7 @@ pub fn input(f: &mut Frame, area: Rect, state: &State) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines), area);
-    if matches!(state.overlay, crate::app::Overlay::None) {
+    if matches!(state.overlay, Overlay::None) {
         let x = area.x + PROMPT.len() as u16 + ccol as u16;
         let y = area.y + (crow - first) as u16;
         f.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), y));
@@ -173,10 +173,11 @@ pub fn status(f: &mut Frame, area: Rect, state: &State) {
             Style::default().fg(Color::Magenta),
         ));
     }
-    spans.push(Span::styled(
-        "  F1 help",
-        Style::default().fg(Color::DarkGray),
-    ));
+    let hint = match state.overlay {
+        Overlay::Select(_) => format!("  {}", strings::SELECT_HINT),
+        _ => "  F1 help".to_owned(),
+    };
+    spans.push(Span::styled(hint, Style::default().fg(Color::DarkGray)));
     let line = Line::from(spans);
     f.render_widget(
         Paragraph::new(line).style(Style::default().bg(Color::Black)),

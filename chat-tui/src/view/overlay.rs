@@ -35,7 +35,8 @@ fn boxed(f: &mut Frame, r: Rect, title: &str, lines: Vec<Line>) {
 /// Draws the current overlay, if any.
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     match &state.overlay {
-        Overlay::None => {}
+        // Selection is drawn in the timeline itself.
+        Overlay::None | Overlay::Select(_) => {}
         Overlay::Help(scroll) => help(f, area, *scroll),
         Overlay::Switcher { query, selected } => {
             let r = centered(area, 50, 14);

@@ -392,3 +392,23 @@ fn a_direct_conversation_shows_presence_in_its_title() {
     key(&mut s, KeyCode::Char('p'), KeyModifiers::CONTROL);
     assert_eq!(render(&s, 80, 24)[0], " @bob — online");
 }
+
+#[test]
+fn the_selected_message_is_highlighted() {
+    use ratatui::style::Modifier;
+    let mut s = busy_state();
+    key(&mut s, KeyCode::Char('s'), KeyModifiers::ALT);
+    let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| draw(f, &s)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let rows = render(&s, 80, 24);
+    // The newest message sits at the bottom of the timeline, reversed.
+    let y = rows
+        .iter()
+        .position(|r| r.contains("@bob sure, replying"))
+        .unwrap() as u16;
+    assert_eq!(y, 21, "{rows:#?}");
+    assert!(buf[(30, y)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(30, y - 2)].modifier.contains(Modifier::REVERSED));
+    assert!(rows[23].contains("r reply"), "{}", rows[23]);
+}

@@ -12,9 +12,9 @@ use time::UtcOffset;
 use time::macros::format_description;
 
 use super::wrap::{Seg, truncate, wrap};
-use crate::app::State;
 use crate::app::outbox::{Outgoing, SendStatus};
 use crate::app::room::{Item, RoomState, mentions};
+use crate::app::{Overlay, State};
 use crate::strings;
 
 /// What laying out a message needs besides the message.
@@ -248,6 +248,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     // line stays visible, so after a resize (which changes how many lines
     // it has) the same message is still at the bottom.
     let mut skip = room.scroll.map_or(0, |a| a.skip);
+    let selected = match state.overlay {
+        Overlay::Select(seq) => Some(seq),
+        _ => None,
+    };
     let mut iter = room.items.range(..=upto).rev().peekable();
     while lines.len() < height {
         let Some((seq, item)) = iter.next() else {
@@ -255,6 +259,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         };
         let prev = iter.peek().map(|(_, p)| *p);
         let mut block = item_lines(&ctx, room, *seq, prev, item);
+        if selected == Some(*seq) {
+            let reversed = Style::default().add_modifier(Modifier::REVERSED);
+            block = block.into_iter().map(|l| l.patch_style(reversed)).collect();
+        }
         let cut = skip.min(block.len().saturating_sub(1));
         block.truncate(block.len() - cut);
         skip = 0;
