@@ -30,8 +30,6 @@ pub const HELP_TITLE: &str = " help — keys (↑↓ PgUp PgDn scroll, Esc close
 pub const SWITCHER_TITLE: &str = " switch room (type to filter, Enter, Esc) ";
 pub const SEARCH_TITLE: &str = " search results (↑↓, Enter opens the room, Esc closes) ";
 pub const NO_RESULTS: &str = "no results";
-pub const DM_MARK: &str = "@";
-pub const ROOMS: &str = "rooms";
 pub const SELECT_HINT: &str = "↑↓ select · r reply · e edit · d delete · Esc done";
 
 /// "reconnecting in 3s".
