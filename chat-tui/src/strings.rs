@@ -22,6 +22,9 @@ pub const SENDING: &str = "sending…";
 pub const FAILED: &str = "failed (Alt+R retry, Alt+X discard)";
 pub const EDITED: &str = "(edited)";
 pub const DELETED: &str = "(message deleted)";
+/// Marks a room name (`#general`) and a direct conversation (`@bob`).
+pub const ROOM_MARK: &str = "#";
+pub const DM_MARK: &str = "@";
 pub const NO_ROOMS: &str = "no rooms yet: /join NAME or /create NAME";
 pub const NEW_MARKER: &str = "new messages";
 pub const LOADING: &str = "loading older messages…";

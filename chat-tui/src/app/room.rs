@@ -171,7 +171,11 @@ impl RoomState {
 
     /// The room's name as shown: `#general` or `@bob`.
     pub fn label(&self) -> String {
-        let mark = if self.is_direct() { "@" } else { "#" };
+        let mark = if self.is_direct() {
+            crate::strings::DM_MARK
+        } else {
+            crate::strings::ROOM_MARK
+        };
         format!("{mark}{}", self.room.name)
     }
 }
