@@ -3,12 +3,15 @@
 use std::collections::BTreeMap;
 
 use chat_wire::ws::{ClientFrame, Incoming, PresenceStatus, ServerFrame};
-use chat_wire::{Event, EventType, Room, RoomId};
+use chat_wire::{ErrorCode, Event, EventType, Room, RoomId};
 
 use super::room::{Item, RoomState, mentions};
 use super::{Conn, Effect, Overlay, Screen, State, chat, compose};
 use crate::net::{NetEvent, RestCall, RestResult, WsStatus};
 use crate::strings;
+
+/// How long to wait before resending after the server said to slow down.
+pub const RESEND_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Applies one network event.
 pub fn on_net(state: &mut State, ev: NetEvent) -> Vec<Effect> {
@@ -211,6 +214,15 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
             if let Some(r) = state.room_mut(message.room_id) {
                 r.items.insert(message.seq, Item::Message(message));
             }
+            Vec::new()
+        }
+        ServerFrame::Error {
+            client_id: Some(_),
+            error,
+        } if error.code == ErrorCode::RateLimited => {
+            // Too many at once (a long outbox after a reconnect): try the
+            // pending ones again shortly; the server drops repeats.
+            state.resend_at = Some(state.clock + RESEND_AFTER);
             Vec::new()
         }
         ServerFrame::Error {

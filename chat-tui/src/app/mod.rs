@@ -143,6 +143,8 @@ pub struct State {
     last_typing: HashMap<RoomId, Duration>,
     /// The room the latest /join, /create or /msg will open.
     pending_focus: Option<String>,
+    /// When to resend the outbox after the server rate-limited a send.
+    resend_at: Option<Duration>,
 }
 
 /// Inputs to [`update`].
@@ -213,6 +215,7 @@ impl State {
             next_client: 0,
             last_typing: HashMap::new(),
             pending_focus: None,
+            resend_at: None,
         };
         let mut effects = Vec::new();
         if let Some((username, token)) = saved {
@@ -342,6 +345,15 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             for room in &mut state.rooms {
                 room.typing.retain(|(_, until)| *until > now);
+            }
+            if state.conn == Conn::Connected && state.resend_at.is_some_and(|at| now >= at) {
+                state.resend_at = None;
+                return state
+                    .outbox
+                    .pending_frames()
+                    .into_iter()
+                    .map(Effect::Ws)
+                    .collect();
             }
             Vec::new()
         }

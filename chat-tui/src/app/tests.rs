@@ -60,8 +60,8 @@ fn a_failed_message_is_retried_with_its_client_id() {
     let mut s = logged_in();
     type_line(&mut s, "too fast");
     let error = ErrorDetail {
-        code: ErrorCode::RateLimited,
-        message: "slow down".into(),
+        code: ErrorCode::InvalidRequest,
+        message: "not allowed".into(),
     };
     net(
         &mut s,
@@ -72,7 +72,7 @@ fn a_failed_message_is_retried_with_its_client_id() {
     );
     assert_eq!(
         s.outbox.in_room(1).next().unwrap().status,
-        SendStatus::Failed("slow down".into())
+        SendStatus::Failed("not allowed".into())
     );
     let fx = key(&mut s, KeyCode::Char('r'), KeyModifiers::ALT);
     assert_eq!(
@@ -774,4 +774,32 @@ fn any_message_can_be_selected_to_reply_edit_or_delete() {
     key(&mut s, KeyCode::Char('s'), KeyModifiers::ALT);
     key(&mut s, KeyCode::Down, KeyModifiers::NONE);
     assert_eq!(s.overlay, Overlay::None);
+}
+
+#[test]
+fn rate_limited_sends_are_resent_not_failed() {
+    let mut s = logged_in();
+    type_line(&mut s, "one");
+    type_line(&mut s, "two");
+    let error = ErrorDetail {
+        code: ErrorCode::RateLimited,
+        message: "slow down".into(),
+    };
+    let limited = ServerFrame::Error {
+        client_id: Some("n-2".into()),
+        error,
+    };
+    net(&mut s, NetEvent::Frame(Incoming::Control(limited)));
+    assert!(s.outbox.in_room(1).all(|o| o.status == SendStatus::Pending));
+    assert!(update(&mut s, Msg::Tick(Duration::from_secs(1))).is_empty());
+    let fx = update(&mut s, Msg::Tick(Duration::from_secs(2)));
+    // Everything unacknowledged goes again, in order, with the same ids.
+    assert_eq!(
+        sent_frames(&fx),
+        [
+            ("n-1".to_owned(), "one".to_owned()),
+            ("n-2".to_owned(), "two".to_owned())
+        ]
+    );
+    assert!(update(&mut s, Msg::Tick(Duration::from_secs(5))).is_empty());
 }

@@ -92,8 +92,8 @@ fn busy_state() -> State {
     // One message goes out and fails, then the link drops and one waits.
     type_line(&mut s, "first try");
     let error = chat_wire::ErrorDetail {
-        code: chat_wire::ErrorCode::RateLimited,
-        message: "rate limited".into(),
+        code: chat_wire::ErrorCode::InvalidRequest,
+        message: "too long".into(),
     };
     net(
         &mut s,
@@ -127,7 +127,7 @@ const EXPECTED_80X24: &str = "
                     │      ↳ bob: morning!
                     │14:24 alice: @bob sure, replying
                     │      alice: first try failed (Alt+R retry, Alt+X discard)
-                    │      — rate limited
+                    │      — too long
                     │      alice: still here sending…
 >
 [connected] alice · 2 unsent  F1 help";
