@@ -171,6 +171,53 @@ impl Tmux {
         t
     }
 
+    /// An interactive shell at 100×30 whose environment points chat-tui's
+    /// XDG directories under `home`; the pane outlives the programs run in it.
+    pub fn shell(tag: &str, home: &TempDir) -> Self {
+        let socket = format!("chat-tui-e2e-{}-{tag}", std::process::id());
+        let h = home.path.display();
+        let cmd = format!(
+            "env XDG_STATE_HOME={h}/state XDG_CONFIG_HOME={h}/config TERM=xterm-256color PS1='$ ' bash --norc --noprofile -i"
+        );
+        let t = Self {
+            socket,
+            log: home.path.join("state/chat-tui/chat-tui.log"),
+        };
+        let ok = t
+            .tmux(&[
+                "new-session",
+                "-d",
+                "-s",
+                "tui",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                &cmd,
+            ])
+            .status
+            .success();
+        assert!(ok, "tmux could not start (is tmux installed?)");
+        t
+    }
+
+    /// The pid of the program running in the pane's shell.
+    pub fn child_pid(&self) -> String {
+        let out = self.tmux(&["display-message", "-p", "-t", "tui", "#{pane_pid}"]);
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep runs");
+        let pid = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!pid.is_empty(), "no program runs in the shell");
+        pid
+    }
+
     fn tmux(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-L")

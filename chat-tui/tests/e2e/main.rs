@@ -377,3 +377,42 @@ async fn typing_and_presence_travel_both_ways() {
         "typing never sends"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_is_restored_on_sigterm_and_ctrl_c() {
+    let db = chat_testkit::TestDb::create().await;
+    let chatd = Chatd::start(&db.url, free_port()).await;
+    let home = harness::TempDir::new("e2e-restore");
+    let shell = Tmux::shell("restore", &home);
+    let run = format!(
+        "{} --server {}; echo \"exited $?\"",
+        env!("CARGO_BIN_EXE_chat-tui"),
+        chatd.base
+    );
+
+    for (how, expected) in [("SIGTERM", "exited 0"), ("Ctrl+C", "exited 0")] {
+        shell.keys(&["C-l"]);
+        say(&shell, &run);
+        shell.wait_for("the login form", |s| s.contains("Username:"));
+        if how == "SIGTERM" {
+            let pid = shell.child_pid();
+            assert!(
+                std::process::Command::new("kill")
+                    .args(["-TERM", &pid])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        } else {
+            shell.keys(&["C-c"]);
+        }
+        // Back in the shell: the form is gone, and typing echoes again.
+        shell.wait_for(&format!("the shell after {how}"), |s| {
+            s.contains(expected) && !s.contains("Username:")
+        });
+        say(&shell, "echo still-cooked");
+        shell.wait_for("an echoed command", |s| {
+            s.contains("$ echo still-cooked") && s.contains("\nstill-cooked")
+        });
+    }
+}
