@@ -1,12 +1,8 @@
-//! chat-tui: chat's terminal client. Placeholder until the client lands;
-//! it says so instead of pretending to work.
+//! chat-tui's entry point: parse the command line and hand over to the
+//! library, which holds all the real work so tests can drive it.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    eprintln!(
-        "chat-tui {}: the terminal client is not available yet; use the REST API (see README.md)",
-        env!("CARGO_PKG_VERSION")
-    );
-    ExitCode::FAILURE
+    chat_tui::main_entry()
 }

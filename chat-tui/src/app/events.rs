@@ -1,0 +1,369 @@
+//! Network events: REST results, socket status, frames and room events.
+
+use std::collections::BTreeMap;
+
+use chat_wire::ws::{ClientFrame, Incoming, PresenceStatus, ServerFrame};
+use chat_wire::{ErrorCode, Event, EventType, Room, RoomId};
+
+use super::room::{Item, RoomState, mentions};
+use super::{Conn, Effect, Overlay, Screen, State, chat, compose};
+use crate::net::{NetEvent, RestCall, RestResult, WsStatus};
+use crate::strings;
+
+/// How long to wait before resending after the server said to slow down.
+pub const RESEND_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Applies one network event.
+pub fn on_net(state: &mut State, ev: NetEvent) -> Vec<Effect> {
+    match ev {
+        NetEvent::Rest(r) => on_rest(state, r),
+        NetEvent::Ws(WsStatus::Connecting) => {
+            if state.screen == Screen::Chat {
+                state.conn = Conn::Connecting;
+            }
+            Vec::new()
+        }
+        NetEvent::Ws(WsStatus::Down { retry_in, .. }) => {
+            state.conn = Conn::Reconnecting {
+                at: state.clock + retry_in,
+            };
+            Vec::new()
+        }
+        NetEvent::Ws(WsStatus::AuthLost) => state.end_session(Some(strings::SESSION_ENDED)),
+        NetEvent::Frame(Incoming::Control(f)) => on_frame(state, f),
+        NetEvent::Frame(Incoming::Event(e)) => on_event(state, *e),
+    }
+}
+
+fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
+    match r {
+        RestResult::LoggedIn { token, user } => {
+            state.login.busy = false;
+            state.login.password.take();
+            state.me = Some(user);
+            let mut fx = state.start_session(token);
+            fx.insert(0, Effect::SaveSession);
+            fx
+        }
+        RestResult::Me(user) => {
+            state.me = Some(user);
+            Vec::new()
+        }
+        RestResult::Rooms(rooms) => {
+            for room in rooms {
+                upsert_room(state, room);
+            }
+            // Rooms with unread messages get their newest page now: opening
+            // them is instant, and their mentions can be counted.
+            let mut fx: Vec<Effect> = state
+                .rooms
+                .iter_mut()
+                .filter(|r| r.unread > 0 && !r.loaded && !r.loading)
+                .map(|r| {
+                    r.loading = true;
+                    Effect::Rest(RestCall::Page {
+                        room: r.room.id,
+                        before: None,
+                    })
+                })
+                .collect();
+            if state.active.is_none()
+                && let Some(first) = state.rooms.first().map(|r| r.room.id)
+            {
+                fx.extend(chat::switch_to(state, first));
+                return fx;
+            }
+            fx.extend(chat::mark_read(state));
+            fx
+        }
+        RestResult::Room {
+            room,
+            focus,
+            then_send,
+        } => {
+            let id = room.id;
+            // Only the room of the latest /join, /create or /msg takes the
+            // focus: answers can arrive out of order.
+            let focus = focus && state.take_focus(&room.name);
+            upsert_room(state, room);
+            let mut fx = Vec::new();
+            if focus || state.active.is_none() {
+                fx = chat::switch_to(state, id);
+            }
+            if let Some(body) = then_send {
+                fx.extend(compose::send_message(state, id, body, None));
+            }
+            fx
+        }
+        RestResult::Page { room, messages, .. } => {
+            let me = state.my_name().to_owned();
+            if let Some(r) = state.room_mut(room) {
+                r.merge_page(messages, &me);
+            }
+            let mut fx = chat::mark_read(state);
+            fx.extend(chat::prefetch(state));
+            fx
+        }
+        RestResult::Left(id) => {
+            remove_room(state, id);
+            Vec::new()
+        }
+        RestResult::Searched { q, messages } => {
+            state.overlay = Overlay::Search {
+                q,
+                results: messages,
+                selected: 0,
+            };
+            Vec::new()
+        }
+        RestResult::Members { room, usernames } => {
+            if let Some(r) = state.room_mut(room) {
+                r.members = usernames;
+            }
+            Vec::new()
+        }
+        RestResult::Done => Vec::new(),
+        RestResult::Info(text) => {
+            state.notice = Some(text);
+            Vec::new()
+        }
+        RestResult::LoggedOut => Vec::new(),
+        RestResult::Unauthorized => state.end_session(Some(strings::SESSION_ENDED)),
+        RestResult::Failed { what, message } => {
+            if state.screen == Screen::Login {
+                state.login.busy = false;
+                state.login.error = Some(message);
+            } else {
+                if what == "history" {
+                    for r in &mut state.rooms {
+                        r.loading = false;
+                    }
+                }
+                state.notice = Some(format!("{what}: {message}"));
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Adds a room or refreshes the one we have; keeps rooms before direct
+/// conversations, each by name.
+pub fn upsert_room(state: &mut State, room: Room) {
+    match state.room_mut(room.id) {
+        Some(r) => r.refresh(room),
+        None => state.rooms.push(RoomState::new(room)),
+    }
+    state
+        .rooms
+        .sort_by(|a, b| (a.is_direct(), &a.room.name).cmp(&(b.is_direct(), &b.room.name)));
+}
+
+fn remove_room(state: &mut State, id: RoomId) {
+    state.rooms.retain(|r| r.room.id != id);
+    state.drafts.remove(&id);
+    if state.active == Some(id) {
+        state.active = None;
+        state.editor.take();
+        if let Some(first) = state.rooms.first().map(|r| r.room.id) {
+            let _ = chat::switch_to(state, first);
+        }
+    }
+}
+
+fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
+    match f {
+        ServerFrame::Ready { user, rooms } => {
+            state.conn = Conn::Connected;
+            state.me = Some(user);
+            let mut unknown = false;
+            for pos in &rooms {
+                if state.room(pos.room_id).is_none() {
+                    unknown = true;
+                }
+            }
+            // Resume every room we know from the last event we applied;
+            // rooms we do not know yet start live (their history comes by
+            // REST when opened).
+            let resume: BTreeMap<RoomId, i64> = state
+                .rooms
+                .iter()
+                .map(|r| (r.room.id, r.seen_seq))
+                .collect();
+            let mut fx = vec![Effect::Ws(ClientFrame::Resume { rooms: resume })];
+            // Then whatever was not acknowledged, in order, same client ids.
+            fx.extend(state.outbox.pending_frames().into_iter().map(Effect::Ws));
+            if unknown {
+                fx.push(Effect::Rest(RestCall::Rooms));
+            }
+            // History that failed to load while the server was away.
+            if let Some(id) = state.active
+                && let Some(r) = state.room_mut(id)
+                && !r.loaded
+                && !r.loading
+            {
+                r.loading = true;
+                fx.push(Effect::Rest(RestCall::Page {
+                    room: id,
+                    before: None,
+                }));
+            }
+            fx
+        }
+        ServerFrame::Ack { client_id, message } => {
+            state.outbox.ack(&client_id);
+            if let Some(r) = state.room_mut(message.room_id) {
+                r.items.insert(message.seq, Item::Message(message));
+            }
+            Vec::new()
+        }
+        ServerFrame::Error {
+            client_id: Some(_),
+            error,
+        } if error.code == ErrorCode::RateLimited => {
+            // Too many at once (a long outbox after a reconnect): try the
+            // pending ones again shortly; the server drops repeats.
+            state.resend_at = Some(state.clock + RESEND_AFTER);
+            Vec::new()
+        }
+        ServerFrame::Error {
+            client_id: Some(id),
+            error,
+        } => {
+            state.outbox.fail(&id, &error.message);
+            Vec::new()
+        }
+        ServerFrame::Error {
+            client_id: None,
+            error,
+        } => {
+            state.notice = Some(error.message);
+            Vec::new()
+        }
+        ServerFrame::Typing { room_id, user } => {
+            if user.username != state.my_name() {
+                let until = state.clock + std::time::Duration::from_secs(5);
+                if let Some(r) = state.room_mut(room_id) {
+                    r.typing.retain(|(n, _)| *n != user.username);
+                    r.typing.push((user.username, until));
+                }
+            }
+            Vec::new()
+        }
+        ServerFrame::Presence { user, status } => {
+            state
+                .online
+                .insert(user.username, status == PresenceStatus::Online);
+            Vec::new()
+        }
+        ServerFrame::Pong => Vec::new(),
+    }
+}
+
+/// Applies a room event once: anything at or below the room's seen seq
+/// was applied already (a replay overlapping what we had).
+pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    if state.room(e.room_id).is_none() {
+        // A room we just joined or were added to: learn about it.
+        let placeholder = placeholder(&e);
+        state.rooms.push(RoomState::new(placeholder));
+        fx.push(Effect::Rest(RestCall::Room(e.room_id)));
+    }
+    let me = state.my_name().to_owned();
+    // Seen only if the room is open in a terminal that has the focus.
+    let active = state.active == Some(e.room_id) && state.screen == Screen::Chat && state.focused;
+    let bell = state.settings.bell;
+    let Some(room) = state.room_mut(e.room_id) else {
+        return fx;
+    };
+    if e.seq <= room.seen_seq {
+        return fx;
+    }
+    room.seen_seq = e.seq;
+    match e.kind {
+        EventType::MessageCreated => {
+            let Some(m) = e.message else { return fx };
+            let theirs = m.author.username != me;
+            if theirs && e.seq > room.unread_base && e.seq > room.read_sent {
+                let mention = m.body.as_deref().is_some_and(|b| mentions(b, &me));
+                // Seen as it arrives: no count, no bell.
+                if !(active && room.scroll.is_none()) {
+                    room.unread += 1;
+                    room.mentions += i64::from(mention);
+                    if bell && (mention || room.is_direct()) {
+                        fx.push(Effect::Bell);
+                    }
+                }
+            }
+            room.typing.retain(|(n, _)| *n != m.author.username);
+            let client_id = m.client_id.clone().filter(|_| !theirs);
+            room.items.insert(m.seq, Item::Message(m));
+            // Our own message came back before its ack (or the ack was lost
+            // with the link): it is delivered.
+            if let Some(id) = client_id {
+                state.outbox.ack(&id);
+            }
+        }
+        EventType::MessageUpdated | EventType::MessageDeleted => {
+            if let Some(m) = e.message {
+                room.replace(m);
+            }
+        }
+        EventType::MemberJoined | EventType::MemberLeft => {
+            let joined = e.kind == EventType::MemberJoined;
+            if let Some(u) = e.user {
+                if !joined && u.username == me {
+                    remove_room(state, e.room_id);
+                    return fx;
+                }
+                let verb = if joined { "joined" } else { "left" };
+                let text = format!("{} {verb}", u.username);
+                room.items.insert(
+                    e.seq,
+                    Item::Notice {
+                        at: e.created_at,
+                        text,
+                    },
+                );
+                if joined && !room.members.contains(&u.username) {
+                    room.members.push(u.username);
+                }
+            }
+        }
+        EventType::RoomUpdated => {
+            if let Some(u) = e.room {
+                let text = format!("topic: {}", u.topic);
+                room.room.name = u.name;
+                room.room.topic = u.topic;
+                room.items.insert(
+                    e.seq,
+                    Item::Notice {
+                        at: e.created_at,
+                        text,
+                    },
+                );
+            }
+        }
+    }
+    if active {
+        fx.extend(chat::mark_read(state));
+    }
+    fx
+}
+
+/// A stand-in until the room's details arrive by REST.
+fn placeholder(e: &Event) -> Room {
+    Room {
+        id: e.room_id,
+        kind: chat_wire::RoomKind::Room,
+        name: format!("room-{}", e.room_id),
+        topic: String::new(),
+        visibility: chat_wire::Visibility::Public,
+        created_at: e.created_at,
+        // Everything before this event is history, fetched when opened.
+        latest_seq: e.seq - 1,
+        unread_count: None,
+        role: None,
+        read_seq: None,
+    }
+}

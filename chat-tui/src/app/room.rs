@@ -1,0 +1,193 @@
+//! One room as the client holds it: its timeline keyed by seq (so a
+//! message seen twice — from a page, a replay and an ack — is stored once),
+//! the resume point, unread counts and the scroll position.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chat_wire::{Message, Room, RoomKind, Seq};
+use time::OffsetDateTime;
+
+/// How many messages a history page asks for (the server's default).
+pub const PAGE: usize = 50;
+
+/// A timeline entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Message(Message),
+    /// Someone joined or left, the topic changed.
+    Notice {
+        at: OffsetDateTime,
+        text: String,
+    },
+}
+
+impl Item {
+    /// When it happened (for times and day separators).
+    pub fn at(&self) -> OffsetDateTime {
+        match self {
+            Item::Message(m) => m.created_at,
+            Item::Notice { at, .. } => *at,
+        }
+    }
+}
+
+/// Where the view is when scrolled up: the item at the bottom of the
+/// viewport and how many of its last lines are hidden below. Anchoring to
+/// an item keeps the view put when messages arrive or the width changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: Seq,
+    pub skip: usize,
+}
+
+/// A room and what we know of it.
+#[derive(Debug, Clone)]
+pub struct RoomState {
+    pub room: Room,
+    pub items: BTreeMap<Seq, Item>,
+    /// The highest event seq applied: what `resume` asks to continue from.
+    pub seen_seq: Seq,
+    pub unread: i64,
+    pub mentions: i64,
+    /// Events up to here were counted by the server's `unread_count`.
+    pub unread_base: Seq,
+    /// The read marker we last sent.
+    pub read_sent: Seq,
+    /// Where the "new messages" line goes while the room is open.
+    pub marker: Option<Seq>,
+    /// None: following the newest message.
+    pub scroll: Option<Anchor>,
+    /// No older messages exist.
+    pub history_done: bool,
+    /// A page request is in flight.
+    pub loading: bool,
+    /// The newest page has been loaded once.
+    pub loaded: bool,
+    /// Who is typing, until when.
+    pub typing: Vec<(String, Duration)>,
+    /// Usernames for completion.
+    pub members: Vec<String>,
+}
+
+impl RoomState {
+    /// A room from the server's description; its history so far is not
+    /// loaded, and live events continue after its latest seq.
+    pub fn new(room: Room) -> Self {
+        let read = room.read_seq.unwrap_or(0);
+        Self {
+            seen_seq: room.latest_seq,
+            unread: room.unread_count.unwrap_or(0),
+            unread_base: room.latest_seq,
+            read_sent: read,
+            mentions: 0,
+            items: BTreeMap::new(),
+            marker: None,
+            scroll: None,
+            history_done: false,
+            loading: false,
+            loaded: false,
+            typing: Vec::new(),
+            members: Vec::new(),
+            room,
+        }
+    }
+
+    /// Takes newer metadata (name, topic, unread) without losing the
+    /// timeline or the resume point.
+    pub fn refresh(&mut self, room: Room) {
+        // The server's count is only newer than ours if it has seen at
+        // least every event we applied; an older snapshot would drop the
+        // messages we counted since.
+        if let Some(count) = room.unread_count
+            && room.latest_seq >= self.unread_base.max(self.seen_seq)
+        {
+            self.unread = count;
+            self.unread_base = room.latest_seq;
+        }
+        // seen_seq stays: events between it and the server's latest are
+        // still coming (or will be replayed), and must not be skipped.
+        self.read_sent = self.read_sent.max(room.read_seq.unwrap_or(0));
+        self.room = room;
+    }
+
+    /// A direct conversation rather than a room.
+    pub fn is_direct(&self) -> bool {
+        self.room.kind == RoomKind::Direct
+    }
+
+    /// Merges a page of messages. Returns how many were new. Unread
+    /// mentions of `me` in it are counted (live events count the rest).
+    pub fn merge_page(&mut self, messages: Vec<Message>, me: &str) -> usize {
+        self.loading = false;
+        self.loaded = true;
+        // A short page means we reached the start of the room.
+        if messages.len() < PAGE {
+            self.history_done = true;
+        }
+        let mut added = 0;
+        for m in messages {
+            // Between the read marker and what the server counted: unread,
+            // and not yet counted by a live event.
+            let unread =
+                m.seq > self.read_sent && m.seq <= self.unread_base && m.author.username != me;
+            let mention = unread && m.body.as_deref().is_some_and(|b| mentions(b, me));
+            if let std::collections::btree_map::Entry::Vacant(e) = self.items.entry(m.seq) {
+                added += 1;
+                self.mentions += i64::from(mention);
+                e.insert(Item::Message(m));
+            }
+        }
+        added
+    }
+
+    /// Where the next older page starts.
+    pub fn oldest(&self) -> Option<Seq> {
+        self.items.keys().next().copied()
+    }
+
+    /// Replaces a message we hold with its new state (edit, delete).
+    pub fn replace(&mut self, m: Message) {
+        if let Some(item) = self.items.get_mut(&m.seq) {
+            *item = Item::Message(m);
+        }
+    }
+
+    /// The message with this id, if loaded.
+    pub fn find(&self, id: chat_wire::MessageId) -> Option<&Message> {
+        self.items.values().rev().find_map(|i| match i {
+            Item::Message(m) if m.id == id => Some(m),
+            _ => None,
+        })
+    }
+
+    /// The newest message matching `f`.
+    pub fn last_where(&self, f: impl Fn(&Message) -> bool) -> Option<&Message> {
+        self.items.values().rev().find_map(|i| match i {
+            Item::Message(m) if !m.deleted && f(m) => Some(m),
+            _ => None,
+        })
+    }
+
+    /// The room's name as shown: `#general` or `@bob`.
+    pub fn label(&self) -> String {
+        let mark = if self.is_direct() {
+            crate::strings::DM_MARK
+        } else {
+            crate::strings::ROOM_MARK
+        };
+        format!("{mark}{}", self.room.name)
+    }
+}
+
+/// Does `body` mention `username` (as `@name` or the bare word)?
+pub fn mentions(body: &str, username: &str) -> bool {
+    if username.is_empty() {
+        return false;
+    }
+    body.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .any(|w| {
+            w.trim_end_matches(['.', '-'])
+                .eq_ignore_ascii_case(username)
+        })
+}

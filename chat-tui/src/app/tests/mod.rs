@@ -1,0 +1,22 @@
+//! Tests of the pure update function, driven through `update` with the
+//! messages the runtime would send.
+
+mod input;
+mod outbox;
+mod rooms;
+
+use chat_wire::ws::ClientFrame;
+
+use super::Effect;
+
+/// The `send` frames among effects, as (client_id, body).
+fn sent_frames(fx: &[Effect]) -> Vec<(String, String)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Ws(ClientFrame::Send {
+                client_id, body, ..
+            }) => Some((client_id.clone(), body.clone())),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,140 @@
+//! Network I/O, off the UI task: REST calls run as their own tasks, the
+//! WebSocket in a long-lived worker; both report back over one channel as
+//! [`NetEvent`]s, so drawing never waits on the network.
+
+/// The REST client.
+pub mod rest;
+/// The WebSocket worker.
+pub mod ws;
+
+use std::time::Duration;
+
+use chat_wire::ws::Incoming;
+use chat_wire::{Message, MessageId, Room, RoomId, Seq, User};
+
+/// A REST call the app asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestCall {
+    Login {
+        username: String,
+        password: String,
+    },
+    /// Register, then log in with the same pair.
+    Register {
+        username: String,
+        password: String,
+    },
+    Me,
+    Rooms,
+    Room(RoomId),
+    /// A page of messages: the newest, or those before `before`.
+    Page {
+        room: RoomId,
+        before: Option<Seq>,
+    },
+    Read {
+        room: RoomId,
+        seq: Seq,
+    },
+    /// Find a public room by name and join it.
+    JoinByName(String),
+    Create {
+        name: String,
+        private: bool,
+    },
+    Leave(RoomId),
+    Invite {
+        room: RoomId,
+        username: String,
+    },
+    /// Open (or find) the direct room with someone; then send `then_send`.
+    Dm {
+        username: String,
+        then_send: Option<String>,
+    },
+    Edit {
+        room: RoomId,
+        id: MessageId,
+        body: String,
+    },
+    Delete {
+        room: RoomId,
+        id: MessageId,
+    },
+    Search {
+        q: String,
+    },
+    Nick(String),
+    Topic {
+        room: RoomId,
+        topic: String,
+    },
+    Members(RoomId),
+    /// Revoke this session (the app has already forgotten it).
+    Logout {
+        token: String,
+    },
+}
+
+/// What a REST call came back with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestResult {
+    LoggedIn {
+        token: String,
+        user: User,
+    },
+    Me(User),
+    Rooms(Vec<Room>),
+    /// A room looked up, joined, created or opened; `focus` switches to it.
+    Room {
+        room: Room,
+        focus: bool,
+        then_send: Option<String>,
+    },
+    Page {
+        room: RoomId,
+        before: Option<Seq>,
+        messages: Vec<Message>,
+    },
+    Left(RoomId),
+    Searched {
+        q: String,
+        messages: Vec<Message>,
+    },
+    Members {
+        room: RoomId,
+        usernames: Vec<String>,
+    },
+    /// Done, nothing to show (read markers, edits: the socket brings them).
+    Done,
+    /// Something to tell the user.
+    Info(String),
+    LoggedOut,
+    /// The token is no good: back to the login form.
+    Unauthorized,
+    Failed {
+        what: &'static str,
+        message: String,
+    },
+}
+
+/// The WebSocket's state as the worker sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WsStatus {
+    Connecting,
+    /// Lost or could not connect; the next try is in `retry_in`.
+    Down {
+        retry_in: Duration,
+        reason: String,
+    },
+    /// The server refused the token (401 or close 4001); the worker stopped.
+    AuthLost,
+}
+
+/// Everything the network side reports to the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetEvent {
+    Rest(RestResult),
+    Ws(WsStatus),
+    Frame(Incoming),
+}

@@ -1,0 +1,60 @@
+//! Rendering: a pure function from the state to a frame. Nothing here
+//! changes state or touches the network.
+
+mod chrome;
+pub mod layout;
+mod login;
+mod overlay;
+pub mod timeline;
+pub mod wrap;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{Screen, State};
+use crate::strings;
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, state: &State) {
+    let area = f.area();
+    if !layout::fits(area) {
+        too_small(f, area);
+        return;
+    }
+    match state.screen {
+        Screen::Login => login::draw(f, area, state),
+        Screen::Chat => {
+            let a = layout::areas(area, state);
+            chrome::title(f, a.title, state);
+            chrome::sidebar(f, a.sidebar, state);
+            chrome::separator(f, a);
+            timeline::draw(f, a.timeline, state);
+            if let Some(b) = a.banner {
+                chrome::banner(f, b, state);
+            }
+            chrome::input(f, a.input, state);
+            chrome::status(f, a.status, state);
+            overlay::draw(f, area, state);
+        }
+    }
+}
+
+/// The notice for a terminal too small to use.
+fn too_small(f: &mut Frame, area: Rect) {
+    let text = wrap::truncate(strings::TOO_SMALL, area.width as usize);
+    let y = area.y + area.height / 2;
+    let r = Rect {
+        y,
+        height: 1.min(area.height),
+        ..area
+    };
+    let p = Paragraph::new(text)
+        .style(Style::default().fg(Color::Yellow))
+        .alignment(ratatui::layout::Alignment::Center);
+    f.render_widget(p, r);
+}
+
+#[cfg(test)]
+mod tests;
