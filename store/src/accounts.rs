@@ -213,6 +213,28 @@ pub async fn reset_password(
     Ok(row.get::<_, i64>(1) as u64)
 }
 
+/// A user's own password change: the new hash, and every session but the
+/// one making the change ends. Returns how many sessions ended.
+pub async fn change_password(
+    db: &impl GenericClient,
+    user_id: i64,
+    password_hash: &str,
+    keep_session: i64,
+) -> StoreResult<u64> {
+    let sql = "WITH u AS (UPDATE users SET password_hash = $2 WHERE id = $1 RETURNING id), \
+               s AS (UPDATE sessions SET revoked_at = now() \
+                     WHERE user_id IN (SELECT id FROM u) AND id <> $3 AND revoked_at IS NULL \
+                     RETURNING 1) \
+               SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM s)";
+    let row = db
+        .query_one(sql, &[&user_id, &password_hash, &keep_session])
+        .await?;
+    if row.get::<_, i64>(0) == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(row.get::<_, i64>(1) as u64)
+}
+
 /// What happens to a deleted account's messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessagePolicy {

@@ -50,6 +50,18 @@ pub struct UpdateProfileRequest {
     pub bio: Option<String>,
 }
 
+/// `POST /api/v1/me/password`: the current password proves it is the
+/// account's owner at the keyboard, not just someone holding a token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
+    pub current_password: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 1024))]
+    pub new_password: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserResponse {

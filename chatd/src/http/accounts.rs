@@ -1,9 +1,10 @@
 //! Accounts and sessions: register, login, logout, profiles.
 
 use chat_store::users::{self, AccountRole, NewUser};
-use chat_store::{StoreError, sessions};
+use chat_store::{StoreError, accounts, sessions};
 use chat_wire::api::{
-    LoginRequest, LoginResponse, RegisterRequest, UpdateProfileRequest, UserResponse,
+    ChangePasswordRequest, LoginRequest, LoginResponse, RegisterRequest, UpdateProfileRequest,
+    UserResponse,
 };
 use chat_wire::validate::{self, Username};
 use chat_wire::{ErrorBody, ErrorCode};
@@ -45,6 +46,11 @@ pub fn routes(
         .and(ctx.clone())
         .and(json(limit))
         .then(update_me);
+    let password = path!("api" / "v1" / "me" / "password")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(json(limit))
+        .then(change_password);
     let user = path!("api" / "v1" / "users" / String)
         .and(warp::get())
         .and(ctx)
@@ -57,6 +63,8 @@ pub fn routes(
         .or(me)
         .unify()
         .or(update_me)
+        .unify()
+        .or(password)
         .unify()
         .or(user)
         .unify()
@@ -186,6 +194,45 @@ pub async fn get_me(ctx: Ctx) -> Result<Response, ApiError> {
     let (me, db) = ctx.authed().await?;
     let user = users::get(&db, me.user_id).await?;
     ok(&UserResponse { user })
+}
+
+/// Change the caller's password. Every other session of the account ends
+/// (its WebSockets close within seconds); this one stays.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 400, description = "The new password is not acceptable", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The current password is wrong", body = ErrorBody),
+        (status = 429, description = "Too many wrong current passwords", body = ErrorBody),
+    ))]
+pub async fn change_password(
+    ctx: Ctx,
+    body: Body<ChangePasswordRequest>,
+) -> Result<Response, ApiError> {
+    let (me, db) = ctx.authed().await?;
+    let req = body?;
+    // Guessing the current password here costs the same budget as logging in.
+    ctx.state.limiter.login(&me.username, ctx.client())?;
+    validate::password(&req.new_password).map_err(ApiError::invalid)?;
+    let credentials = users::credentials(&db, &me.username).await?;
+    drop(db);
+    let hasher = &ctx.state.hasher;
+    let stored = credentials.as_ref().map(|c| c.password_hash.as_str());
+    if !hasher.verify(&req.current_password, stored).await? {
+        return Err(ApiError::forbidden("the current password is wrong"));
+    }
+    let hash = hasher.hash(&req.new_password).await?;
+    let ended =
+        accounts::change_password(&ctx.db().await?, me.user_id, &hash, me.session_id).await?;
+    tracing::info!(
+        user_id = me.user_id,
+        sessions_ended = ended,
+        "password changed"
+    );
+    no_content()
 }
 
 /// Change the caller's display name or bio.

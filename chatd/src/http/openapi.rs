@@ -18,7 +18,7 @@ use super::{accounts, messages, ops, rooms, ws};
     ),
     paths(
         accounts::register, accounts::login, accounts::logout, accounts::get_me,
-        accounts::update_me, accounts::get_user,
+        accounts::update_me, accounts::change_password, accounts::get_user,
         rooms::create_room, rooms::list_rooms, rooms::list_public_rooms, rooms::get_room,
         rooms::update_room, rooms::join_room, rooms::leave_room, rooms::add_member,
         rooms::list_members, rooms::open_direct,

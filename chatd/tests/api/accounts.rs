@@ -332,3 +332,48 @@ async fn outdated_password_hashes_are_replaced_on_login() {
     );
     app.login("carol", "old password").await;
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_every_other_session() {
+    let app = TestApp::spawn().await;
+    let here = app.user("alice").await;
+    let elsewhere = app.login("alice", "alice-password").await;
+    let (mut elsewhere_ws, _) = app.ws_ready(&elsewhere.token).await;
+    let path = "/api/v1/me/password";
+    app.post(
+        path,
+        &here.token,
+        json!({"current_password": "not it at all", "new_password": "a new long secret"}),
+    )
+    .await
+    .expect_error(403, "forbidden");
+    app.post(
+        path,
+        &here.token,
+        json!({"current_password": "alice-password", "new_password": "password123"}),
+    )
+    .await
+    .expect_error(400, "invalid_request");
+    app.post(
+        path,
+        &here.token,
+        json!({"current_password": "alice-password", "new_password": "a new long secret"}),
+    )
+    .await
+    .expect(204);
+    // This session goes on; the other one is over, socket and all.
+    app.get("/api/v1/me", &here.token).await.expect(200);
+    app.get("/api/v1/me", &elsewhere.token)
+        .await
+        .expect_error(401, "unauthorized");
+    assert_eq!(elsewhere_ws.closed().await, 4001);
+    app.call(
+        Method::POST,
+        "/api/v1/auth/login",
+        None,
+        json!({"username": "alice", "password": "alice-password"}),
+    )
+    .await
+    .expect_error(401, "unauthorized");
+    app.login("alice", "a new long secret").await;
+}

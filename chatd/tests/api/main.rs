@@ -13,6 +13,7 @@ mod deploy;
 mod errors;
 mod faults;
 mod forwarded;
+mod graceful;
 mod messages;
 mod notify;
 mod ops;
