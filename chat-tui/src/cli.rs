@@ -15,4 +15,9 @@ pub struct Cli {
     /// Config file to read instead of $XDG_CONFIG_HOME/chat-tui/config.toml.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// PEM file of extra certificates to trust for https:// servers (a
+    /// private CA, or the server's self-signed certificate); the usual
+    /// public roots are built in (beats the config file's `ca_file`).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }

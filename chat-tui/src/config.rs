@@ -20,6 +20,8 @@ pub struct Config {
     pub paste_confirm_lines: usize,
     /// Capture the mouse (wheel scrolling); off leaves selection to the terminal.
     pub mouse: bool,
+    /// Extra certificates (PEM) to trust for an https:// server.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -29,6 +31,7 @@ impl Default for Config {
             bell: true,
             paste_confirm_lines: 5,
             mouse: true,
+            ca_file: None,
         }
     }
 }

@@ -51,10 +51,18 @@ pub fn main_entry() -> ExitCode {
         return ExitCode::from(2);
     };
     let server = normalize_server(&server);
-    if !server.starts_with("http://") {
-        eprintln!("chat-tui: {}", strings::PLAIN_HTTP_ONLY);
+    if !(server.starts_with("http://") || server.starts_with("https://")) {
+        eprintln!("chat-tui: {}", strings::HTTP_OR_HTTPS);
         return ExitCode::from(2);
     }
+    let ca_file = cli.ca_file.as_deref().or(config.ca_file.as_deref());
+    let tls = match net::tls::client_config(ca_file) {
+        Ok(tls) => tls,
+        Err(e) => {
+            eprintln!("chat-tui: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if let Err(e) = runtime::init_logging(&paths) {
         eprintln!("chat-tui: cannot open the log file: {e}");
         return ExitCode::FAILURE;
@@ -73,7 +81,7 @@ pub fn main_entry() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(runtime::run(server, config, paths, offset)) {
+    match rt.block_on(runtime::run(server, tls, config, paths, offset)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("chat-tui: {e}");

@@ -117,6 +117,7 @@ fn nonce() -> String {
 /// Runs the client until the user quits.
 pub async fn run(
     server: String,
+    tls: std::sync::Arc<rustls::ClientConfig>,
     config: Config,
     paths: Paths,
     offset: time::UtcOffset,
@@ -142,7 +143,8 @@ pub async fn run(
 
     let (net_tx, mut net_rx) = mpsc::channel::<NetEvent>(1024);
     let mut rt = Runtime {
-        rest: Rest::new(&server),
+        rest: Rest::new(&server, &tls),
+        tls,
         net_tx,
         ws: None,
         session_file,
@@ -201,6 +203,7 @@ impl Drop for Restore {
 /// What carries out effects.
 struct Runtime {
     rest: Rest,
+    tls: std::sync::Arc<rustls::ClientConfig>,
     net_tx: mpsc::Sender<NetEvent>,
     ws: Option<mpsc::UnboundedSender<ClientFrame>>,
     session_file: std::path::PathBuf,
@@ -237,6 +240,7 @@ impl Runtime {
                     tokio::spawn(ws::worker(
                         state.server.clone(),
                         token,
+                        self.tls.clone(),
                         rx,
                         self.net_tx.clone(),
                     ));

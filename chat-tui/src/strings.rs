@@ -3,7 +3,7 @@
 use crate::keys::{Action, EditOp};
 
 pub const NO_SERVER: &str = "no server given: use --server URL or set `server` in the config file";
-pub const PLAIN_HTTP_ONLY: &str = "only http:// servers are supported (no TLS in this build); reach https servers through a tunnel";
+pub const HTTP_OR_HTTPS: &str = "the server must be an http:// or https:// URL";
 pub const TOO_SMALL: &str = "terminal too small";
 pub const LOGIN_TITLE: &str = " chat-tui — log in ";
 pub const REGISTER_TITLE: &str = " chat-tui — create an account ";

@@ -4,6 +4,8 @@
 
 /// The REST client.
 pub mod rest;
+/// TLS settings for https servers.
+pub mod tls;
 /// The WebSocket worker.
 pub mod ws;
 

@@ -28,10 +28,12 @@ pub struct Rest {
 }
 
 impl Rest {
-    /// A client for `base` (e.g. `http://127.0.0.1:8080`).
-    pub fn new(base: &str) -> Self {
+    /// A client for `base` (e.g. `http://127.0.0.1:8080`), trusting the
+    /// roots in `tls` for an `https://` one.
+    pub fn new(base: &str, tls: &std::sync::Arc<rustls::ClientConfig>) -> Self {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
+            .use_preconfigured_tls(rustls::ClientConfig::clone(tls))
             .build()
             .unwrap_or_default();
         Self {
@@ -281,10 +283,15 @@ fn name(call: &RestCall) -> &'static str {
     }
 }
 
-/// A network error in words a user understands.
+/// A network error in words a user understands, with the innermost cause
+/// (a refused connection, an untrusted certificate) when there is one.
 fn describe(e: &reqwest::Error) -> String {
     if e.is_connect() {
-        "cannot reach the server".into()
+        let mut cause: &dyn std::error::Error = e;
+        while let Some(inner) = cause.source() {
+            cause = inner;
+        }
+        format!("cannot reach the server ({cause})")
     } else if e.is_timeout() {
         "the server did not answer in time".into()
     } else {

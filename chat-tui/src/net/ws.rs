@@ -3,6 +3,7 @@
 //! and jitter. What to resume and resend is the app's business: the worker
 //! only reports `ready` like any other frame.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use chat_wire::ws::{ClientFrame, Incoming, close};
@@ -72,6 +73,7 @@ enum End {
 pub async fn worker(
     base: String,
     token: String,
+    tls: Arc<rustls::ClientConfig>,
     mut cmds: mpsc::UnboundedReceiver<ClientFrame>,
     events: mpsc::Sender<NetEvent>,
 ) {
@@ -80,7 +82,7 @@ pub async fn worker(
     loop {
         let _ = events.send(NetEvent::Ws(WsStatus::Connecting)).await;
         let started = Instant::now();
-        let reason = match session(&url, &token, &mut cmds, &events).await {
+        let reason = match session(&url, &token, &tls, &mut cmds, &events).await {
             End::Stopped => return,
             End::Auth => {
                 let _ = events.send(NetEvent::Ws(WsStatus::AuthLost)).await;
@@ -119,6 +121,7 @@ pub async fn worker(
 async fn session(
     url: &str,
     token: &str,
+    tls: &Arc<rustls::ClientConfig>,
     cmds: &mut mpsc::UnboundedReceiver<ClientFrame>,
     events: &mpsc::Sender<NetEvent>,
 ) -> End {
@@ -132,7 +135,12 @@ async fn session(
     };
     let connect = tokio::time::timeout(
         Duration::from_secs(15),
-        tokio_tungstenite::connect_async(req),
+        tokio_tungstenite::connect_async_tls_with_config(
+            req,
+            None,
+            false,
+            Some(tokio_tungstenite::Connector::Rustls(tls.clone())),
+        ),
     );
     let (ws, _) = match connect.await {
         Err(_) => return End::Retry("connect timed out".into()),
