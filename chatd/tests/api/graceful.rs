@@ -137,7 +137,7 @@ async fn sigterm_under_load_finishes_what_it_accepted() {
         sender.await.unwrap();
     }
 
-    let tally = tally.lock().unwrap();
+    let tally = std::mem::take(&mut *tally.lock().unwrap());
     assert_eq!(tally.refused, 4, "every sender ended at a refused connect");
     let client = chat_store::connect_once(&db.url).await.unwrap();
     let stored: HashMap<String, i64> = client
