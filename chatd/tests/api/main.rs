@@ -24,5 +24,6 @@ mod proxy;
 mod ratelimits;
 mod rooms;
 mod secrets;
+mod slow;
 mod storm;
 mod ws;

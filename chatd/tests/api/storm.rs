@@ -19,9 +19,10 @@ use crate::process::start_on;
 const CLIENTS: usize = 200;
 const MISSED: usize = 5;
 
-/// Users, their tokens and one room they are all in, made through the
-/// store (the sign-up limit is not what this test is about).
-async fn crowd(db: &TestDb) -> (Vec<String>, i64, i64) {
+/// `n` users, their tokens and one room they are all in (the first owns
+/// it), made through the store: the sign-up limit is not what the tests
+/// using it are about.
+pub async fn crowd(db: &TestDb, n: usize) -> (Vec<String>, i64, i64) {
     let pool = chat_store::create_pool(&db.url, &Default::default()).unwrap();
     let mut client = pool.get().await.unwrap();
     // One hash for everyone: no one logs in with a password here.
@@ -31,7 +32,7 @@ async fn crowd(db: &TestDb) -> (Vec<String>, i64, i64) {
         .unwrap();
     let mut tokens = Vec::new();
     let mut ids = Vec::new();
-    for i in 0..CLIENTS {
+    for i in 0..n {
         let name = format!("user{i:03}");
         let user = users::create(
             &client,
@@ -83,7 +84,7 @@ async fn reconnect(base: &str, token: &str) -> WsClient {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
     let db = TestDb::create().await;
-    let (tokens, room, author) = crowd(&db).await;
+    let (tokens, room, author) = crowd(&db, CLIENTS).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
