@@ -57,18 +57,25 @@ impl FromStr for Limit {
         let (n, period) = text.split_once('/').ok_or_else(bad)?;
         let n: u32 = n.trim().parse().map_err(|_| bad())?;
         let period = period.trim();
-        let (amount, unit) = period.split_at(period.len().saturating_sub(1));
+        // The unit is the last character, which need not be one byte.
+        let unit_at = period.char_indices().last().map_or(0, |(i, _)| i);
+        let (amount, unit) = period.split_at(unit_at);
         let amount: u64 = if amount.is_empty() {
             1
         } else {
             amount.parse().map_err(|_| bad())?
         };
-        let seconds = match unit {
-            "s" => amount,
-            "m" => amount * 60,
-            "h" => amount * 3600,
+        let unit_seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
             _ => return Err(bad()),
         };
+        // Periods beyond a year make no sense, and must not overflow.
+        let seconds = amount
+            .checked_mul(unit_seconds)
+            .filter(|s| *s <= 366 * 86_400)
+            .ok_or_else(bad)?;
         if n == 0 || seconds == 0 {
             return Err(bad());
         }
@@ -276,7 +283,21 @@ mod tests {
             Limit::per(30, Duration::from_secs(1))
         );
         assert_eq!("OFF".parse::<Limit>().unwrap(), Limit::OFF);
-        for bad in ["", "10", "0/1m", "10/0s", "10/5d", "x/1m", "-1/1m"] {
+        // The last four came from the fuzzer: a multi-byte unit and an
+        // overflowing period once panicked instead of being refused.
+        for bad in [
+            "",
+            "10",
+            "0/1m",
+            "10/0s",
+            "10/5d",
+            "x/1m",
+            "-1/1m",
+            "1/5\u{82}",
+            "1/é",
+            "10/111111111111311111115m",
+            "1/9000h",
+        ] {
             assert!(bad.parse::<Limit>().is_err(), "{bad}");
         }
     }
