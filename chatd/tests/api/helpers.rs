@@ -407,6 +407,26 @@ impl WsClient {
         }
     }
 
+    /// Reads until the connection ends: `Some(code)` for a close frame,
+    /// `None` when it was reset or cut without one (a peer whose own buffers
+    /// are full may never get the close frame). Panics if it stays open.
+    pub async fn ended(&mut self) -> Option<u16> {
+        loop {
+            match tokio::time::timeout(FRAME_WAIT, self.stream.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    self.gone = true;
+                    return Some(frame.map_or(1005, |f| f.code.into()));
+                }
+                Ok(Some(Ok(_))) => continue,
+                Ok(Some(Err(_))) | Ok(None) => {
+                    self.gone = true;
+                    return None;
+                }
+                Err(_) => panic!("the server did not end the connection"),
+            }
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         self.gone
     }

@@ -1,5 +1,6 @@
 //! Slow consumers cost bounded memory: twenty clients that never read are
-//! cut off (4008) at their queue bound, chatd's resident memory stays flat
+//! cut off at their queue bound (4008, or a reset when not even the close
+//! frame fits in their socket), chatd's resident memory stays flat
 //! while thousands more messages flow, and a client that does read gets
 //! every one of them, in order.
 
@@ -92,13 +93,20 @@ async fn slow_consumers_are_cut_off_and_memory_stays_flat() {
     // Holding the 6000 messages for even one slow client would take 23 MiB.
     assert!(growth_mib < 12.0, "chatd grew by {growth_mib:.1} MiB");
 
+    // Every slow client was cut off: with 4008 when the close frame still
+    // fit in its socket, else by a reset (its buffers were full).
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut with_4008 = 0;
     for ws in &mut slow {
-        assert_eq!(ws.closed().await, 4008);
+        match ws.ended().await {
+            Some(4008) => with_4008 += 1,
+            None => {}
+            Some(other) => panic!("a slow consumer was closed with {other}"),
+        }
         assert!(Instant::now() < deadline);
     }
     eprintln!(
-        "slow consumer figures: {SLOW} cut off with 4008, rss {:.1} MiB -> {:.1} MiB over 6000 more messages of 3.9 KB",
+        "slow consumer figures: {SLOW} cut off ({with_4008} with a 4008 frame, the rest reset), rss {:.1} MiB -> {:.1} MiB over 6000 more messages of 3.9 KB",
         settled as f64 / 1024.0,
         after as f64 / 1024.0
     );
