@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use chat_testkit::PrivateCluster;
 use serde_json::{Value, json};
 
+use crate::daemon::free_port;
 use crate::helpers::{TestApp, TestDb, WsClient};
-use crate::process::start_with_env;
+use crate::process::{account, start_with_env};
 
 /// Fault tests send as fast as the server acknowledges; the send rate
 /// limit is not what they test.
@@ -208,29 +209,12 @@ fn figures(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_of_chatd_loses_no_acknowledged_message() {
     let db = TestDb::create().await;
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let (mut child, base) = start_with_env(&db, port, &[NO_SEND_LIMIT]).await;
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for name in ["alice", "bob"] {
-        http.post(format!("{base}/api/v1/auth/register"))
-            .json(&json!({"username": name, "password": "long enough pw"}))
-            .send()
-            .await
-            .unwrap();
-        let session: Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"username": name, "password": "long enough pw"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(session["token"].as_str().unwrap().to_owned());
+        tokens.push(account(&http, &base, name, "long enough pw").await);
     }
     let room: Value = http
         .post(format!("{base}/api/v1/rooms"))

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use chat_testkit::TestDb;
 use serde_json::{Value, json};
 
+use crate::daemon::free_port;
 use crate::helpers::WsClient;
-use crate::process::start_with_env;
+use crate::process::{account, start_with_env};
 
 /// What one sender saw.
 #[derive(Debug, Default)]
@@ -29,11 +30,7 @@ struct Tally {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_under_load_finishes_what_it_accepted() {
     let db = TestDb::create().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let (mut child, base) = start_with_env(&db, port, &[("CHATD_LIMIT_SENDS_USER", "off")]).await;
     // A fresh connection per request, so "not accepting any more" shows as
     // a refused connect and never as a pooled connection closing under us.
@@ -41,22 +38,7 @@ async fn sigterm_under_load_finishes_what_it_accepted() {
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let creds = json!({"username": "alice", "password": "long enough pw"});
-    http.post(format!("{base}/api/v1/auth/register"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap();
-    let login: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().unwrap().to_owned();
+    let token = account(&http, &base, "alice", "long enough pw").await;
     let room: Value = http
         .post(format!("{base}/api/v1/rooms"))
         .bearer_auth(&token)

@@ -6,15 +6,12 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::daemon::free_port;
 use crate::helpers::{TestDb, WsClient};
 
 /// Starts the chatd binary on a free port and waits until it is ready.
 pub async fn start(db: &TestDb) -> (std::process::Child, String) {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().port()
-    };
-    start_on(db, port).await
+    start_on(db, free_port()).await
 }
 
 /// Starts the chatd binary on the given port and waits until it is ready.
@@ -54,6 +51,26 @@ pub async fn start_with_env(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     (child, base)
+}
+
+/// Registers `name` with `password` and logs in; the token.
+pub async fn account(http: &reqwest::Client, base: &str, name: &str, password: &str) -> String {
+    let creds = json!({"username": name, "password": password});
+    http.post(format!("{base}/api/v1/auth/register"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let session: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]

@@ -3,14 +3,15 @@
 //! password), authenticates WebSockets by header and by first frame, and
 //! logs out; then the whole log is searched for every secret involved.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chat_testkit::TestDb;
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+use crate::daemon::Daemon;
 
 const PASSWORD: &str = "hunter2 but much longer";
 const WRONG_PASSWORD: &str = "not the password at all";
@@ -25,33 +26,10 @@ async fn tokens_passwords_and_the_database_password_are_never_logged() {
         .url
         .replacen("postgres@", &format!("postgres:{DB_PASSWORD}@"), 1);
     assert!(url.contains(DB_PASSWORD), "unexpected test URL {}", db.url);
-    let log_path = std::env::temp_dir().join(format!("chatd-secrets-{}.log", db.name));
-    let log = std::fs::File::create(&log_path).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chatd"))
-        .args([
-            "--database-url",
-            &url,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env_remove("CHATD_CONFIG")
-        .env("RUST_LOG", "trace")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let mut chatd = Daemon::spawn(&url, &[], &[("RUST_LOG", "trace")]);
+    chatd.wait_ready().await;
+    let (base, port) = (chatd.base.clone(), chatd.port);
     let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !matches!(http.get(format!("{base}/readyz")).send().await, Ok(r) if r.status() == 200) {
-        assert!(Instant::now() < deadline, "chatd did not become ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     let creds = json!({"username": "alice", "password": PASSWORD});
     let res = http
@@ -127,11 +105,13 @@ async fn tokens_passwords_and_the_database_password_are_never_logged() {
     let _ = tokio::time::timeout(Duration::from_secs(5), bad.next()).await;
 
     // Stop chatd so everything is flushed, then read the log.
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let _ = child.wait();
-    let text = std::fs::read_to_string(&log_path).unwrap();
-    std::fs::remove_file(&log_path).unwrap();
+    chatd.terminate();
+    chatd.exit_code(Duration::from_secs(15)).await;
+    let text: String = chatd
+        .logs()
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect();
     assert!(
         text.lines().count() > 20,
         "the trace log is suspiciously short:\n{text}"

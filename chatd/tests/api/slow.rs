@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chat_testkit::TestDb;
 use serde_json::json;
 
+use crate::daemon::free_port;
 use crate::helpers::WsClient;
 use crate::process::start_with_env;
 use crate::storm::crowd;
@@ -55,11 +56,7 @@ async fn flow(
 async fn slow_consumers_are_cut_off_and_memory_stays_flat() {
     let db = TestDb::create().await;
     let (tokens, room, _) = crowd(&db, SLOW + 2).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let (mut child, base) = start_with_env(
         &db,
         port,

@@ -13,6 +13,7 @@ use chat_wire::{MemberRole, Visibility};
 use serde_json::json;
 use tokio::sync::Barrier;
 
+use crate::daemon::free_port;
 use crate::helpers::WsClient;
 use crate::process::start_on;
 
@@ -85,11 +86,7 @@ async fn reconnect(base: &str, token: &str) -> WsClient {
 async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
     let db = TestDb::create().await;
     let (tokens, room, author) = crowd(&db, CLIENTS).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let (mut child, base) = start_on(&db, port).await;
     let last_seq = CLIENTS as i64; // one member.joined each, the owner first
 
