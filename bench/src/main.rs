@@ -27,6 +27,9 @@ struct Args {
     /// chatd's process id, for CPU and memory readings.
     #[arg(long)]
     pid: u32,
+    /// A second chatd on the same database, for the cross-instance run.
+    #[arg(long)]
+    server_b: Option<String>,
     /// The database chatd uses (for the raw PostgreSQL baseline).
     #[arg(long)]
     database_url: String,
@@ -36,7 +39,7 @@ struct Args {
     /// Idle connection counts to measure.
     #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
     idle: Vec<usize>,
-    /// Only these scenarios (send, fanout, e2e, idle).
+    /// Only these scenarios (send, fanout, e2e, notify, idle).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -58,6 +61,16 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("e2e") {
         end_to_end(&api, &args).await?;
+    }
+    if run("notify") {
+        notify_cost(&args).await?;
+        if let Some(b) = &args.server_b {
+            let other = Api {
+                http: api.http.clone(),
+                base: b.clone(),
+            };
+            cross_instance(&api, &other, &args).await?;
+        }
     }
     if run("idle") {
         idle(&api, &args).await?;
@@ -170,13 +183,32 @@ impl Api {
 }
 
 async fn next_json(ws: &mut Ws) -> anyhow::Result<Value> {
+    Ok(serde_json::from_str(next_text(ws).await?.as_str())?)
+}
+
+async fn next_text(ws: &mut Ws) -> anyhow::Result<tokio_tungstenite::tungstenite::Utf8Bytes> {
     loop {
         match ws.next().await.context("socket closed")?? {
-            Message::Text(t) => return Ok(serde_json::from_str(t.as_str())?),
+            Message::Text(t) => return Ok(t),
             Message::Close(c) => bail!("closed: {c:?}"),
             _ => {}
         }
     }
+}
+
+/// The part of a server frame a fan-out receiver reads.
+#[derive(serde::Deserialize)]
+struct Delivery<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: &'a str,
+    #[serde(borrow)]
+    message: Option<DeliveredMessage<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct DeliveredMessage<'a> {
+    #[serde(borrow)]
+    body: Option<&'a str>,
 }
 
 fn now_micros() -> u64 {
@@ -187,7 +219,76 @@ fn now_micros() -> u64 {
 
 /// CPU seconds (user + system) the process has used.
 fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat_cpu_seconds(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
+}
+
+/// CPU seconds used by every PostgreSQL server process on this machine.
+fn postgres_cpu_seconds() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
+        .filter(|stat| stat.contains("(postgres)"))
+        .map(|stat| stat_cpu_seconds(&stat))
+        .sum()
+}
+
+/// Where the CPU went during a run: chatd, PostgreSQL, and these clients.
+struct CpuSplit {
+    pid: u32,
+    chatd: f64,
+    postgres: f64,
+    clients: f64,
+    machine: f64,
+}
+
+impl CpuSplit {
+    fn start(pid: u32) -> Self {
+        Self {
+            pid,
+            chatd: cpu_seconds(pid),
+            postgres: postgres_cpu_seconds(),
+            clients: cpu_seconds(std::process::id()),
+            machine: machine_busy_seconds(),
+        }
+    }
+
+    /// CPU microseconds per unit of work (a send, a delivery), by process.
+    fn per(&self, units: f64) -> String {
+        let per = |s: f64| s / units.max(1.0) * 1e6;
+        format!(
+            "CPU: chatd {:.0} us, PostgreSQL {:.0} us, clients {:.0} us; whole machine {:.0} us",
+            per(cpu_seconds(self.pid) - self.chatd),
+            per(postgres_cpu_seconds() - self.postgres),
+            per(cpu_seconds(std::process::id()) - self.clients),
+            per(machine_busy_seconds() - self.machine),
+        )
+    }
+}
+
+/// CPU seconds every core of the machine has spent busy (not idle or
+/// waiting for I/O).
+fn machine_busy_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let Some(cpu) = stat.lines().next() else {
+        return 0.0;
+    };
+    let ticks: Vec<f64> = cpu
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal ...
+    let busy: f64 = ticks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, t)| t)
+        .sum();
+    busy / 100.0
+}
+
+fn stat_cpu_seconds(stat: &str) -> f64 {
     // Fields after the parenthesised name; utime and stime are 14 and 15.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
@@ -206,7 +307,13 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 /// Acked sends per second from `senders` sockets spread over `rooms` rooms.
-async fn ws_sends(api: &Api, senders: usize, rooms: usize, seconds: u64) -> anyhow::Result<f64> {
+async fn ws_sends(
+    api: &Api,
+    pid: u32,
+    senders: usize,
+    rooms: usize,
+    seconds: u64,
+) -> anyhow::Result<(f64, String)> {
     let (owner, _) = api.user().await?;
     let mut room_ids = Vec::new();
     for _ in 0..rooms {
@@ -244,16 +351,37 @@ async fn ws_sends(api: &Api, senders: usize, rooms: usize, seconds: u64) -> anyh
             Ok::<_, anyhow::Error>(())
         }));
     }
+    let cpu = CpuSplit::start(pid);
     let start = Instant::now();
     for t in tasks {
         t.await??;
     }
-    Ok(acked.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
+    let acked = acked.load(Ordering::Relaxed) as f64;
+    Ok((acked / start.elapsed().as_secs_f64(), cpu.per(acked)))
+}
+
+/// How the raw baseline tells other instances about its inserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notify {
+    /// It does not.
+    Never,
+    /// A `pg_notify` in each insert's own transaction.
+    InTransaction,
+    /// chatd's way: after commit, hints go to one task that sends whatever
+    /// piled up as one `pg_notify` on its own connection.
+    AfterCommit,
 }
 
 /// The same shape of work straight through tokio-postgres: single-row
-/// insert + commit from `clients` connections.
-async fn raw_postgres(url: &str, clients: usize, seconds: u64) -> anyhow::Result<f64> {
+/// insert + commit from `clients` connections, with one listener connected
+/// when it notifies.
+async fn raw_postgres(
+    url: &str,
+    pid: u32,
+    clients: usize,
+    seconds: u64,
+    notify: Notify,
+) -> anyhow::Result<(f64, String)> {
     let (setup, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
     tokio::spawn(conn);
     setup
@@ -263,6 +391,37 @@ async fn raw_postgres(url: &str, clients: usize, seconds: u64) -> anyhow::Result
     setup
         .batch_execute("ALTER TABLE bench_raw SET LOGGED")
         .await?;
+    let _listener = if notify == Notify::Never {
+        None
+    } else {
+        Some(listen(url, "chat_bench").await?)
+    };
+    let announcer = if notify == Notify::AfterCommit {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
+        let (db, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+        tokio::spawn(conn);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut last = first;
+                while let Ok(id) = rx.try_recv() {
+                    last = last.max(id);
+                }
+                db.execute("SELECT pg_notify('chat_bench', $1)", &[&last.to_string()])
+                    .await?;
+            }
+            Ok::<_, anyhow::Error>(())
+        });
+        Some(tx)
+    } else {
+        None
+    };
+    let sql = match notify {
+        Notify::InTransaction => {
+            "WITH i AS (INSERT INTO bench_raw (body) VALUES ($1) RETURNING id) \
+             SELECT id, pg_notify('chat_bench', id::text) FROM i"
+        }
+        _ => "INSERT INTO bench_raw (body) VALUES ($1) RETURNING id",
+    };
     let done = Arc::new(AtomicU64::new(0));
     let stop = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -270,40 +429,100 @@ async fn raw_postgres(url: &str, clients: usize, seconds: u64) -> anyhow::Result
         let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
         tokio::spawn(conn);
         let done = done.clone();
+        let announcer = announcer.clone();
         tasks.push(tokio::spawn(async move {
-            let stmt = client
-                .prepare("INSERT INTO bench_raw (body) VALUES ($1)")
-                .await?;
+            let stmt = client.prepare(sql).await?;
             while Instant::now() < stop {
-                client.execute(&stmt, &[&"benchmark message"]).await?;
+                let row = client.query_one(&stmt, &[&"benchmark message"]).await?;
+                if let Some(a) = &announcer {
+                    let _ = a.send(row.get(0));
+                }
                 done.fetch_add(1, Ordering::Relaxed);
             }
             Ok::<_, anyhow::Error>(())
         }));
     }
+    let cpu = CpuSplit::start(pid);
     let start = Instant::now();
     for t in tasks {
         t.await??;
     }
     setup.batch_execute("DROP TABLE bench_raw").await?;
-    Ok(done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
+    let done = done.load(Ordering::Relaxed) as f64;
+    Ok((done / start.elapsed().as_secs_f64(), cpu.per(done)))
+}
+
+/// A connection that listens on `channel` and drains what arrives.
+async fn listen(url: &str, channel: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, mut conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    let mut messages = futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+    tokio::spawn(async move { while let Some(Ok(_)) = messages.next().await {} });
+    client.batch_execute(&format!("LISTEN {channel}")).await?;
+    Ok(client)
+}
+
+/// Sender on one instance, 100 receivers on another: the events travel
+/// through PostgreSQL (a hint, then a read of the log).
+async fn cross_instance(a: &Api, b: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== across instances: sender on A, 100 receivers on B, 240 msg/s");
+    let (per_sec, h, _) = fanout_run(a, b, args.pid, 100, 240, args.seconds, false).await?;
+    println!(
+        "{per_sec:.0} deliveries/s, send->receive p50 {:.2} ms, p99 {:.2} ms",
+        h.value_at_quantile(0.5) as f64 / 1000.0,
+        h.value_at_quantile(0.99) as f64 / 1000.0,
+    );
+    Ok(())
+}
+
+/// Why chatd never notifies inside the message transaction: commits/s
+/// with no notification, with one inside each transaction, and with
+/// chatd's coalesced notification after commit.
+async fn notify_cost(args: &Args) -> anyhow::Result<()> {
+    println!("== cross-instance notification: insert+commit/s at 32 clients");
+    let mut plain = 0.0;
+    for (label, mode) in [
+        ("no NOTIFY", Notify::Never),
+        ("NOTIFY inside each transaction", Notify::InTransaction),
+        ("coalesced NOTIFY after commit (chatd)", Notify::AfterCommit),
+    ] {
+        let (rate, _) = raw_postgres(&args.database_url, args.pid, 32, args.seconds, mode).await?;
+        if mode == Notify::Never {
+            plain = rate;
+        }
+        println!(
+            "{label:<38} {rate:>7.0}/s = {:.2} x no NOTIFY",
+            rate / plain
+        );
+    }
+    Ok(())
 }
 
 async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
     println!("== send throughput (acked WebSocket sends, 32 concurrent senders)");
-    let raw32 = raw_postgres(&args.database_url, 32, args.seconds).await?;
-    let raw1 = raw_postgres(&args.database_url, 1, args.seconds).await?;
+    let (raw32, cpu32) = raw_postgres(
+        &args.database_url,
+        args.pid,
+        32,
+        args.seconds,
+        Notify::Never,
+    )
+    .await?;
+    let (raw1, _) =
+        raw_postgres(&args.database_url, args.pid, 1, args.seconds, Notify::Never).await?;
     println!("raw PostgreSQL insert+commit: {raw32:.0}/s at 32 clients, {raw1:.0}/s at 1");
-    let spread = ws_sends(api, 32, 50, args.seconds).await?;
+    println!("   {cpu32} per insert");
+    let (spread, cpu) = ws_sends(api, args.pid, 32, 50, args.seconds).await?;
     println!(
         "chatd, 50 rooms:   {spread:.0} sends/s = {:.2} x raw (target >= 0.70)",
         spread / raw32
     );
-    let hot = ws_sends(api, 32, 1, args.seconds).await?;
+    println!("   {cpu} per send");
+    let (hot, cpu) = ws_sends(api, args.pid, 32, 1, args.seconds).await?;
     println!(
         "chatd, 1 hot room: {hot:.0} sends/s = {:.2} x raw (target >= 3000/s)",
         hot / raw32
     );
+    println!("   {cpu} per send");
     Ok(())
 }
 
@@ -311,6 +530,7 @@ async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
 /// over WebSocket; each receiver measures send->receive latency.
 async fn fanout_run(
     api: &Api,
+    receive_on: &Api,
     pid: u32,
     receivers: usize,
     rate: u64,
@@ -323,7 +543,7 @@ async fn fanout_run(
     for _ in 0..receivers {
         let (token, _) = api.user().await?;
         api.join(&token, room).await?;
-        sockets.push(api.ws(&token).await?);
+        sockets.push(receive_on.ws(&token).await?);
     }
     let total = rate * seconds;
     let hist = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new_with_bounds(
@@ -337,14 +557,18 @@ async fn fanout_run(
             let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
             let mut got = 0;
             while got < total {
-                let v =
-                    match tokio::time::timeout(Duration::from_secs(10), next_json(&mut ws)).await {
-                        Ok(v) => v?,
+                let text =
+                    match tokio::time::timeout(Duration::from_secs(10), next_text(&mut ws)).await {
+                        Ok(t) => t?,
                         Err(_) => break,
                     };
-                if v["type"] == "message.created" {
-                    if let Some(sent) = v["message"]["body"]
-                        .as_str()
+                // Only the fields this needs, borrowed: the clients share
+                // the machine with chatd, so they should cost it little.
+                let frame: Delivery<'_> = serde_json::from_str(text.as_str())?;
+                if frame.kind == "message.created" {
+                    if let Some(sent) = frame
+                        .message
+                        .and_then(|m| m.body)
                         .and_then(|b| b.parse::<u64>().ok())
                     {
                         local.record(now_micros().saturating_sub(sent).max(1))?;
@@ -358,6 +582,7 @@ async fn fanout_run(
         }));
     }
     let cpu_before = cpu_seconds(pid);
+    let split = CpuSplit::start(pid);
     let start = Instant::now();
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let mut sender_ws = if via_rest {
@@ -402,6 +627,7 @@ async fn fanout_run(
     let elapsed = start.elapsed().as_secs_f64();
     let cpu = cpu_seconds(pid) - cpu_before;
     let delivered = delivered.load(Ordering::Relaxed) as f64;
+    println!("   {} (per delivery)", split.per(delivered));
     let hist = hist.lock().unwrap().clone();
     Ok((delivered / elapsed, hist, cpu / delivered.max(1.0) * 1e6))
 }
@@ -410,7 +636,7 @@ async fn fanout(api: &Api, args: &Args) -> anyhow::Result<()> {
     println!("== fan-out: one room, 100 receivers, sender over WebSocket");
     for rate in [100, 240, 500] {
         let (per_sec, h, cpu_us) =
-            fanout_run(api, args.pid, 100, rate, args.seconds, false).await?;
+            fanout_run(api, api, args.pid, 100, rate, args.seconds, false).await?;
         println!(
             "{rate:>4} msg/s: {per_sec:>7.0} deliveries/s, send->receive p50 {:.2} ms, p99 {:.2} ms, server CPU {cpu_us:.1} us/delivery",
             h.value_at_quantile(0.5) as f64 / 1000.0,
@@ -423,7 +649,7 @@ async fn fanout(api: &Api, args: &Args) -> anyhow::Result<()> {
 
 async fn end_to_end(api: &Api, args: &Args) -> anyhow::Result<()> {
     println!("== end to end: REST send -> WebSocket receive, 100 receivers");
-    let (per_sec, h, _) = fanout_run(api, args.pid, 100, 1000, args.seconds, true).await?;
+    let (per_sec, h, _) = fanout_run(api, api, args.pid, 100, 1000, args.seconds, true).await?;
     println!(
         "1000 msg/s: {per_sec:.0} deliveries/s, p50 {:.2} ms, p99 {:.2} ms (targets p50 <= 2 ms, p99 <= 10 ms)",
         h.value_at_quantile(0.5) as f64 / 1000.0,

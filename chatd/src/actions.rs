@@ -61,6 +61,7 @@ pub async fn send_message(
         .transpose()
         .map_err(ApiError::invalid)?;
     let draft = Draft {
+        room_id,
         author_id,
         body: text,
         client_id,
@@ -68,7 +69,7 @@ pub async fn send_message(
     };
     // The writer checks membership inside the send itself; only a refusal
     // costs the lookups that pick 403 or 404. It also publishes the event.
-    match state.sends.send(room_id, draft).await {
+    match state.sends.send(draft).await {
         Ok(sent) => Ok(Sent {
             message: sent.message,
             created: sent.created,

@@ -1,20 +1,26 @@
-//! Group commit for sends: one writer task per busy room.
+//! Group commit for sends: one writer task stores every send of this
+//! instance.
 //!
-//! Every send to a room takes that room's seq row lock until its commit,
-//! so one room can commit only about 1 / (commit latency) messages a second
-//! one by one. Here each room with traffic gets a task that takes whatever
-//! sends are waiting and stores them with one statement and one commit.
-//! Under light load a batch is a single send and costs nothing extra; under
-//! load the batch grows and the room keeps up. The task also publishes the
-//! events, in seq order, right after its commit.
+//! Every send takes its room's seq row lock until commit, and every commit
+//! costs PostgreSQL a WAL flush and a statement's fixed work, which on a
+//! small machine outweighs the rows themselves. So sends do not commit one
+//! by one: the writer takes whatever sends are waiting, whichever rooms
+//! they are for, and stores them with one statement and one commit. Under
+//! light load a batch is a single send and costs nothing extra; under load
+//! the batches grow while the previous one commits, and the server keeps
+//! up. The writer publishes each batch's events, in seq order per room,
+//! right after its commit.
+//!
+//! Measured on 2 cores (docs/benchmarks.md): one writer beat two or four
+//! (each with a share of the rooms), because smaller batches cost more CPU
+//! per send than the overlap gained.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chat_store::messages::{self, Draft, Sent};
 use chat_store::{Pool, StoreError, StoreResult};
-use chat_wire::{Event, EventType, Message, RoomId};
+use chat_wire::{Event, EventType, Message};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::gateway::Gateway;
@@ -22,9 +28,10 @@ use crate::metrics::Metrics;
 
 /// Most sends stored in one statement.
 const MAX_BATCH: usize = 128;
-/// Sends that may wait for a room's writer before callers wait too.
+/// Sends that may wait for the writer before callers wait too.
 const QUEUE: usize = 1024;
-/// A room's writer stops after this long without sends.
+/// The writer stops after this long without sends (and starts again on
+/// the next one).
 const IDLE: Duration = Duration::from_secs(10);
 
 struct Job {
@@ -32,9 +39,10 @@ struct Job {
     reply: oneshot::Sender<StoreResult<Sent>>,
 }
 
-/// Hands sends to per-room writers.
+/// Hands sends to the writer.
 pub struct SendQueue {
-    rooms: Mutex<HashMap<RoomId, mpsc::Sender<Job>>>,
+    /// The running writer's queue.
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
     pool: Pool,
     gateway: Arc<Gateway>,
     metrics: Arc<Metrics>,
@@ -49,7 +57,7 @@ impl std::fmt::Debug for SendQueue {
 impl SendQueue {
     pub fn new(pool: Pool, gateway: Arc<Gateway>, metrics: Arc<Metrics>) -> Arc<Self> {
         Arc::new(Self {
-            rooms: Mutex::default(),
+            writer: Mutex::default(),
             pool,
             gateway,
             metrics,
@@ -58,13 +66,13 @@ impl SendQueue {
 
     /// Stores a validated message (or finds the original of a retried
     /// client_id). `NotFound` when the author is not a member.
-    pub async fn send(self: &Arc<Self>, room_id: RoomId, draft: Draft) -> StoreResult<Sent> {
+    pub async fn send(self: &Arc<Self>, draft: Draft) -> StoreResult<Sent> {
         let (reply, answer) = oneshot::channel();
         let mut job = Job { draft, reply };
         // A writer that just went idle may have closed its queue: start a
         // fresh one and try again.
         for _ in 0..2 {
-            let queue = self.writer(room_id);
+            let queue = self.writer();
             match queue.send(job).await {
                 Ok(()) => {
                     return answer.await.unwrap_or_else(|_| {
@@ -73,9 +81,9 @@ impl SendQueue {
                 }
                 Err(mpsc::error::SendError(returned)) => {
                     job = returned;
-                    let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-                    if rooms.get(&room_id).is_some_and(|q| q.same_channel(&queue)) {
-                        rooms.remove(&room_id);
+                    let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+                    if writer.as_ref().is_some_and(|q| q.same_channel(&queue)) {
+                        *writer = None;
                     }
                 }
             }
@@ -83,20 +91,20 @@ impl SendQueue {
         Err(StoreError::Unavailable("no send writer".into()))
     }
 
-    fn writer(self: &Arc<Self>, room_id: RoomId) -> mpsc::Sender<Job> {
-        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(queue) = rooms.get(&room_id)
+    fn writer(self: &Arc<Self>) -> mpsc::Sender<Job> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(queue) = writer.as_ref()
             && !queue.is_closed()
         {
             return queue.clone();
         }
         let (tx, rx) = mpsc::channel(QUEUE);
-        rooms.insert(room_id, tx.clone());
-        tokio::spawn(self.clone().write_room(room_id, rx));
+        *writer = Some(tx.clone());
+        tokio::spawn(self.clone().write(rx));
         tx
     }
 
-    async fn write_room(self: Arc<Self>, room_id: RoomId, mut rx: mpsc::Receiver<Job>) {
+    async fn write(self: Arc<Self>, mut rx: mpsc::Receiver<Job>) {
         loop {
             let first = match tokio::time::timeout(IDLE, rx.recv()).await {
                 Ok(Some(job)) => job,
@@ -105,7 +113,7 @@ impl SendQueue {
                     // Idle: close the queue, then finish whatever raced in.
                     rx.close();
                     while let Some(job) = rx.recv().await {
-                        self.write_batch(room_id, vec![job]).await;
+                        self.write_batch(vec![job]).await;
                     }
                     return;
                 }
@@ -117,11 +125,11 @@ impl SendQueue {
                     Err(_) => break,
                 }
             }
-            self.write_batch(room_id, batch).await;
+            self.write_batch(batch).await;
         }
     }
 
-    async fn write_batch(&self, room_id: RoomId, batch: Vec<Job>) {
+    async fn write_batch(&self, batch: Vec<Job>) {
         let db = match self.pool.get().await {
             Ok(db) => db,
             Err(e) => {
@@ -136,7 +144,7 @@ impl SendQueue {
             vec![None]
         } else {
             let drafts: Vec<Draft> = batch.iter().map(|j| j.draft.clone()).collect();
-            match messages::send_batch(&db, room_id, &drafts).await {
+            match messages::send_batch(&db, &drafts).await {
                 Ok(stored) => stored,
                 Err(e) => {
                     tracing::debug!(error = %e, "batch refused; sending one by one");
@@ -144,9 +152,11 @@ impl SendQueue {
                 }
             }
         };
-        // Publish the batch's events in seq order, then answer; drafts the
-        // batch left out go one by one to get their own answer.
+        // Publish the batch's events (in seq order within each room), then
+        // answer; drafts the batch left out go one by one to get their own
+        // answer.
         for (job, stored) in batch.into_iter().zip(stored) {
+            let room_id = job.draft.room_id;
             let result = match stored {
                 Some(message) => Ok(Sent {
                     message,

@@ -19,8 +19,12 @@ use crate::config::LogFormat;
 /// (`info`). Safe to call more than once; later calls do nothing.
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Default to the env filter's own ceiling, not TRACE: the stack's
+    // combined ceiling decides which `log` records from dependencies are
+    // even built, and a TRACE ceiling made every frame pay for them.
+    let ceiling = filter.max_level_hint().unwrap_or(LevelFilter::TRACE);
     let no_payloads = Targets::new()
-        .with_default(LevelFilter::TRACE)
+        .with_default(ceiling)
         .with_target("tungstenite", LevelFilter::DEBUG)
         .with_target("tokio_tungstenite", LevelFilter::DEBUG)
         .with_target("tokio_postgres", LevelFilter::INFO);

@@ -72,26 +72,32 @@ pub async fn send(
     }
 }
 
-/// One message of a batch: author, body, client_id, reply_to.
+/// One message of a batch: room, author, body, client_id, reply_to.
 #[derive(Debug, Clone)]
 pub struct Draft {
+    pub room_id: i64,
     pub author_id: i64,
     pub body: String,
     pub client_id: Option<String>,
     pub reply_to: Option<i64>,
 }
 
-/// Sends several messages to one room in one statement and one commit, so
-/// a busy room pays the seq row lock and the commit flush once per batch
-/// instead of once per message. Drafts are stored in order with
-/// consecutive seqs. Returns, per draft, the stored message or `None` for
-/// drafts it did not store (author not a member, a retried client_id, an
-/// unknown reply_to): send those with [`send`] to learn why.
+/// Sends several messages, to one room or many, in one statement and one
+/// commit, so busy rooms pay the seq row lock and the commit flush once per
+/// batch instead of once per message. Each room's drafts are stored in
+/// order with consecutive seqs. The rooms' seq rows are locked in id order,
+/// so concurrent batches (here or on other instances) cannot deadlock.
+/// The per-draft checks are `LATERAL ... LIMIT 1` lookups so that even a
+/// plan cached while the tables were small probes the indexes instead of
+/// hashing a whole table on every batch.
+/// Returns, per draft, the stored message or `None` for drafts it did not
+/// store (author not a member, a retried client_id, an unknown reply_to, an
+/// archived room): send those with [`send`] to learn why.
 pub async fn send_batch(
     db: &impl GenericClient,
-    room_id: i64,
     drafts: &[Draft],
 ) -> StoreResult<Vec<Option<Message>>> {
+    let rooms: Vec<i64> = drafts.iter().map(|d| d.room_id).collect();
     let authors: Vec<i64> = drafts.iter().map(|d| d.author_id).collect();
     let bodies: Vec<&str> = drafts.iter().map(|d| d.body.as_str()).collect();
     let client_ids: Vec<Option<&str>> = drafts.iter().map(|d| d.client_id.as_deref()).collect();
@@ -99,39 +105,46 @@ pub async fn send_batch(
     let stmt = db
         .prepare_cached(&format!(
             "WITH items AS ( \
-                 SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[]) \
-                     WITH ORDINALITY AS i(author_id, body, client_id, reply_to, ord)), \
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[]) \
+                     WITH ORDINALITY AS i(room_id, author_id, body, client_id, reply_to, ord)), \
              ok AS ( \
-                 SELECT i.*, row_number() OVER (ORDER BY i.ord) AS k FROM items i \
-                 WHERE EXISTS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = i.author_id) \
-                   AND (i.client_id IS NULL OR NOT EXISTS ( \
-                        SELECT 1 FROM messages x \
-                        WHERE x.room_id = $1 AND x.author_id = i.author_id AND x.client_id = i.client_id)) \
-                   AND (i.reply_to IS NULL OR EXISTS ( \
-                        SELECT 1 FROM messages r WHERE r.room_id = $1 AND r.id = i.reply_to)) \
+                 SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k \
+                 FROM items i \
+                 CROSS JOIN LATERAL (SELECT 1 FROM memberships mb \
+                     WHERE mb.room_id = i.room_id AND mb.user_id = i.author_id LIMIT 1) member \
+                 LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages x \
+                     WHERE x.room_id = i.room_id AND x.author_id = i.author_id \
+                       AND x.client_id = i.client_id LIMIT 1) retry ON true \
+                 LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
+                     WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true \
+                 WHERE retry.hit IS NULL AND (i.reply_to IS NULL OR parent.hit IS NOT NULL) \
                    AND NOT EXISTS ( \
-                        SELECT 1 FROM items j WHERE j.ord < i.ord \
+                        SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
                         AND j.author_id = i.author_id AND j.client_id = i.client_id)), \
-             n AS (SELECT count(*) AS n FROM ok), \
+             counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id), \
+             locked AS MATERIALIZED ( \
+                 SELECT r.id FROM rooms r JOIN counts c ON c.room_id = r.id \
+                 WHERE r.archived_at IS NULL ORDER BY r.id FOR NO KEY UPDATE OF r), \
              next AS ( \
-                 UPDATE rooms SET latest_seq = latest_seq + n.n FROM n \
-                 WHERE id = $1 AND archived_at IS NULL AND n.n > 0 RETURNING latest_seq - n.n AS base), \
+                 UPDATE rooms r SET latest_seq = r.latest_seq + c.n FROM counts c, locked l \
+                 WHERE r.id = c.room_id AND l.id = r.id AND r.archived_at IS NULL \
+                 RETURNING r.id AS room_id, r.latest_seq - c.n AS base), \
              m AS ( \
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to) \
-                 SELECT $1, next.base + ok.k, ok.author_id, ok.body, ok.client_id, ok.reply_to \
-                 FROM ok, next ORDER BY ok.k \
+                 SELECT ok.room_id, next.base + ok.k, ok.author_id, ok.body, ok.client_id, ok.reply_to \
+                 FROM ok JOIN next ON next.room_id = ok.room_id ORDER BY ok.ord \
                  ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
              e AS ( \
                  INSERT INTO room_events (room_id, seq, kind, message_id) \
                  SELECT room_id, seq, 'message.created', id FROM m) \
              SELECT ok.ord, {MESSAGE_COLUMNS} FROM m \
              JOIN users au ON au.id = m.author_id \
-             JOIN next ON true \
-             JOIN ok ON ok.k = m.seq - next.base"
+             JOIN next ON next.room_id = m.room_id \
+             JOIN ok ON ok.room_id = m.room_id AND ok.k = m.seq - next.base"
         ))
         .await?;
     let stored = db
-        .query(&stmt, &[&room_id, &authors, &bodies, &client_ids, &replies])
+        .query(&stmt, &[&rooms, &authors, &bodies, &client_ids, &replies])
         .await?;
     let mut out = vec![None; drafts.len()];
     for row in stored {

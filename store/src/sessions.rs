@@ -57,20 +57,28 @@ pub async fn authenticate(
     token_hash: &[u8],
     idle: Duration,
 ) -> StoreResult<Option<SessionUser>> {
-    let row = db
-        .query_opt(
-            "WITH s AS ( \
-                 SELECT s.id, s.user_id, s.last_seen_at FROM sessions s \
-                 WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() \
-                   AND s.last_seen_at > now() - $2::bigint * interval '1 second'), \
-             touched AS ( \
-                 UPDATE sessions SET last_seen_at = now() \
-                 WHERE id IN (SELECT id FROM s WHERE last_seen_at < now() - interval '1 minute')) \
-             SELECT s.id, u.id, u.username, u.role = 'admin', u.rate_limit_exempt \
-             FROM s JOIN users u ON u.id = s.user_id WHERE NOT u.disabled",
-            &[&token_hash, &(idle.as_secs() as i64)],
+    // A plain read on the hot path; the rare refresh is its own statement.
+    let stmt = db
+        .prepare_cached(
+            "SELECT s.id, u.id, u.username, u.role = 'admin', u.rate_limit_exempt, \
+                    s.last_seen_at < now() - interval '1 minute' \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() \
+               AND s.last_seen_at > now() - $2::bigint * interval '1 second' \
+               AND NOT u.disabled",
         )
         .await?;
+    let row = db
+        .query_opt(&stmt, &[&token_hash, &(idle.as_secs() as i64)])
+        .await?;
+    if let Some(row) = &row
+        && row.get::<_, bool>(5)
+    {
+        let touch = db
+            .prepare_cached("UPDATE sessions SET last_seen_at = now() WHERE id = $1")
+            .await?;
+        db.execute(&touch, &[&row.get::<_, i64>(0)]).await?;
+    }
     Ok(row.map(|row| SessionUser {
         session_id: row.get(0),
         user_id: row.get(1),

@@ -37,6 +37,9 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 const REPLAY_PAGE: i64 = 500;
 /// A user's typing notice is passed on at most this often per room.
 const TYPING_EVERY: Duration = Duration::from_secs(3);
+/// Queued items written per flush: under load, frames that piled up go out
+/// in one write instead of one system call each.
+const COALESCE: usize = 64;
 
 /// Why the loop ended.
 enum End {
@@ -126,6 +129,9 @@ struct Conn {
     /// Per room the connection follows: the last seq it sent.
     sent: HashMap<RoomId, Seq>,
     typing_at: HashMap<RoomId, Instant>,
+    /// Live events wait until the client's first frame (usually `resume`)
+    /// or the grace period, so a replay is never overtaken.
+    holding: bool,
 }
 
 impl Conn {
@@ -197,6 +203,7 @@ impl Conn {
             kill: registration.kill,
             sent: positions.into_iter().collect(),
             typing_at: HashMap::new(),
+            holding: true,
         };
         if !was_connected {
             conn.presence(PresenceStatus::Online);
@@ -215,9 +222,6 @@ impl Conn {
         let mut ping = tokio::time::interval(config.ping_interval);
         ping.reset();
         let mut heard = Instant::now();
-        // Live events wait until the client's first frame (usually
-        // `resume`) or the grace period, so a replay is never overtaken.
-        let mut holding = true;
         let grace = tokio::time::sleep(config.resume_grace);
         tokio::pin!(grace);
         let kill = self.kill.clone();
@@ -244,7 +248,7 @@ impl Conn {
                     match frame {
                         Message::Text(text) => {
                             if let Err(end) = self.handle(text.as_str()).await { return end; }
-                            holding = false;
+                            self.holding = false;
                         }
                         Message::Binary(_) => {
                             let err = ServerFrame::Error {
@@ -257,10 +261,11 @@ impl Conn {
                         Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
                     }
                 }
-                () = &mut grace, if holding => holding = false,
-                item = self.rx.recv(), if !holding => {
+                () = &mut grace, if self.holding => self.holding = false,
+                item = self.rx.recv(), if !self.holding => {
                     let Some(item) = item else { return End::Close(close::TOO_SLOW, reason_for(close::TOO_SLOW)) };
                     if let Err(end) = self.forward(item).await { return end; }
+                    if let Err(end) = self.flush_queued().await { return end; }
                 }
                 _ = ping.tick() => {
                     if heard.elapsed() > config.ping_interval * 2 {
@@ -318,7 +323,10 @@ impl Conn {
                         error: api_detail(e),
                     },
                 };
-                self.write(&answer).await
+                // The message's own event is usually queued by now: the ack
+                // and the events go out in one write.
+                self.feed(&answer).await?;
+                self.flush_queued().await
             }
             ClientFrame::Typing { room_id } => {
                 if !self.sent.contains_key(&room_id) {
@@ -431,9 +439,9 @@ impl Conn {
                     self.replay(room_id, last, Some(seq - 1)).await?;
                 }
                 self.sent.insert(room_id, seq);
-                self.send_raw(Message::Text(frame.as_ref().into())).await
+                self.feed_raw(Message::Text(frame)).await
             }
-            Outbound::Ephemeral(frame) => self.send_raw(Message::Text(frame.as_ref().into())).await,
+            Outbound::Ephemeral(frame) => self.feed_raw(Message::Text(frame)).await,
             Outbound::Subscribed { room_id, after } => {
                 self.sent.entry(room_id).or_insert(after);
                 Ok(())
@@ -463,6 +471,30 @@ impl Conn {
         send_json(&mut self.socket, value).await
     }
 
+    /// Queues a frame in the socket's write buffer without flushing it.
+    async fn feed<T: serde::Serialize>(&mut self, value: &T) -> Result<(), End> {
+        let text = serde_json::to_string(value).map_err(|_| End::Close(1011, "internal error"))?;
+        self.feed_raw(Message::Text(text.into())).await
+    }
+
+    async fn feed_raw(&mut self, message: Message) -> Result<(), End> {
+        timed(self.socket.feed(message)).await
+    }
+
+    /// Forwards what the hub has already queued (unless live events are
+    /// held back), then flushes everything fed so far in one write.
+    async fn flush_queued(&mut self) -> Result<(), End> {
+        if !self.holding {
+            for _ in 0..COALESCE {
+                match self.rx.try_recv() {
+                    Ok(item) => self.forward(item).await?,
+                    Err(_) => break,
+                }
+            }
+        }
+        timed(self.socket.flush()).await
+    }
+
     async fn send_raw(&mut self, message: Message) -> Result<(), End> {
         send(&mut self.socket, message).await
     }
@@ -474,7 +506,14 @@ async fn send_json<T: serde::Serialize>(socket: &mut Socket, value: &T) -> Resul
 }
 
 async fn send(socket: &mut Socket, message: Message) -> Result<(), End> {
-    match tokio::time::timeout(WRITE_TIMEOUT, socket.send(message)).await {
+    timed(socket.send(message)).await
+}
+
+/// A socket write that must finish within [`WRITE_TIMEOUT`].
+async fn timed(
+    write: impl Future<Output = Result<(), tokio_tungstenite::tungstenite::Error>>,
+) -> Result<(), End> {
+    match tokio::time::timeout(WRITE_TIMEOUT, write).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(_)) => Err(End::Gone),
         // The peer stopped reading: give up on it.

@@ -20,6 +20,7 @@ use chat_store::{Pool, events};
 use chat_wire::ws::close;
 use chat_wire::{Event, EventType, RoomId, Seq, UserId};
 use tokio::sync::{Notify, mpsc};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// How long an out-of-order event waits for the seq before it.
 const GAP_WAIT: Duration = Duration::from_millis(30);
@@ -31,14 +32,15 @@ pub type ConnId = u64;
 /// What the hub puts on a connection's queue.
 #[derive(Debug, Clone)]
 pub enum Outbound {
-    /// A room event, already serialized once for every recipient.
+    /// A room event, serialized once and shared (not copied) by every
+    /// recipient.
     Event {
         room_id: RoomId,
         seq: Seq,
-        frame: Arc<str>,
+        frame: Utf8Bytes,
     },
     /// An ephemeral frame (typing, presence).
-    Ephemeral(Arc<str>),
+    Ephemeral(Utf8Bytes),
     /// Start delivering a room (the user joined it): events of it after
     /// `after` are the connection's to send.
     Subscribed { room_id: RoomId, after: Seq },
@@ -233,7 +235,7 @@ impl Hub {
 
     /// Sends an ephemeral frame to every connection in a room except the
     /// given user's own.
-    pub fn broadcast_ephemeral(&self, room_id: RoomId, except_user: UserId, frame: Arc<str>) {
+    pub fn broadcast_ephemeral(&self, room_id: RoomId, except_user: UserId, frame: Utf8Bytes) {
         let mut state = self.lock();
         let Some(room) = state.rooms.get(&room_id) else {
             return;
@@ -252,7 +254,7 @@ impl Hub {
 
     /// Sends an ephemeral frame to everyone sharing a room with `user_id`
     /// (presence), once per connection.
-    pub fn broadcast_to_peers(&self, user_id: UserId, rooms: &[RoomId], frame: Arc<str>) {
+    pub fn broadcast_to_peers(&self, user_id: UserId, rooms: &[RoomId], frame: Utf8Bytes) {
         let mut state = self.lock();
         let mut targets = HashSet::new();
         for room_id in rooms {
@@ -452,7 +454,7 @@ fn drain_pending(state: &mut State, room_id: RoomId) {
 /// event), a leaver's stop after it.
 fn deliver(state: &mut State, event: &Arc<Event>) {
     let room_id = event.room_id;
-    let frame: Arc<str> = match serde_json::to_string(&**event) {
+    let frame: Utf8Bytes = match serde_json::to_string(&**event) {
         Ok(json) => json.into(),
         Err(e) => {
             tracing::error!(error = %e, "cannot serialize an event");

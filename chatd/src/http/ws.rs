@@ -27,6 +27,8 @@ use crate::state::Ctx;
 /// Bytes each connection reads from the socket at a time. Small, because
 /// idle connections are the common case (tungstenite's default is 128 KiB).
 const READ_BUFFER: usize = 4 * 1024;
+/// Fed frames gather in the write buffer up to this size before a write.
+const WRITE_BUFFER: usize = 16 * 1024;
 
 /// hyper's upgrade handle, made cloneable so a warp filter can take it.
 #[derive(Clone, Default)]
@@ -108,7 +110,9 @@ pub async fn upgrade(
         };
         let config = WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER)
-            .write_buffer_size(0)
+            // Frames fed without a flush gather up to this much before
+            // they are written, so a burst leaves in few system calls.
+            .write_buffer_size(WRITE_BUFFER)
             .max_write_buffer_size(max.max(READ_BUFFER) * 4)
             .max_message_size(Some(max))
             .max_frame_size(Some(max));

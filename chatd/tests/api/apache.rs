@@ -55,15 +55,22 @@ fn install_apache() {
         )
         .is_ok()
         && std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755)).is_ok();
+    // Test processes run in parallel: the second waits for the first's
+    // dpkg lock instead of failing on it.
+    let lock_wait = ["-o", "DPkg::Lock::Timeout=300"];
     let install = || {
         Command::new("apt-get")
+            .args(lock_wait)
             .args(["install", "-y", "-qq", "--no-install-recommends", "apache2"])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
             .is_ok_and(|s| s.success())
     };
     if !install() {
-        let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+        let _ = Command::new("apt-get")
+            .args(lock_wait)
+            .args(["update", "-qq"])
+            .status();
         install();
     }
     if placed {

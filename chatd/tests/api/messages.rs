@@ -568,6 +568,7 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
         .expect(201)["message"]
         .clone();
     let draft = |author: i64, body: &str, cid: Option<&str>, reply_to: Option<i64>| Draft {
+        room_id: room,
         author_id: author,
         body: body.into(),
         client_id: cid.map(Into::into),
@@ -583,7 +584,7 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
         draft(bob.id, "three", Some("b"), None),
     ];
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
-    let stored = send_batch(&pool.get().await.unwrap(), room, &drafts)
+    let stored = send_batch(&pool.get().await.unwrap(), &drafts)
         .await
         .unwrap();
     let bodies: Vec<Option<String>> = stored
@@ -621,4 +622,74 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
 
 fn seqs_of(page: &Value) -> Vec<i64> {
     seqs(page, "events")
+}
+
+#[tokio::test]
+async fn a_batch_over_several_rooms_numbers_each_room_on_its_own() {
+    use chat_store::messages::{Draft, send_batch};
+    let app = TestApp::spawn().await;
+    let (alice, bob, lobby) = two_in_a_room(&app).await;
+    let kitchen = app.room(&bob, "kitchen", "public").await;
+    let attic = app.room(&alice, "attic", "public").await;
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    chat_store::rooms::archive(&mut pool.get().await.unwrap(), attic)
+        .await
+        .unwrap();
+    let latest = |page: &Value| seqs_of(page).last().copied().unwrap_or(0);
+    let lobby_base = latest(
+        &app.get(&format!("/api/v1/rooms/{lobby}/events"), &alice.token)
+            .await
+            .expect(200),
+    );
+    let kitchen_base = latest(
+        &app.get(&format!("/api/v1/rooms/{kitchen}/events"), &bob.token)
+            .await
+            .expect(200),
+    );
+    let draft = |room_id: i64, author_id: i64, body: &str| Draft {
+        room_id,
+        author_id,
+        body: body.into(),
+        client_id: None,
+        reply_to: None,
+    };
+    let drafts = vec![
+        draft(kitchen, bob.id, "k1"),
+        draft(lobby, alice.id, "l1"),
+        draft(kitchen, alice.id, "alice is not in the kitchen"),
+        draft(attic, alice.id, "the attic is archived"),
+        draft(lobby, bob.id, "l2"),
+        draft(kitchen, bob.id, "k2"),
+    ];
+    let stored = send_batch(&pool.get().await.unwrap(), &drafts)
+        .await
+        .unwrap();
+    let placed: Vec<Option<(i64, i64, String)>> = stored
+        .iter()
+        .map(|m| {
+            m.as_ref()
+                .map(|m| (m.room_id, m.seq, m.body.clone().unwrap_or_default()))
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        vec![
+            Some((kitchen, kitchen_base + 1, "k1".into())),
+            Some((lobby, lobby_base + 1, "l1".into())),
+            None,
+            None,
+            Some((lobby, lobby_base + 2, "l2".into())),
+            Some((kitchen, kitchen_base + 2, "k2".into())),
+        ]
+    );
+    for (room, base, token) in [
+        (lobby, lobby_base, &alice.token),
+        (kitchen, kitchen_base, &bob.token),
+    ] {
+        let events = app
+            .get(&format!("/api/v1/rooms/{room}/events?after={base}"), token)
+            .await
+            .expect(200);
+        assert_eq!(seqs_of(&events), vec![base + 1, base + 2], "room {room}");
+    }
 }
