@@ -57,12 +57,15 @@ async fn main() -> anyhow::Result<()> {
         send_throughput(&api, &args).await?;
     }
     if run("fanout") {
+        settle(&args.database_url).await;
         fanout(&api, &args).await?;
     }
     if run("e2e") {
+        settle(&args.database_url).await;
         end_to_end(&api, &args).await?;
     }
     if run("notify") {
+        settle(&args.database_url).await;
         notify_cost(&args).await?;
         if let Some(b) = &args.server_b {
             let other = Api {
@@ -76,6 +79,21 @@ async fn main() -> anyhow::Result<()> {
         idle(&api, &args).await?;
     }
     Ok(())
+}
+
+/// Lets the database catch up on what the previous scenario left (dead
+/// rows to vacuum, dirty pages to write), so autovacuum and a checkpoint
+/// do not land in the middle of the next one.
+async fn settle(url: &str) {
+    let Ok((db, conn)) = tokio_postgres::connect(url, tokio_postgres::NoTls).await else {
+        return;
+    };
+    tokio::spawn(conn);
+    // CHECKPOINT needs a superuser (or pg_checkpoint); without it, vacuum only.
+    let _ = db
+        .batch_execute("VACUUM (ANALYZE) messages, room_events, rooms")
+        .await;
+    let _ = db.batch_execute("CHECKPOINT").await;
 }
 
 struct Api {
@@ -497,6 +515,68 @@ async fn notify_cost(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What PostgreSQL alone can store with chatd's own batch statement
+/// (`chat_store::messages::send_batch`), batches of 32 over the rooms and
+/// members the send runs created, from 4 connections: the ceiling for
+/// sends on this machine, with nothing of chatd or the clients running.
+async fn store_ceiling(url: &str, pid: u32, seconds: u64) -> anyhow::Result<(f64, String)> {
+    use chat_store::messages::{Draft, send_batch};
+    let options = chat_store::PoolOptions {
+        max_size: 4,
+        ..Default::default()
+    };
+    let pool = chat_store::create_pool(url, &options)?;
+    let pairs: Vec<(i64, i64)> = pool
+        .get()
+        .await?
+        .query(
+            "SELECT m.room_id, m.user_id FROM memberships m JOIN rooms r ON r.id = m.room_id \
+             WHERE r.archived_at IS NULL ORDER BY random() LIMIT 1000",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    anyhow::ensure!(!pairs.is_empty(), "no members to send as");
+    let pairs = Arc::new(pairs);
+    let stored = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for n in 0..4 {
+        let (pool, pairs, stored) = (pool.clone(), pairs.clone(), stored.clone());
+        tasks.push(tokio::spawn(async move {
+            let db = pool.get().await?;
+            let mut next = n * 250;
+            while Instant::now() < stop {
+                let drafts: Vec<Draft> = (0..32)
+                    .map(|i| {
+                        let (room_id, author_id) = pairs[(next + i) % pairs.len()];
+                        Draft {
+                            room_id,
+                            author_id,
+                            body: "benchmark message".into(),
+                            client_id: None,
+                            reply_to: None,
+                        }
+                    })
+                    .collect();
+                next += 32;
+                let rows = send_batch(&db, &drafts).await?;
+                stored.fetch_add(rows.iter().flatten().count() as u64, Ordering::Relaxed);
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    let cpu = CpuSplit::start(pid);
+    let start = Instant::now();
+    for t in tasks {
+        t.await??;
+    }
+    let stored = stored.load(Ordering::Relaxed) as f64;
+    Ok((stored / start.elapsed().as_secs_f64(), cpu.per(stored)))
+}
+
 async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
     println!("== send throughput (acked WebSocket sends, 32 concurrent senders)");
     let (raw32, cpu32) = raw_postgres(
@@ -523,6 +603,12 @@ async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
         hot / raw32
     );
     println!("   {cpu} per send");
+    let (ceiling, cpu) = store_ceiling(&args.database_url, args.pid, args.seconds).await?;
+    println!(
+        "store alone (send_batch, 4 x 32 per statement): {ceiling:.0} messages/s = {:.2} x raw",
+        ceiling / raw32
+    );
+    println!("   {cpu} per message");
     Ok(())
 }
 
@@ -687,7 +773,7 @@ async fn idle(api: &Api, args: &Args) -> anyhow::Result<()> {
             .await?
             .get(0);
         println!(
-            "{:>6} sockets: RSS {rss} KiB, {:.1} KiB per socket over the {base} KiB baseline (target <= 16); PostgreSQL connections held by chatd: {held}",
+            "{:>6} sockets: RSS {rss} KiB, {:.1} KiB per socket over the {base} KiB baseline (target <= 16); PostgreSQL connections (both chatd instances, all sockets): {held}",
             sockets.len(),
             (rss.saturating_sub(base)) as f64 / sockets.len() as f64
         );
