@@ -353,6 +353,43 @@ mod tests {
     }
 
     #[test]
+    fn rate_limits_and_origins_come_from_the_file_unless_a_flag_says() {
+        let file = || -> FileConfig {
+            toml::from_str(
+                "limit_login_user = \"3/1m\"\nlimit_sends_user = \"off\"\n\
+                 limit_ws_addr = \"500/1m\"\n\
+                 ws_allowed_origins = [\"https://Chat.Example.org/\", \" \"]",
+            )
+            .unwrap()
+        };
+        let config = Config::resolve(Args::default(), file());
+        let limits = &config.rate_limits;
+        assert_eq!(limits.login_per_user, "3/1m".parse().unwrap());
+        assert_eq!(limits.sends_per_user, Limit::OFF);
+        assert_eq!(limits.ws_per_addr, "500/1m".parse().unwrap());
+        // Keys the file leaves out keep their defaults.
+        assert_eq!(
+            limits.register_per_addr,
+            RateLimits::default().register_per_addr
+        );
+        assert_eq!(config.ws_allowed_origins, ["https://chat.example.org"]);
+
+        let args = Args::parse_from([
+            "chatd",
+            "--limit-login-user",
+            "off",
+            "--ws-allowed-origins",
+            "*",
+        ]);
+        let config = Config::resolve(args, file());
+        assert_eq!(config.rate_limits.login_per_user, Limit::OFF);
+        assert_eq!(config.rate_limits.sends_per_user, Limit::OFF);
+        assert_eq!(config.ws_allowed_origins, ["*"]);
+
+        assert!(toml::from_str::<FileConfig>("limit_ws_user = \"ten a minute\"").is_err());
+    }
+
+    #[test]
     fn unknown_file_keys_are_refused() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
     }
