@@ -13,7 +13,10 @@
 //!
 //! Measured on 2 cores (docs/benchmarks.md): one writer beat two or four
 //! (each with a share of the rooms), because smaller batches cost more CPU
-//! per send than the overlap gained.
+//! per send than the overlap gained. The price: a transaction elsewhere
+//! that holds a room's seq row for long (an administrator erasing a large
+//! history) holds up the batch that touches that room, and with it the
+//! instance's other sends until it commits.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
