@@ -5,7 +5,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use anyhow::Context as _;
-use chat_store::migrate;
+use chat_store::{database, migrate};
 use tokio_postgres::NoTls;
 
 use crate::cli::DbArgs;
@@ -99,34 +99,19 @@ pub async fn maintenance(url: &str) -> CliResult<tokio_postgres::Client> {
     Ok(client)
 }
 
-/// Double-quotes an identifier for SQL.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Creates the URL's database when it does not exist yet; true if it did.
 pub async fn create_database(url: &str) -> CliResult<bool> {
     let name = database_name(&config(url)?)?;
     let client = maintenance(url).await?;
-    let exists = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+    if database::exists(&client, &name)
         .await
         .context("cannot list databases")?
-        .is_some();
-    if exists {
+    {
         return Ok(false);
     }
-    match client
-        .execute(&format!("CREATE DATABASE {}", quote_ident(&name)), &[])
+    Ok(database::create(&client, &name)
         .await
-    {
-        Ok(_) => Ok(true),
-        // Another process created it between our check and now.
-        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {
-            Ok(false)
-        }
-        Err(e) => Err(anyhow::anyhow!("cannot create database {name}: {e}").into()),
-    }
+        .with_context(|| format!("cannot create database {name}"))?)
 }
 
 /// The URL with another database name.

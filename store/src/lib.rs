@@ -7,6 +7,7 @@
 //! transaction.
 
 pub mod accounts;
+pub mod database;
 mod error;
 pub mod events;
 pub mod members;

@@ -21,7 +21,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use chat_store::{migrate, stats};
+use chat_store::{database, migrate, stats};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
@@ -108,13 +108,13 @@ async fn take(url: &str, file: &Path, tools: &PgToolArgs) -> CliResult<Manifest>
     let mut client = db::connect(url).await?;
     let status = migrate::status(&**client).await?;
     let schema_version = status.applied.iter().map(|m| m.version).max().unwrap_or(0);
-    let server_major = pgtools::server_major(&**client).await?;
-    let pg_dump = pgtools::find("pg_dump", tools.pg_bindir.as_deref(), server_major).await?;
-    let server_version: String = client
-        .query_one("SHOW server_version", &[])
+    let server_major = database::server_major(&**client)
         .await
-        .context("cannot read the server version")?
-        .get(0);
+        .context("cannot read the server version")?;
+    let pg_dump = pgtools::find("pg_dump", tools.pg_bindir.as_deref(), server_major).await?;
+    let server_version = database::server_version(&**client)
+        .await
+        .context("cannot read the server version")?;
 
     let tx = client
         .build_transaction()
@@ -123,11 +123,9 @@ async fn take(url: &str, file: &Path, tools: &PgToolArgs) -> CliResult<Manifest>
         .start()
         .await
         .context("cannot start the snapshot transaction")?;
-    let snapshot: String = tx
-        .query_one("SELECT pg_export_snapshot()", &[])
+    let snapshot = database::export_snapshot(&*tx)
         .await
-        .context("cannot export a snapshot")?
-        .get(0);
+        .context("cannot export a snapshot")?;
     let counts: BTreeMap<String, i64> = stats::table_counts(&tx).await?.into_iter().collect();
 
     let dir = file.parent().filter(|p| !p.as_os_str().is_empty());
@@ -279,7 +277,9 @@ async fn extract(
     tools: &PgToolArgs,
 ) -> CliResult<Extracted> {
     let client = db::connect(url).await?;
-    let server_major = pgtools::server_major(&**client).await?;
+    let server_major = database::server_major(&**client)
+        .await
+        .context("cannot read the server version")?;
     drop(client);
     let pg_restore = pgtools::find("pg_restore", tools.pg_bindir.as_deref(), server_major).await?;
     let dump = scratch_dump();
@@ -428,23 +428,11 @@ async fn verify_into(
     let scratch = format!("chatctl_verify_{}", archive::hex(&random));
     let scratch_url = db::with_database(url, &scratch)?;
     let maintenance = db::maintenance(url).await?;
-    maintenance
-        .execute(
-            &format!("CREATE DATABASE {}", db::quote_ident(&scratch)),
-            &[],
-        )
+    database::create(&maintenance, &scratch)
         .await
         .with_context(|| format!("cannot create the scratch database {scratch}"))?;
     let result = check_restored(&scratch_url, file, &manifest, tools, report).await;
-    let dropped = maintenance
-        .execute(
-            &format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                db::quote_ident(&scratch)
-            ),
-            &[],
-        )
-        .await;
+    let dropped = database::drop_if_exists(&maintenance, &scratch).await;
     if let Err(e) = dropped {
         eprintln!("chatctl: warning: cannot drop the scratch database {scratch}: {e}");
     }
@@ -473,8 +461,7 @@ async fn check_restored(
     let client = db::connect(scratch_url).await?;
     // pg_restore leaves no planner statistics; without them the event-log
     // check below is planned as a quadratic join (hours at 1M messages).
-    client
-        .batch_execute("ANALYZE")
+    database::analyze(&**client)
         .await
         .context("cannot analyze the scratch database")?;
     report
@@ -517,7 +504,9 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
         out.note(format_args!("created database {database}"));
     }
     let client = db::connect(url).await?;
-    let replace = has_tables(&client).await?;
+    let replace = database::has_objects(&**client)
+        .await
+        .context("cannot inspect the database")?;
     if replace {
         if !args.force {
             return Err(CliError::Usage(format!(
@@ -534,8 +523,7 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
     // corrupted backup must not cost the data it was meant to replace.
     let extracted = extract(url, &args.file, &manifest, &args.tools).await?;
     if replace {
-        client
-            .batch_execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        database::empty_public_schema(&**client)
             .await
             .context("cannot empty the database")?;
     }
@@ -543,8 +531,7 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
     load(url, &extracted).await?;
     let mut client = db::connect(url).await?;
     // pg_restore leaves no planner statistics; chatd's first queries need them.
-    client
-        .batch_execute("ANALYZE")
+    database::analyze(&**client)
         .await
         .context("cannot analyze the restored database")?;
     let mismatched: Vec<String> = compare_counts(&client, &manifest)
@@ -581,20 +568,4 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
         })?;
     }
     Ok(())
-}
-
-/// Whether the database has any table, view or sequence of its own.
-async fn has_tables(client: &chat_store::Client) -> CliResult<bool> {
-    let n: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') \
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-               AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'",
-            &[],
-        )
-        .await
-        .context("cannot inspect the database")?
-        .get(0);
-    Ok(n > 0)
 }

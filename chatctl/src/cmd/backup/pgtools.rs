@@ -127,14 +127,3 @@ pub fn command(tool: &Tool, url: &str) -> CliResult<Command> {
     cmd.stdin(Stdio::null()).kill_on_drop(true);
     Ok(cmd)
 }
-
-/// The server's major version (15 for 15.19).
-pub async fn server_major(client: &impl tokio_postgres::GenericClient) -> CliResult<u32> {
-    let num: String = client
-        .query_one("SHOW server_version_num", &[])
-        .await
-        .context("cannot read the server version")?
-        .get(0);
-    let num: u32 = num.parse().context("unexpected server_version_num")?;
-    Ok(num / 10000)
-}
