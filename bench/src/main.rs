@@ -271,6 +271,11 @@ impl CpuSplit {
         }
     }
 
+    /// chatd's CPU microseconds per unit of work.
+    fn chatd_per(&self, units: f64) -> f64 {
+        (cpu_seconds(self.pid) - self.chatd) / units.max(1.0) * 1e6
+    }
+
     /// CPU microseconds per unit of work (a send, a delivery), by process.
     fn per(&self, units: f64) -> String {
         let per = |s: f64| s / units.max(1.0) * 1e6;
@@ -369,13 +374,7 @@ async fn ws_sends(
             Ok::<_, anyhow::Error>(())
         }));
     }
-    let cpu = CpuSplit::start(pid);
-    let start = Instant::now();
-    for t in tasks {
-        t.await??;
-    }
-    let acked = acked.load(Ordering::Relaxed) as f64;
-    Ok((acked / start.elapsed().as_secs_f64(), cpu.per(acked)))
+    finish(pid, tasks, &acked).await
 }
 
 /// How the raw baseline tells other instances about its inserts.
@@ -460,14 +459,9 @@ async fn raw_postgres(
             Ok::<_, anyhow::Error>(())
         }));
     }
-    let cpu = CpuSplit::start(pid);
-    let start = Instant::now();
-    for t in tasks {
-        t.await??;
-    }
+    let result = finish(pid, tasks, &done).await?;
     setup.batch_execute("DROP TABLE bench_raw").await?;
-    let done = done.load(Ordering::Relaxed) as f64;
-    Ok((done / start.elapsed().as_secs_f64(), cpu.per(done)))
+    Ok(result)
 }
 
 /// A connection that listens on `channel` and drains what arrives.
@@ -568,13 +562,23 @@ async fn store_ceiling(url: &str, pid: u32, seconds: u64) -> anyhow::Result<(f64
             Ok::<_, anyhow::Error>(())
         }));
     }
+    finish(pid, tasks, &stored).await
+}
+
+/// Waits for a run's load tasks; the units they counted in `done` per
+/// second, and where the CPU went per unit.
+async fn finish(
+    pid: u32,
+    tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    done: &AtomicU64,
+) -> anyhow::Result<(f64, String)> {
     let cpu = CpuSplit::start(pid);
     let start = Instant::now();
     for t in tasks {
         t.await??;
     }
-    let stored = stored.load(Ordering::Relaxed) as f64;
-    Ok((stored / start.elapsed().as_secs_f64(), cpu.per(stored)))
+    let done = done.load(Ordering::Relaxed) as f64;
+    Ok((done / start.elapsed().as_secs_f64(), cpu.per(done)))
 }
 
 async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
@@ -667,7 +671,6 @@ async fn fanout_run(
             Ok::<_, anyhow::Error>(())
         }));
     }
-    let cpu_before = cpu_seconds(pid);
     let split = CpuSplit::start(pid);
     let start = Instant::now();
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
@@ -711,11 +714,10 @@ async fn fanout_run(
         r.await??;
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(pid) - cpu_before;
     let delivered = delivered.load(Ordering::Relaxed) as f64;
     println!("   {} (per delivery)", split.per(delivered));
     let hist = hist.lock().unwrap().clone();
-    Ok((delivered / elapsed, hist, cpu / delivered.max(1.0) * 1e6))
+    Ok((delivered / elapsed, hist, split.chatd_per(delivered)))
 }
 
 async fn fanout(api: &Api, args: &Args) -> anyhow::Result<()> {
