@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 
 use chat_wire::{RoomId, Seq, UserId};
 
-use crate::{GenericClient, StoreResult};
+use crate::{Client, GenericClient as _, StoreResult};
 
 /// The `LISTEN`/`NOTIFY` channel.
 pub const CHANNEL: &str = "chat_events";
@@ -85,10 +85,19 @@ pub fn parse(me: &str, payload: &str) -> Option<Vec<Hint>> {
 }
 
 /// Sends hints, after the commit of the events they announce.
-pub async fn announce(db: &impl GenericClient, sender: &str, hints: &[Hint]) -> StoreResult<()> {
+///
+/// A `NOTIFY` takes a transaction id, so its commit would wait for a WAL
+/// flush of its own. The hint's transaction commits asynchronously instead:
+/// the events it announces are already durable, and a hint lost in a crash
+/// costs listeners nothing (they re-read the log when the connection drops).
+/// It takes a plain connection, not a transaction: the setting lasts until
+/// the end of the caller's transaction.
+pub async fn announce(db: &Client, sender: &str, hints: &[Hint]) -> StoreResult<()> {
+    let stmt = db
+        .prepare_cached("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)")
+        .await?;
     for payload in payloads(sender, hints) {
-        db.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
-            .await?;
+        db.execute(&stmt, &[&CHANNEL, &payload]).await?;
     }
     Ok(())
 }
