@@ -141,5 +141,27 @@ pub async fn event_log_problems(db: &impl GenericClient) -> StoreResult<Vec<Stri
             "room {room}: message {id} has no message.created event at seq {seq}"
         ));
     }
+    // The log's references are not foreign keys (migration V4): check them.
+    for row in db
+        .query(
+            "SELECT e.room_id, e.seq, e.message_id, r.id IS NULL FROM room_events e \
+             LEFT JOIN rooms r ON r.id = e.room_id \
+             WHERE r.id IS NULL OR (e.message_id IS NOT NULL AND NOT EXISTS ( \
+                 SELECT 1 FROM messages m WHERE m.room_id = e.room_id AND m.id = e.message_id)) \
+             ORDER BY e.room_id, e.seq LIMIT 20",
+            &[],
+        )
+        .await?
+    {
+        let (room, seq, message, no_room): (i64, i64, Option<i64>, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        problems.push(match (no_room, message) {
+            (true, _) => format!("room {room}: event {seq} belongs to a room that does not exist"),
+            (false, Some(id)) => {
+                format!("room {room}: event {seq} points at message {id}, which does not exist")
+            }
+            (false, None) => format!("room {room}: event {seq} is dangling"),
+        });
+    }
     Ok(problems)
 }

@@ -693,3 +693,76 @@ async fn a_batch_over_several_rooms_numbers_each_room_on_its_own() {
         assert_eq!(seqs_of(&events), vec![base + 1, base + 2], "room {room}");
     }
 }
+
+#[tokio::test]
+async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
+    let app = TestApp::spawn().await;
+    let (alice, bob, lobby) = two_in_a_room(&app).await;
+    let kept = app.room(&bob, "kitchen", "public").await;
+    let hello = app.send(&alice, lobby, "hello").await["id"]
+        .as_i64()
+        .unwrap();
+    app.send(&bob, kept, "still here").await;
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let db = pool.get().await.unwrap();
+    let problems = || async { chat_store::stats::event_log_problems(&db).await.unwrap() };
+    assert_eq!(problems().await, Vec::<String>::new());
+
+    // A logged message cannot go on its own...
+    let refused = db
+        .execute(
+            "DELETE FROM messages WHERE room_id = $1 AND id = $2",
+            &[&lobby, &hello],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
+    );
+    // ...but goes with its room, and the room's log with it.
+    db.execute("DELETE FROM rooms WHERE id = $1", &[&lobby])
+        .await
+        .unwrap();
+    let left: i64 = db
+        .query_one(
+            "SELECT count(*) FROM room_events WHERE room_id = $1",
+            &[&lobby],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    assert_eq!(problems().await, Vec::<String>::new());
+    let kept_events: i64 = db
+        .query_one(
+            "SELECT count(*) FROM room_events WHERE room_id = $1",
+            &[&kept],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(kept_events >= 2, "the other room's log is untouched");
+
+    // The offline check reports what no constraint catches any more.
+    db.execute(
+        "INSERT INTO room_events (room_id, seq, kind, message_id) \
+         VALUES ($1, 1000, 'message.created', 999999), (424242, 1, 'room.updated', NULL)",
+        &[&kept],
+    )
+    .await
+    .unwrap();
+    let found = problems().await;
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("event 1000 points at message 999999")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("room 424242: event 1 belongs to a room that does not exist")),
+        "{found:?}"
+    );
+}
