@@ -64,10 +64,19 @@ impl Server {
                 status.pending.len()
             );
         }
+        let autovacuum = chat_store::database::autovacuum_enabled(&**db).await;
         drop(db);
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        // Only once startup cannot fail any more: a fatal error stays one line.
+        if let Ok(false) = autovacuum {
+            tracing::warn!(
+                "PostgreSQL runs with autovacuum off: statistics go stale and dead rows pile up \
+                 as history grows, and queries slow down; turn it on, or run VACUUM ANALYZE \
+                 regularly (docs/admin.md)"
+            );
+        }
         let gateway = Gateway::start(
             pool.clone(),
             config.database_url.clone(),

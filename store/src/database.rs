@@ -48,6 +48,14 @@ pub async fn server_version(db: &impl GenericClient) -> StoreResult<String> {
     Ok(db.query_one("SHOW server_version", &[]).await?.get(0))
 }
 
+/// Whether the server runs autovacuum. Without it nothing refreshes the
+/// planner's statistics or clears dead rows: plans made while the tables
+/// were small stay in use as they grow.
+pub async fn autovacuum_enabled(db: &impl GenericClient) -> StoreResult<bool> {
+    let on: String = db.query_one("SHOW autovacuum", &[]).await?.get(0);
+    Ok(on == "on")
+}
+
 /// The server's major version (15 for 15.19).
 pub async fn server_major(db: &impl GenericClient) -> StoreResult<u32> {
     let num: String = db.query_one("SHOW server_version_num", &[]).await?.get(0);
