@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, interval_at, sleep};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use super::{NetEvent, WsStatus};
@@ -137,7 +138,9 @@ async fn session(
         Duration::from_secs(15),
         tokio_tungstenite::connect_async_tls_with_config(
             req,
-            None,
+            // tungstenite zeroes its whole read buffer (128 KiB by default)
+            // before every read; 16 KiB still takes a replay burst in few reads.
+            Some(WebSocketConfig::default().read_buffer_size(16 * 1024)),
             false,
             Some(tokio_tungstenite::Connector::Rustls(tls.clone())),
         ),
