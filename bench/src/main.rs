@@ -171,6 +171,15 @@ impl Api {
         room["room"]["id"].as_i64().context("room id")
     }
 
+    /// `n` fresh public rooms owned by `token`'s user.
+    async fn rooms(&self, token: &str, n: usize) -> anyhow::Result<Vec<i64>> {
+        let mut rooms = Vec::with_capacity(n);
+        for _ in 0..n {
+            rooms.push(self.room(token).await?);
+        }
+        Ok(rooms)
+    }
+
     async fn join(&self, token: &str, room: i64) -> anyhow::Result<()> {
         self.call(
             reqwest::Method::POST,
@@ -341,10 +350,7 @@ async fn ws_sends(
     seconds: u64,
 ) -> anyhow::Result<(f64, String)> {
     let (owner, _) = api.user().await?;
-    let mut room_ids = Vec::new();
-    for _ in 0..rooms {
-        room_ids.push(api.room(&owner).await?);
-    }
+    let room_ids = api.rooms(&owner, rooms).await?;
     let mut sockets = Vec::new();
     for i in 0..senders {
         let (token, _) = api.user().await?;
@@ -442,18 +448,48 @@ async fn raw_postgres(
         }
         _ => "INSERT INTO bench_raw (body) VALUES ($1) RETURNING id",
     };
+    let result = insert_loop(
+        url,
+        pid,
+        clients,
+        seconds,
+        sql,
+        |_| vec![Box::new("benchmark message")],
+        announcer,
+    )
+    .await?;
+    setup.batch_execute("DROP TABLE bench_raw").await?;
+    Ok(result)
+}
+
+/// Parameters of one client's statement.
+type Params = Vec<Box<dyn tokio_postgres::types::ToSql + Send + Sync>>;
+
+/// `clients` connections, each running `sql` (one row in, `RETURNING id`)
+/// with `params(client)` and committing, until `seconds` pass; each id goes
+/// to `announcer` when there is one. Returns the rate and the CPU split.
+async fn insert_loop(
+    url: &str,
+    pid: u32,
+    clients: usize,
+    seconds: u64,
+    sql: &'static str,
+    params: impl Fn(usize) -> Params,
+    announcer: Option<tokio::sync::mpsc::UnboundedSender<i64>>,
+) -> anyhow::Result<(f64, String)> {
     let done = Arc::new(AtomicU64::new(0));
     let stop = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
-    for _ in 0..clients {
+    for i in 0..clients {
         let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
         tokio::spawn(conn);
-        let done = done.clone();
-        let announcer = announcer.clone();
+        let (done, announcer, params) = (done.clone(), announcer.clone(), params(i));
         tasks.push(tokio::spawn(async move {
             let stmt = client.prepare(sql).await?;
+            let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+                params.iter().map(|p| p.as_ref() as _).collect();
             while Instant::now() < stop {
-                let row = client.query_one(&stmt, &[&"benchmark message"]).await?;
+                let row = client.query_one(&stmt, &params).await?;
                 if let Some(a) = &announcer {
                     let _ = a.send(row.get(0));
                 }
@@ -462,9 +498,7 @@ async fn raw_postgres(
             Ok::<_, anyhow::Error>(())
         }));
     }
-    let result = finish(pid, tasks, &done).await?;
-    setup.batch_execute("DROP TABLE bench_raw").await?;
-    Ok(result)
+    finish(pid, tasks, &done).await
 }
 
 /// The message row on its own: the single-row insert + commit of a chat
@@ -480,40 +514,30 @@ async fn raw_message_rows(
     seconds: u64,
 ) -> anyhow::Result<(f64, String)> {
     let (owner, author) = api.user().await?;
-    let mut rooms = Vec::new();
-    for _ in 0..50 {
-        rooms.push(api.room(&owner).await?);
-    }
+    let rooms = api.rooms(&owner, 50).await?;
     let (setup, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
     tokio::spawn(conn);
     // Seqs far above anything these fresh rooms log through chatd.
     setup
         .batch_execute("CREATE SEQUENCE IF NOT EXISTS bench_raw_seq START 1000000000")
         .await?;
-    let done = Arc::new(AtomicU64::new(0));
-    let stop = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for i in 0..clients {
-        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-        tokio::spawn(conn);
-        let (done, room) = (done.clone(), rooms[i % rooms.len()]);
-        tasks.push(tokio::spawn(async move {
-            let stmt = client
-                .prepare(
-                    "INSERT INTO messages (room_id, seq, author_id, body) \
-                     VALUES ($1, nextval('bench_raw_seq'), $2, $3) RETURNING id",
-                )
-                .await?;
-            while Instant::now() < stop {
-                client
-                    .query_one(&stmt, &[&room, &author, &"benchmark message"])
-                    .await?;
-                done.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok::<_, anyhow::Error>(())
-        }));
-    }
-    let result = finish(pid, tasks, &done).await?;
+    let result = insert_loop(
+        url,
+        pid,
+        clients,
+        seconds,
+        "INSERT INTO messages (room_id, seq, author_id, body) \
+         VALUES ($1, nextval('bench_raw_seq'), $2, $3) RETURNING id",
+        |i| {
+            vec![
+                Box::new(rooms[i % rooms.len()]),
+                Box::new(author),
+                Box::new("benchmark message"),
+            ]
+        },
+        None,
+    )
+    .await?;
     setup.batch_execute("DROP SEQUENCE bench_raw_seq").await?;
     Ok(result)
 }

@@ -706,6 +706,18 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     let db = pool.get().await.unwrap();
     let problems = || async { chat_store::stats::event_log_problems(&db).await.unwrap() };
+    let events_of = |room: i64| {
+        let db = &db;
+        async move {
+            db.query_one(
+                "SELECT count(*) FROM room_events WHERE room_id = $1",
+                &[&room],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+        }
+    };
     assert_eq!(problems().await, Vec::<String>::new());
 
     // A logged message cannot go on its own...
@@ -724,25 +736,12 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
     db.execute("DELETE FROM rooms WHERE id = $1", &[&lobby])
         .await
         .unwrap();
-    let left: i64 = db
-        .query_one(
-            "SELECT count(*) FROM room_events WHERE room_id = $1",
-            &[&lobby],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(left, 0);
+    assert_eq!(events_of(lobby).await, 0);
     assert_eq!(problems().await, Vec::<String>::new());
-    let kept_events: i64 = db
-        .query_one(
-            "SELECT count(*) FROM room_events WHERE room_id = $1",
-            &[&kept],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert!(kept_events >= 2, "the other room's log is untouched");
+    assert!(
+        events_of(kept).await >= 2,
+        "the other room's log is untouched"
+    );
 
     // The offline check reports what no constraint catches any more.
     db.execute(
