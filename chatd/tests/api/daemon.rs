@@ -19,6 +19,9 @@ pub struct Daemon {
     logs: Arc<Mutex<Vec<Value>>>,
 }
 
+/// Environment for tests that do not read the logs: warnings only.
+pub const QUIET: (&str, &str) = ("RUST_LOG", "warn");
+
 /// A free port on loopback (free when asked; good enough for tests).
 pub fn free_port() -> u16 {
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -44,7 +47,11 @@ impl Daemon {
     /// Starts chatd on the database at `url` with JSON logs, `args` and
     /// `env`, without waiting.
     pub fn spawn(url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
-        let port = free_port();
+        Self::spawn_on(url, free_port(), args, env)
+    }
+
+    /// [`Daemon::spawn`] on a given port (a restart where clients expect it).
+    pub fn spawn_on(url: &str, port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_chatd"));
         command
             .args([
@@ -88,7 +95,12 @@ impl Daemon {
 
     /// Starts chatd and waits until `/readyz` answers 200.
     pub async fn start(url: &str, args: &[&str]) -> Self {
-        let mut daemon = Self::spawn(url, args, &[]);
+        Self::start_on(url, free_port(), args, &[]).await
+    }
+
+    /// [`Daemon::start`] on a given port, with extra environment.
+    pub async fn start_on(url: &str, port: u16, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut daemon = Self::spawn_on(url, port, args, env);
         daemon.wait_ready().await;
         daemon
     }

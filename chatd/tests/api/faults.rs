@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use chat_testkit::PrivateCluster;
 use serde_json::{Value, json};
 
-use crate::daemon::free_port;
+use crate::daemon::{Daemon, QUIET, free_port};
 use crate::helpers::{TestApp, TestDb, WsClient};
-use crate::process::{account, start_with_env};
+use crate::process::{account, public_room};
 
 /// Fault tests send as fast as the server acknowledges; the send rate
 /// limit is not what they test.
@@ -210,23 +210,14 @@ fn figures(
 async fn kill_9_of_chatd_loses_no_acknowledged_message() {
     let db = TestDb::create().await;
     let port = free_port();
-    let (mut child, base) = start_with_env(&db, port, &[NO_SEND_LIMIT]).await;
+    let mut chatd = Daemon::start_on(&db.url, port, &[], &[QUIET, NO_SEND_LIMIT]).await;
+    let base = chatd.base.clone();
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for name in ["alice", "bob"] {
         tokens.push(account(&http, &base, name, "long enough pw").await);
     }
-    let room: Value = http
-        .post(format!("{base}/api/v1/rooms"))
-        .bearer_auth(&tokens[0])
-        .json(&json!({"name": "burst", "visibility": "public"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room = room["room"]["id"].as_i64().unwrap();
+    let room = public_room(&http, &base, &tokens[0], "burst").await;
     http.post(format!("{base}/api/v1/rooms/{room}/join"))
         .bearer_auth(&tokens[1])
         .send()
@@ -261,9 +252,9 @@ async fn kill_9_of_chatd_loses_no_acknowledged_message() {
         assert!(Instant::now() < deadline, "the burst did not get going");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    let (mut child, _) = start_with_env(&db, port, &[NO_SEND_LIMIT]).await;
+    chatd.child.kill().unwrap(); // SIGKILL
+    chatd.child.wait().unwrap();
+    let _restarted = Daemon::start_on(&db.url, port, &[], &[QUIET, NO_SEND_LIMIT]).await;
     for sender in senders {
         sender.await.unwrap();
     }
@@ -287,6 +278,4 @@ async fn kill_9_of_chatd_loses_no_acknowledged_message() {
         "the resumed reader saw every event once, in order"
     );
     figures("kill -9 of chatd", 200, &acked, &counts, seen.len());
-    child.kill().unwrap();
-    child.wait().unwrap();
 }

@@ -4,16 +4,15 @@
 //! is in history exactly once.
 
 use std::collections::HashMap;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chat_testkit::TestDb;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::daemon::free_port;
+use crate::daemon::{Daemon, QUIET, free_port};
 use crate::helpers::WsClient;
-use crate::process::{account, start_with_env};
+use crate::process::{account, public_room};
 
 /// What one sender saw.
 #[derive(Debug, Default)]
@@ -31,7 +30,14 @@ struct Tally {
 async fn sigterm_under_load_finishes_what_it_accepted() {
     let db = TestDb::create().await;
     let port = free_port();
-    let (mut child, base) = start_with_env(&db, port, &[("CHATD_LIMIT_SENDS_USER", "off")]).await;
+    let mut chatd = Daemon::start_on(
+        &db.url,
+        port,
+        &[],
+        &[QUIET, ("CHATD_LIMIT_SENDS_USER", "off")],
+    )
+    .await;
+    let base = chatd.base.clone();
     // A fresh connection per request, so "not accepting any more" shows as
     // a refused connect and never as a pooled connection closing under us.
     let http = reqwest::Client::builder()
@@ -39,17 +45,7 @@ async fn sigterm_under_load_finishes_what_it_accepted() {
         .build()
         .unwrap();
     let token = account(&http, &base, "alice", "long enough pw").await;
-    let room: Value = http
-        .post(format!("{base}/api/v1/rooms"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "busy", "visibility": "public"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room = room["room"]["id"].as_i64().unwrap();
+    let room = public_room(&http, &base, &token, "busy").await;
     let mut ws = WsClient::connect(&base, Some(&token)).await.unwrap();
     assert_eq!(ws.next_json().await["type"], "ready");
 
@@ -94,17 +90,10 @@ async fn sigterm_under_load_finishes_what_it_accepted() {
     }
 
     let stopping = Instant::now();
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    chatd.terminate();
     assert_eq!(ws.closed().await, 1001);
     let exit = loop {
-        if let Some(exit) = child.try_wait().unwrap() {
+        if let Some(exit) = chatd.child.try_wait().unwrap() {
             break exit;
         }
         // The default grace is 10 s; allow for a loaded machine.

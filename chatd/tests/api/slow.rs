@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 use chat_testkit::TestDb;
 use serde_json::json;
 
-use crate::daemon::free_port;
+use crate::daemon::{Daemon, QUIET, free_port};
 use crate::helpers::WsClient;
-use crate::process::start_with_env;
 use crate::storm::crowd;
 
 const SLOW: usize = 20;
@@ -57,12 +56,18 @@ async fn slow_consumers_are_cut_off_and_memory_stays_flat() {
     let db = TestDb::create().await;
     let (tokens, room, _) = crowd(&db, SLOW + 2).await;
     let port = free_port();
-    let (mut child, base) = start_with_env(
-        &db,
+    let chatd = Daemon::start_on(
+        &db.url,
         port,
-        &[("CHATD_LIMIT_SENDS_USER", "off"), ("CHATD_WS_QUEUE", "256")],
+        &[],
+        &[
+            QUIET,
+            ("CHATD_LIMIT_SENDS_USER", "off"),
+            ("CHATD_WS_QUEUE", "256"),
+        ],
     )
     .await;
+    let base = chatd.base.clone();
     let (sender, reader_token, slow_tokens) = (&tokens[0], &tokens[1], &tokens[2..]);
     let mut slow = Vec::new();
     for token in slow_tokens {
@@ -81,11 +86,11 @@ async fn slow_consumers_are_cut_off_and_memory_stays_flat() {
     // Enough to overflow every slow consumer's socket buffers and queue.
     flow(&http, &base, sender, room, &mut reader, 0, 1500).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let settled = rss_kib(child.id());
+    let settled = rss_kib(chatd.child.id());
     // Four times as much again: with the slow ones gone, nothing piles up.
     flow(&http, &base, sender, room, &mut reader, 1500, 6000).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = rss_kib(child.id());
+    let after = rss_kib(chatd.child.id());
     let growth_mib = after.saturating_sub(settled) as f64 / 1024.0;
     // Holding the 6000 messages for even one slow client would take 23 MiB.
     assert!(growth_mib < 12.0, "chatd grew by {growth_mib:.1} MiB");
@@ -107,6 +112,4 @@ async fn slow_consumers_are_cut_off_and_memory_stays_flat() {
         settled as f64 / 1024.0,
         after as f64 / 1024.0
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }

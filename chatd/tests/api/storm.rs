@@ -13,9 +13,8 @@ use chat_wire::{MemberRole, Visibility};
 use serde_json::json;
 use tokio::sync::Barrier;
 
-use crate::daemon::free_port;
+use crate::daemon::{Daemon, QUIET, free_port};
 use crate::helpers::WsClient;
-use crate::process::start_on;
 
 const CLIENTS: usize = 200;
 const MISSED: usize = 5;
@@ -87,7 +86,8 @@ async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
     let db = TestDb::create().await;
     let (tokens, room, author) = crowd(&db, CLIENTS).await;
     let port = free_port();
-    let (mut child, base) = start_on(&db, port).await;
+    let mut chatd = Daemon::start_on(&db.url, port, &[], &[QUIET]).await;
+    let base = chatd.base.clone();
     let last_seq = CLIENTS as i64; // one member.joined each, the owner first
 
     let connected = Arc::new(Barrier::new(CLIENTS + 1));
@@ -123,15 +123,8 @@ async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
     }
     connected.wait().await;
 
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    chatd.terminate();
+    assert_eq!(chatd.child.wait().unwrap().code(), Some(0));
     // While chatd is down, another instance (here: the store) commits.
     let pool = chat_store::create_pool(&db.url, &Default::default()).unwrap();
     let client = pool.get().await.unwrap();
@@ -140,7 +133,7 @@ async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
             .await
             .unwrap();
     }
-    let (mut child, _) = start_on(&db, port).await;
+    let _restarted = Daemon::start_on(&db.url, port, &[], &[QUIET]).await;
     restarted.wait().await;
 
     let expected: Vec<i64> = (1..=MISSED as i64).map(|i| last_seq + i).collect();
@@ -151,6 +144,4 @@ async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
             .unwrap();
         assert_eq!(seqs, expected);
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
