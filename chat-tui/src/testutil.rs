@@ -2,7 +2,7 @@
 //! and a logged-in state driven through `update` like the real client.
 
 use chat_wire::ws::{Incoming, RoomPosition, ServerFrame};
-use chat_wire::{Event, EventType, Message, Room, RoomKind, User, UserRef, Visibility};
+use chat_wire::{Event, EventType, Message, Room, RoomId, RoomKind, User, UserRef, Visibility};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use time::OffsetDateTime;
 
@@ -74,6 +74,18 @@ pub fn created(m: Message) -> NetEvent {
 
 pub fn net(state: &mut State, ev: NetEvent) -> Vec<Effect> {
     update(state, Msg::Net(ev))
+}
+
+/// The newest page of `room`'s history arrives.
+pub fn newest_page(state: &mut State, room: RoomId, messages: Vec<Message>) -> Vec<Effect> {
+    net(
+        state,
+        NetEvent::Rest(RestResult::Page {
+            room,
+            before: None,
+            messages,
+        }),
+    )
 }
 
 pub fn ready(state: &mut State) -> Vec<Effect> {

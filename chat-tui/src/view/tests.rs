@@ -79,14 +79,7 @@ fn busy_state() -> State {
     let mut reply = msg(1, 11, "alice", "@bob sure, replying");
     reply.reply_to = Some(page[0].id);
     page.push(reply);
-    net(
-        &mut s,
-        NetEvent::Rest(RestResult::Page {
-            room: 1,
-            before: None,
-            messages: page,
-        }),
-    );
+    newest_page(&mut s, 1, page);
     net(&mut s, created(msg(2, 6, "bob", "lunch?")));
     net(&mut s, created(msg(2, 7, "bob", "alice: lunch?")));
     // One message goes out and fails, then the link drops and one waits.
@@ -233,14 +226,7 @@ fn scrolled_up_shows_how_many_are_new() {
     let page: Vec<Message> = (11..=60)
         .map(|q| msg(1, q, "bob", &format!("message {q}")))
         .collect();
-    net(
-        &mut s,
-        NetEvent::Rest(RestResult::Page {
-            room: 1,
-            before: None,
-            messages: page,
-        }),
-    );
+    newest_page(&mut s, 1, page);
     key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
     net(&mut s, created(msg(1, 61, "bob", "brand new")));
     let rows = render(&s, 80, 24);
@@ -287,14 +273,7 @@ fn an_empty_room_shows_its_start() {
         })),
         "{fx:?}"
     );
-    net(
-        &mut s,
-        NetEvent::Rest(RestResult::Page {
-            room: 3,
-            before: None,
-            messages: vec![],
-        }),
-    );
+    newest_page(&mut s, 3, vec![]);
     let rows = render(&s, 80, 24);
     assert!(rows.join("\n").contains("start of the room"), "{rows:#?}");
 }
@@ -330,14 +309,7 @@ fn resizing_keeps_the_scroll_position() {
             )
         })
         .collect();
-    net(
-        &mut s,
-        NetEvent::Rest(RestResult::Page {
-            room: 1,
-            before: None,
-            messages: page,
-        }),
-    );
+    newest_page(&mut s, 1, page);
     key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
     let bottom = |s: &State, w: u16| {
         let rows = render(s, w, 24);

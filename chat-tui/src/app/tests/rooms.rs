@@ -16,14 +16,7 @@ fn pages_prepend_without_duplicates_and_stop_at_the_start() {
         .map(|q| msg(1, q, "bob", &format!("m{q}")))
         .collect();
     s.size = (80, 24);
-    let fx = net(
-        &mut s,
-        NetEvent::Rest(RestResult::Page {
-            room: 1,
-            before: None,
-            messages: newest,
-        }),
-    );
+    let fx = newest_page(&mut s, 1, newest);
     let r = s.room(1).unwrap();
     assert_eq!(r.items.len(), 50);
     assert!(!r.history_done);
@@ -70,14 +63,7 @@ fn the_view_stays_put_when_messages_arrive_while_scrolled_up() {
     let page: Vec<Message> = (11..=60)
         .map(|q| msg(1, q, "bob", &format!("m{q}")))
         .collect();
-    net(
-        &mut s,
-        NetEvent::Rest(RestResult::Page {
-            room: 1,
-            before: None,
-            messages: page,
-        }),
-    );
+    newest_page(&mut s, 1, page);
     key(&mut s, KeyCode::PageUp, KeyModifiers::NONE);
     let anchor = s.room(1).unwrap().scroll.expect("scrolled");
     let fx = net(&mut s, created(msg(1, 61, "bob", "new one")));
@@ -172,14 +158,7 @@ fn unread_rooms_load_at_start_and_count_their_mentions() {
         msg(2, 4, "bob", "hey @alice"),
         msg(2, 5, "bob", "anyone?"),
     ];
-    net(
-        &mut s,
-        NetEvent::Rest(RestResult::Page {
-            room: 2,
-            before: None,
-            messages: page.clone(),
-        }),
-    );
+    newest_page(&mut s, 2, page.clone());
     let r = s.room(2).unwrap();
     assert_eq!((r.unread, r.mentions), (2, 1));
     // The same messages again (an overlapping page) count nothing twice.
