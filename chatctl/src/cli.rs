@@ -130,7 +130,7 @@ pub enum UserCommand {
     /// Show one account with its sessions, rooms and message count.
     Show { username: String },
     /// Disable an account: it cannot log in, its sessions end and its open
-    /// WebSockets close within seconds.
+    /// WebSockets close at once.
     Disable { username: String },
     /// Enable a disabled account again.
     Enable { username: String },
@@ -225,7 +225,7 @@ pub enum SessionCommand {
         all: bool,
     },
     /// End one session (--id) or all of a user's sessions (--all); open
-    /// WebSockets of ended sessions close within seconds.
+    /// WebSockets of ended sessions close at once.
     Revoke {
         username: String,
         /// The session to end (see `session list`).

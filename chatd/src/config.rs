@@ -69,6 +69,11 @@ pub struct Args {
     /// A session ends after this many seconds unused [default: 1209600, 14 days].
     #[arg(long, env = "CHATD_SESSION_IDLE", value_name = "SECS")]
     pub session_idle: Option<u64>,
+    /// Seconds chatd may trust a recently checked token without asking
+    /// the database; changes to logins reach every instance at once
+    /// regardless. 0 checks every request [default: 10].
+    #[arg(long, env = "CHATD_SESSION_CACHE", value_name = "SECS")]
+    pub session_cache: Option<u64>,
     /// Largest request body in bytes [default: 65536].
     #[arg(long, env = "CHATD_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
@@ -144,6 +149,7 @@ struct FileConfig {
     db_pool_size: Option<usize>,
     session_ttl: Option<u64>,
     session_idle: Option<u64>,
+    session_cache: Option<u64>,
     max_body_bytes: Option<usize>,
     max_message_chars: Option<usize>,
     ws_ping_interval: Option<u64>,
@@ -170,6 +176,8 @@ pub struct Config {
     pub db_pool_size: usize,
     pub session_ttl: Duration,
     pub session_idle: Duration,
+    /// Longest a checked token is trusted without the database (zero: off).
+    pub session_cache: Duration,
     pub max_body_bytes: usize,
     pub max_message_chars: usize,
     pub password_hash: HashParams,
@@ -240,6 +248,9 @@ impl Config {
                 args.session_idle
                     .or(file.session_idle)
                     .unwrap_or(14 * 86_400),
+            ),
+            session_cache: Duration::from_secs(
+                args.session_cache.or(file.session_cache).unwrap_or(10),
             ),
             max_body_bytes: args
                 .max_body_bytes
@@ -334,6 +345,14 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:9000");
         assert_eq!(config.registration, RegistrationMode::Closed);
         assert_eq!(config.max_body_bytes, 64 * 1024);
+        assert_eq!(config.session_cache, Duration::from_secs(10));
+
+        let file: FileConfig = toml::from_str("session_cache = 0").unwrap();
+        assert!(
+            Config::resolve(Args::default(), file)
+                .session_cache
+                .is_zero()
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod ratelimit;
 mod sends;
 pub mod server;
+pub mod session_cache;
 mod state;
 mod systemd;
 pub mod telemetry;

@@ -23,6 +23,7 @@ use crate::http::ws::UpgradeSlot;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::sends::SendQueue;
+use crate::session_cache::SessionCache;
 use crate::state::AppState;
 
 /// A chatd that has checked its database and bound its port, ready to run.
@@ -77,11 +78,13 @@ impl Server {
                  regularly (docs/admin.md)"
             );
         }
+        let sessions = Arc::new(SessionCache::new(config.session_cache));
         let gateway = Gateway::start(
             pool.clone(),
             config.database_url.clone(),
             config.gateway.clone(),
             config.session_idle,
+            sessions.clone(),
         );
         let metrics = Arc::new(Metrics::default());
         let sends = SendQueue::new(pool.clone(), gateway.clone(), metrics.clone());
@@ -97,6 +100,7 @@ impl Server {
             gateway,
             sends,
             limiter,
+            sessions,
         });
         Ok(Self { listener, state })
     }

@@ -14,6 +14,7 @@ use crate::gateway::Gateway;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::sends::SendQueue;
+use crate::session_cache::{Miss, SessionCache};
 
 /// Everything handlers share: built once at startup.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ pub struct AppState {
     pub sends: Arc<SendQueue>,
     pub gateway: Arc<Gateway>,
     pub limiter: Arc<RateLimiter>,
+    pub sessions: Arc<SessionCache>,
 }
 
 /// One request's view of the app: the shared state plus the caller's
@@ -70,15 +72,45 @@ impl Ctx {
             .map_err(chat_store::StoreError::from)?)
     }
 
+    /// The caller's session, or 401. Touches the database only when the
+    /// token was not checked recently (see [`SessionCache`]).
+    pub async fn caller(&self) -> Result<SessionUser, ApiError> {
+        let token_hash = self.token_hash()?;
+        match self.state.sessions.lookup(&token_hash) {
+            Ok(me) => Ok(me),
+            Err(miss) => self.check(&self.db().await?, miss, token_hash).await,
+        }
+    }
+
     /// The caller's session and a connection to keep using, or 401.
     pub async fn authed(&self) -> Result<(SessionUser, Client), ApiError> {
-        let token = self.bearer_token().ok_or_else(ApiError::unauthorized)?;
+        let token_hash = self.token_hash()?;
+        let cached = self.state.sessions.lookup(&token_hash);
         let db = self.db().await?;
-        let hash = sessions::hash_token(token);
-        let me = sessions::authenticate(&db, &hash, self.state.config.session_idle)
+        let me = match cached {
+            Ok(me) => me,
+            Err(miss) => self.check(&db, miss, token_hash).await?,
+        };
+        Ok((me, db))
+    }
+
+    /// Asks the database about a token the cache did not know.
+    async fn check(
+        &self,
+        db: &Client,
+        miss: Miss,
+        token_hash: Vec<u8>,
+    ) -> Result<SessionUser, ApiError> {
+        let me = sessions::authenticate(db, &token_hash, self.state.config.session_idle)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
-        Ok((me, db))
+        self.state.sessions.store(miss, token_hash, &me);
+        Ok(me)
+    }
+
+    fn token_hash(&self) -> Result<Vec<u8>, ApiError> {
+        let token = self.bearer_token().ok_or_else(ApiError::unauthorized)?;
+        Ok(sessions::hash_token(token))
     }
 
     /// The token of an `Authorization: Bearer <token>` header.

@@ -84,6 +84,25 @@ pub fn parse(me: &str, payload: &str) -> Option<Vec<Hint>> {
     )
 }
 
+/// The channel on which the database itself (the triggers of migration V5)
+/// names a user whose logins changed: a session revoked, expired early or
+/// deleted, or the account renamed, disabled, deleted or given another role.
+pub const SESSIONS_CHANNEL: &str = "chat_sessions";
+
+/// Whose logins a `chat_sessions` notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionChange {
+    User(UserId),
+    /// A table was truncated (or the payload is not understood): anyone's.
+    Everyone,
+}
+
+impl SessionChange {
+    pub fn parse(payload: &str) -> Self {
+        payload.parse().map_or(Self::Everyone, Self::User)
+    }
+}
+
 /// Sends hints, after the commit of the events they announce.
 ///
 /// A `NOTIFY` takes a transaction id, so its commit would wait for a WAL
@@ -126,6 +145,13 @@ mod tests {
         parsed.sort();
         assert_eq!(parsed, hints);
         assert!(parse("abc", &payloads[0]).is_none());
+    }
+
+    #[test]
+    fn session_notices_name_a_user_or_everyone() {
+        assert_eq!(SessionChange::parse("42"), SessionChange::User(42));
+        assert_eq!(SessionChange::parse("*"), SessionChange::Everyone);
+        assert_eq!(SessionChange::parse(""), SessionChange::Everyone);
     }
 
     #[test]

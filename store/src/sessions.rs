@@ -47,6 +47,9 @@ pub struct SessionUser {
     pub is_admin: bool,
     /// Skips the per-user rate limits (bots, set by an administrator).
     pub rate_limit_exempt: bool,
+    /// How long this answer stays true if nothing is changed: until the
+    /// session's absolute expiry or its idle limit, whichever comes first.
+    pub valid_for: Duration,
 }
 
 /// Looks a token up. A session counts only while it is not revoked, not
@@ -61,7 +64,9 @@ pub async fn authenticate(
     let stmt = db
         .prepare_cached(
             "SELECT s.id, u.id, u.username, u.role = 'admin', u.rate_limit_exempt, \
-                    s.last_seen_at < now() - interval '1 minute' \
+                    s.last_seen_at < now() - interval '1 minute', \
+                    extract(epoch FROM s.expires_at - now())::float8, \
+                    extract(epoch FROM s.last_seen_at - now())::float8 \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() \
                AND s.last_seen_at > now() - $2::bigint * interval '1 second' \
@@ -71,20 +76,27 @@ pub async fn authenticate(
     let row = db
         .query_opt(&stmt, &[&token_hash, &(idle.as_secs() as i64)])
         .await?;
-    if let Some(row) = &row
-        && row.get::<_, bool>(5)
-    {
+    let Some(row) = row else { return Ok(None) };
+    let touched = row.get::<_, bool>(5);
+    if touched {
         let touch = db
             .prepare_cached("UPDATE sessions SET last_seen_at = now() WHERE id = $1")
             .await?;
         db.execute(&touch, &[&row.get::<_, i64>(0)]).await?;
     }
-    Ok(row.map(|row| SessionUser {
+    // Seconds since last use (zero when just refreshed) count against idle.
+    let unused = if touched { 0.0 } else { -row.get::<_, f64>(7) };
+    let left = row
+        .get::<_, f64>(6)
+        .min(idle.as_secs_f64() - unused)
+        .max(0.0);
+    Ok(Some(SessionUser {
         session_id: row.get(0),
         user_id: row.get(1),
         username: row.get(2),
         is_admin: row.get(3),
         rate_limit_exempt: row.get(4),
+        valid_for: Duration::try_from_secs_f64(left).unwrap_or_default(),
     }))
 }
 

@@ -24,11 +24,13 @@ use chat_store::notify::Hint;
 use chat_store::{Pool, sessions};
 use chat_wire::ws::close;
 use chat_wire::{Event, RoomId, Seq, UserId};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use hub::Hub;
+
+use crate::session_cache::SessionCache;
 
 /// Tunables of the gateway (see docs/protocol.md for what clients see).
 #[derive(Debug, Clone)]
@@ -83,12 +85,14 @@ impl std::fmt::Debug for Gateway {
 
 impl Gateway {
     /// Starts the gateway's background tasks: the cross-instance notifier
-    /// and listener, and the session checker.
+    /// and listener, and the session checker. The listener also keeps
+    /// `sessions` told of changes to anyone's logins.
     pub fn start(
         pool: Pool,
         database_url: String,
         config: GatewayConfig,
         session_idle: Duration,
+        sessions: Arc<SessionCache>,
     ) -> Arc<Self> {
         let hub = Hub::new(pool.clone());
         let (hints, hint_rx) = mpsc::unbounded_channel();
@@ -100,10 +104,15 @@ impl Gateway {
             hint_rx,
             shutdown.clone(),
         ));
+        let session_changed = Arc::new(Notify::new());
         tokio::spawn(notify::listen(
             database_url,
             instance,
-            hub.clone(),
+            notify::Listeners {
+                hub: hub.clone(),
+                sessions,
+                session_changed: session_changed.clone(),
+            },
             shutdown.clone(),
         ));
         tokio::spawn(check_sessions(
@@ -111,6 +120,7 @@ impl Gateway {
             hub.clone(),
             config.session_check,
             session_idle,
+            session_changed,
             shutdown.clone(),
         ));
         Arc::new(Self {
@@ -174,12 +184,15 @@ impl Gateway {
 }
 
 /// Closes connections whose session stopped counting: logged out on any
-/// instance, revoked by an admin, expired, or the user disabled.
+/// instance, revoked by an admin, expired, or the user disabled. Runs at
+/// once when the database announces a change, and every `every` besides
+/// (expiry announces nothing, and a notice may be lost).
 async fn check_sessions(
     pool: Pool,
     hub: Hub,
     every: Duration,
     idle: Duration,
+    changed: Arc<Notify>,
     shutdown: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(every);
@@ -187,6 +200,7 @@ async fn check_sessions(
     loop {
         tokio::select! {
             _ = tick.tick() => {}
+            () = changed.notified() => {}
             () = shutdown.cancelled() => return,
         }
         let ids = hub.sessions();

@@ -1,4 +1,5 @@
-//! Fan-out across chatd instances through PostgreSQL `LISTEN`/`NOTIFY`.
+//! Fan-out across chatd instances through PostgreSQL `LISTEN`/`NOTIFY`,
+//! and the database's notices of changed logins on the same connection.
 //!
 //! A `NOTIFY` inside a message transaction would take PostgreSQL's global
 //! notify lock across the commit and serialise every commit on the server.
@@ -9,16 +10,18 @@
 //! costs latency, never data: after the listening connection drops, the
 //! instance re-reads every room it follows.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chat_store::Pool;
-use chat_store::notify::{self, CHANNEL, Hint};
+use chat_store::notify::{self, CHANNEL, Hint, SESSIONS_CHANNEL, SessionChange};
 use futures_util::StreamExt as _;
-use tokio::sync::mpsc;
-use tokio_postgres::AsyncMessage;
+use tokio::sync::{Notify, mpsc};
+use tokio_postgres::{AsyncMessage, Notification};
 use tokio_util::sync::CancellationToken;
 
 use super::hub::Hub;
+use crate::session_cache::SessionCache;
 
 /// A random name for this process, so it ignores its own notifications.
 pub fn instance_id() -> String {
@@ -58,12 +61,24 @@ pub(super) async fn announce(
     }
 }
 
-/// Listens for other instances' hints on a dedicated connection, and
-/// reconnects (then re-reads every followed room) when it drops.
+/// Who acts on what the listener hears.
+pub(super) struct Listeners {
+    /// Other instances' events.
+    pub hub: Hub,
+    /// Changes to anyone's logins, from the database's triggers.
+    pub sessions: Arc<SessionCache>,
+    /// Wakes the session checker, which closes sockets that stop counting.
+    pub session_changed: Arc<Notify>,
+}
+
+/// Listens for other instances' hints and the database's session notices on
+/// a dedicated connection, and reconnects when it drops. Whatever was
+/// missed meanwhile is made good: every followed room is re-read, and the
+/// session cache serves nothing while it cannot hear changes.
 pub(super) async fn listen(
     database_url: String,
     instance: String,
-    hub: Hub,
+    to: Listeners,
     shutdown: CancellationToken,
 ) {
     let mut backoff = Duration::from_millis(250);
@@ -73,7 +88,11 @@ pub(super) async fn listen(
             Ok((client, mut connection)) => {
                 let mut messages =
                     futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-                let listening = async { client.batch_execute(&format!("LISTEN {CHANNEL}")).await };
+                let listening = async {
+                    client
+                        .batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {SESSIONS_CHANNEL}"))
+                        .await
+                };
                 // The connection must be polled for LISTEN to complete.
                 let ok = tokio::select! {
                     r = listening => r.is_ok(),
@@ -81,21 +100,17 @@ pub(super) async fn listen(
                 };
                 if ok {
                     backoff = Duration::from_millis(250);
+                    to.sessions.set_listening(true);
                     if listened_before {
                         tracing::info!("listening for other instances again; catching up");
-                        hub.catch_up_all();
+                        to.hub.catch_up_all();
+                        to.session_changed.notify_one();
                     }
                     listened_before = true;
                     loop {
                         tokio::select! {
                             msg = messages.next() => match msg {
-                                Some(Ok(AsyncMessage::Notification(n))) => {
-                                    if let Some(hints) = notify::parse(&instance, n.payload()) {
-                                        for h in hints {
-                                            hub.hint(h.room_id, h.seq, h.joined);
-                                        }
-                                    }
-                                }
+                                Some(Ok(AsyncMessage::Notification(n))) => to.heard(&instance, &n),
                                 Some(Ok(_)) => {}
                                 Some(Err(e)) => {
                                     tracing::warn!(error = %e, "lost the notification connection");
@@ -106,6 +121,7 @@ pub(super) async fn listen(
                             () = shutdown.cancelled() => return,
                         }
                     }
+                    to.sessions.set_listening(false);
                     drop(client);
                 }
             }
@@ -116,5 +132,18 @@ pub(super) async fn listen(
             () = shutdown.cancelled() => return,
         }
         backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+impl Listeners {
+    fn heard(&self, instance: &str, notice: &Notification) {
+        if notice.channel() == SESSIONS_CHANNEL {
+            self.sessions.forget(SessionChange::parse(notice.payload()));
+            self.session_changed.notify_one();
+        } else if let Some(hints) = notify::parse(instance, notice.payload()) {
+            for h in hints {
+                self.hub.hint(h.room_id, h.seq, h.joined);
+            }
+        }
     }
 }

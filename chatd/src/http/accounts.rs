@@ -1,5 +1,6 @@
 //! Accounts and sessions: register, login, logout, profiles.
 
+use chat_store::notify::SessionChange;
 use chat_store::users::{self, AccountRole, NewUser};
 use chat_store::{StoreError, accounts, sessions};
 use chat_wire::api::{
@@ -180,6 +181,8 @@ pub async fn login(ctx: Ctx, body: Body<LoginRequest>) -> Result<Response, ApiEr
 pub async fn logout(ctx: Ctx) -> Result<Response, ApiError> {
     let (me, db) = ctx.authed().await?;
     sessions::revoke(&db, me.session_id).await?;
+    // The database announces it to every instance; this one must not wait.
+    ctx.state.sessions.forget(SessionChange::User(me.user_id));
     no_content()
 }
 
@@ -197,7 +200,7 @@ pub async fn get_me(ctx: Ctx) -> Result<Response, ApiError> {
 }
 
 /// Change the caller's password. Every other session of the account ends
-/// (its WebSockets close within seconds); this one stays.
+/// at once, and its WebSockets close; this one stays.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts",
     security(("bearer" = [])),
     request_body = ChangePasswordRequest,
@@ -227,6 +230,7 @@ pub async fn change_password(
     let hash = hasher.hash(&req.new_password).await?;
     let ended =
         accounts::change_password(&ctx.db().await?, me.user_id, &hash, me.session_id).await?;
+    ctx.state.sessions.forget(SessionChange::User(me.user_id));
     tracing::info!(
         user_id = me.user_id,
         sessions_ended = ended,

@@ -110,8 +110,7 @@ pub async fn send_message(
     ctx: Ctx,
     body: Body<SendMessageRequest>,
 ) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
-    drop(db);
+    let me = ctx.caller().await?;
     let req = body?;
     let sent = actions::send_message(
         &ctx.state,

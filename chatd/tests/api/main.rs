@@ -24,6 +24,7 @@ mod proxy;
 mod ratelimits;
 mod rooms;
 mod secrets;
+mod sessions;
 mod slow;
 mod storm;
 mod ws;
