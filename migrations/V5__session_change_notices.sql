@@ -10,9 +10,10 @@
 --
 -- These NOTIFYs run inside the writing transaction, which takes
 -- PostgreSQL's notify lock across its commit. That is fine here: logouts,
--- password changes and account administration are rare, and neither logins
--- nor the once-a-minute last_seen_at refresh fire these triggers. Messages
--- never go near them.
+-- password changes and account administration are rare, and neither logins,
+-- the once-a-minute last_seen_at refresh nor sending messages fire these
+-- triggers (deleting an account does, in a transaction that also logs its
+-- departure from rooms).
 
 -- Identical notices in one transaction are delivered once, so revoking all
 -- of a user's sessions sends one.

@@ -86,6 +86,13 @@ impl Server {
             config.session_idle,
             sessions.clone(),
         );
+        // Serve with the token cache working from the first request; if the
+        // listening connection is slow to come up, serve without it.
+        if !sessions.until_listening(Duration::from_secs(2)).await {
+            tracing::warn!(
+                "not yet listening for changes from the database; checking every token meanwhile"
+            );
+        }
         let metrics = Arc::new(Metrics::default());
         let sends = SendQueue::new(pool.clone(), gateway.clone(), metrics.clone());
         let limiter = Arc::new(RateLimiter::new(&config.rate_limits));

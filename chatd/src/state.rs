@@ -85,9 +85,10 @@ impl Ctx {
     /// The caller's session and a connection to keep using, or 401.
     pub async fn authed(&self) -> Result<(SessionUser, Client), ApiError> {
         let token_hash = self.token_hash()?;
-        let cached = self.state.sessions.lookup(&token_hash);
+        // Checked after the checkout, which may wait: the answer must be as
+        // fresh as the moment the handler starts.
         let db = self.db().await?;
-        let me = match cached {
+        let me = match self.state.sessions.lookup(&token_hash) {
             Ok(me) => me,
             Err(miss) => self.check(&db, miss, token_hash).await?,
         };

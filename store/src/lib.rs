@@ -24,4 +24,4 @@ pub mod users;
 
 pub use deadpool_postgres::{Client, GenericClient, Pool};
 pub use error::{StoreError, StoreResult};
-pub use pool::{PoolOptions, connect_once, create_pool, redact_url};
+pub use pool::{PoolOptions, connect_once, create_pool, listener_config, redact_url};

@@ -69,6 +69,22 @@ pub async fn connect_once(database_url: &str) -> StoreResult<tokio_postgres::Cli
     Ok(client)
 }
 
+/// The settings of chatd's one long-lived `LISTEN` connection: named after
+/// the pool's (`chatd listener` unless the URL names them), so operators and
+/// tests can tell it apart in `pg_stat_activity`.
+pub fn listener_config(database_url: &str) -> StoreResult<tokio_postgres::Config> {
+    let mut pg = tokio_postgres::Config::from_str(database_url)
+        .map_err(|e| StoreError::Internal(format!("invalid database URL: {e}")))?;
+    let name = format!(
+        "{} listener",
+        pg.get_application_name()
+            .unwrap_or(PoolOptions::default().application_name)
+    );
+    pg.application_name(name);
+    pg.connect_timeout(PoolOptions::default().timeout);
+    Ok(pg)
+}
+
 /// A database URL with its password masked, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     let masked = url.split_once("://").and_then(|(scheme, rest)| {

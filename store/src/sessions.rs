@@ -80,7 +80,11 @@ pub async fn authenticate(
     let touched = row.get::<_, bool>(5);
     if touched {
         let touch = db
-            .prepare_cached("UPDATE sessions SET last_seen_at = now() WHERE id = $1")
+            .prepare_cached(
+                // Never backwards, when two requests race: the database
+                // announces a last_seen_at that goes back (migration V5).
+                "UPDATE sessions SET last_seen_at = greatest(last_seen_at, now()) WHERE id = $1",
+            )
             .await?;
         db.execute(&touch, &[&row.get::<_, i64>(0)]).await?;
     }

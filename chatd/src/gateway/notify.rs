@@ -71,34 +71,58 @@ pub(super) struct Listeners {
     pub session_changed: Arc<Notify>,
 }
 
+/// How often the listening connection proves it is alive, and how long it
+/// may take to answer. A connection that died without a word (a firewall
+/// dropping idle flows) would otherwise go unnoticed for hours, with every
+/// notice lost and the session cache still trusting what it had.
+const HEARTBEAT: Duration = Duration::from_secs(2);
+
 /// Listens for other instances' hints and the database's session notices on
-/// a dedicated connection, and reconnects when it drops. Whatever was
-/// missed meanwhile is made good: every followed room is re-read, and the
-/// session cache serves nothing while it cannot hear changes.
+/// a dedicated connection, and reconnects when it drops or stops answering.
+/// Whatever was missed meanwhile is made good: every followed room is
+/// re-read, and the session cache serves nothing while it cannot hear.
 pub(super) async fn listen(
     database_url: String,
     instance: String,
     to: Listeners,
     shutdown: CancellationToken,
 ) {
+    let config = match chat_store::listener_config(&database_url) {
+        Ok(config) => config,
+        Err(e) => {
+            // Cannot happen once the pool has connected with the same URL.
+            tracing::error!(error = %e, "cannot listen for other instances");
+            return;
+        }
+    };
     let mut backoff = Duration::from_millis(250);
     let mut listened_before = false;
     loop {
-        match tokio_postgres::connect(&database_url, tokio_postgres::NoTls).await {
+        match config.connect(tokio_postgres::NoTls).await {
             Ok((client, mut connection)) => {
-                let mut messages =
-                    futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-                let listening = async {
-                    client
-                        .batch_execute(&format!("LISTEN {CHANNEL}; LISTEN {SESSIONS_CHANNEL}"))
-                        .await
-                };
-                // The connection must be polled for LISTEN to complete.
-                let ok = tokio::select! {
-                    r = listening => r.is_ok(),
-                    _ = messages.next() => false,
-                };
-                if ok {
+                // The connection runs on its own, handing notices over, so
+                // this loop can use the client for heartbeats meanwhile.
+                let (notices, mut heard) = mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    let mut messages =
+                        futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(message) = messages.next().await {
+                        match message {
+                            Ok(AsyncMessage::Notification(n)) => {
+                                if notices.send(n).is_err() {
+                                    return;
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "lost the notification connection");
+                                return;
+                            }
+                        }
+                    }
+                });
+                let listen = format!("LISTEN {CHANNEL}; LISTEN {SESSIONS_CHANNEL}");
+                if client.batch_execute(&listen).await.is_ok() {
                     backoff = Duration::from_millis(250);
                     to.sessions.set_listening(true);
                     if listened_before {
@@ -107,23 +131,38 @@ pub(super) async fn listen(
                         to.session_changed.notify_one();
                     }
                     listened_before = true;
+                    let mut beat = tokio::time::interval(HEARTBEAT);
+                    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                     loop {
                         tokio::select! {
-                            msg = messages.next() => match msg {
-                                Some(Ok(AsyncMessage::Notification(n))) => to.heard(&instance, &n),
-                                Some(Ok(_)) => {}
-                                Some(Err(e)) => {
-                                    tracing::warn!(error = %e, "lost the notification connection");
-                                    break;
+                            notice = heard.recv() => match notice {
+                                Some(first) => {
+                                    // Whatever else is already here goes in one pass.
+                                    let mut batch = vec![first];
+                                    while let Ok(n) = heard.try_recv() {
+                                        batch.push(n);
+                                    }
+                                    to.heard(&instance, &batch);
                                 }
                                 None => break,
                             },
-                            () = shutdown.cancelled() => return,
+                            _ = beat.tick() => {
+                                let answer = tokio::time::timeout(HEARTBEAT, client.simple_query("")).await;
+                                if !matches!(answer, Ok(Ok(_))) {
+                                    tracing::warn!("the notification connection stopped answering");
+                                    break;
+                                }
+                            }
+                            () = shutdown.cancelled() => {
+                                driver.abort();
+                                return;
+                            }
                         }
                     }
                     to.sessions.set_listening(false);
-                    drop(client);
                 }
+                drop(client);
+                driver.abort();
             }
             Err(e) => tracing::debug!(error = %e, "cannot open the notification connection"),
         }
@@ -136,12 +175,17 @@ pub(super) async fn listen(
 }
 
 impl Listeners {
-    fn heard(&self, instance: &str, notice: &Notification) {
-        if notice.channel() == SESSIONS_CHANNEL {
-            self.sessions.forget(SessionChange::parse(notice.payload()));
+    fn heard(&self, instance: &str, notices: &[Notification]) {
+        let (sessions, hints): (Vec<_>, Vec<_>) = notices
+            .iter()
+            .partition(|n| n.channel() == SESSIONS_CHANNEL);
+        if !sessions.is_empty() {
+            self.sessions
+                .forget(sessions.iter().map(|n| SessionChange::parse(n.payload())));
             self.session_changed.notify_one();
-        } else if let Some(hints) = notify::parse(instance, notice.payload()) {
-            for h in hints {
+        }
+        for notice in hints {
+            for h in notify::parse(instance, notice.payload()).unwrap_or_default() {
                 self.hub.hint(h.room_id, h.seq, h.joined);
             }
         }

@@ -182,7 +182,7 @@ pub async fn logout(ctx: Ctx) -> Result<Response, ApiError> {
     let (me, db) = ctx.authed().await?;
     sessions::revoke(&db, me.session_id).await?;
     // The database announces it to every instance; this one must not wait.
-    ctx.state.sessions.forget(SessionChange::User(me.user_id));
+    ctx.state.sessions.forget([SessionChange::User(me.user_id)]);
     no_content()
 }
 
@@ -230,7 +230,7 @@ pub async fn change_password(
     let hash = hasher.hash(&req.new_password).await?;
     let ended =
         accounts::change_password(&ctx.db().await?, me.user_id, &hash, me.session_id).await?;
-    ctx.state.sessions.forget(SessionChange::User(me.user_id));
+    ctx.state.sessions.forget([SessionChange::User(me.user_id)]);
     tracing::info!(
         user_id = me.user_id,
         sessions_ended = ended,

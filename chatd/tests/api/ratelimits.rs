@@ -144,11 +144,24 @@ async fn sends_share_one_budget_over_rest_and_websocket_and_bots_can_be_exempt()
         "rest after ws",
     );
 
-    // An administrator exempts the account (a bot): it sends freely.
+    // An administrator exempts the account (a bot): it sends freely, once
+    // the database's notice of the change has reached chatd (its token
+    // cache holds the account as it was).
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     chat_store::accounts::set_rate_limit_exempt(&pool.get().await.unwrap(), "alice", true)
         .await
         .unwrap();
+    let mut tries = 0;
+    while app
+        .post(&path, &alice.token, json!({"body": "bot"}))
+        .await
+        .status
+        != 201
+    {
+        tries += 1;
+        assert!(tries < 500, "the exemption never took effect");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     for i in 0..10 {
         app.post(&path, &alice.token, json!({"body": format!("bot {i}")}))
             .await

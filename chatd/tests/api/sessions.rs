@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use chat_testkit::PrivateCluster;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, TestUser};
@@ -29,8 +30,9 @@ async fn used_everywhere(apps: &[&TestApp], user: &TestUser) {
     }
 }
 
-/// Waits until every instance refuses the token. The notice normally
-/// arrives within a millisecond; the bound is far below the cache's hour.
+/// Waits until every instance refuses the token. A notice normally arrives
+/// within a millisecond, a hung connection is found within seconds; the
+/// bound (about 15 s) is far below the cache's hour.
 async fn refused_everywhere(apps: &[&TestApp], user: &TestUser) {
     for app in apps {
         let mut tries = 0;
@@ -41,7 +43,7 @@ async fn refused_everywhere(apps: &[&TestApp], user: &TestUser) {
             }
             assert_eq!(status, 200, "{}", user.username);
             tries += 1;
-            assert!(tries < 500, "{} still accepted", user.username);
+            assert!(tries < 1500, "{} still accepted", user.username);
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
@@ -123,29 +125,108 @@ async fn sockets_of_a_disabled_user_close_at_once_on_every_instance() {
     assert_eq!(on_b.closed().await, 4001);
 }
 
+/// Switches the database's notices about sessions off, so a test can see
+/// what chatd does without them.
+async fn silence_session_notices(db: &tokio_postgres::Client) {
+    db.batch_execute(
+        "ALTER TABLE sessions DISABLE TRIGGER sessions_changed; \
+         ALTER TABLE sessions DISABLE TRIGGER sessions_deleted",
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_instance_that_logs_out_forgets_the_token_itself() {
+    let app = TestApp::spawn_with(cache_for_an_hour).await;
+    let alice = app.user("alice").await;
+    used_everywhere(&[&app], &alice).await;
+    silence_session_notices(&app.sql().await).await;
+    app.post("/api/v1/auth/logout", &alice.token, Value::Null)
+        .await
+        .expect(204);
+    app.get("/api/v1/me", &alice.token)
+        .await
+        .expect_error(401, "unauthorized");
+}
+
 #[tokio::test]
 async fn a_cache_that_cannot_hear_changes_forgets_what_it_knew() {
     let app = TestApp::spawn_with(cache_for_an_hour).await;
     let alice = app.user("alice").await;
     used_everywhere(&[&app], &alice).await;
     let db = app.sql().await;
-    // Cut chatd's listening connection; it reconnects after a pause, and
-    // the revoke below commits in that pause, so its notice is lost.
-    let cut: i64 = db
-        .query_one(
-            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity \
-             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(cut, 1);
+    silence_session_notices(&db).await;
     db.execute(
         "UPDATE sessions SET revoked_at = now() WHERE user_id = $1",
         &[&alice.id],
     )
     .await
     .unwrap();
+    // Unannounced, the revoke goes unseen: the token is served from memory.
+    app.get("/api/v1/me", &alice.token).await.expect(200);
+    // Cut chatd's listening connection: what it cached cannot be trusted.
+    let cut: i64 = db
+        .query_one(
+            &format!("SELECT count(pg_terminate_backend(pid, 5000)) {LISTENER}"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(cut, 1);
+    refused_everywhere(&[&app], &alice).await;
+}
+
+/// chatd's listening backend, as a FROM clause.
+const LISTENER: &str = "FROM pg_stat_activity \
+     WHERE datname = current_database() AND application_name = 'chatd listener'";
+
+/// Keeps a PostgreSQL backend stopped (SIGSTOP) while alive: its socket
+/// stays open but nothing answers, like a connection a firewall dropped.
+struct Frozen(i32);
+
+impl Frozen {
+    fn signal(pid: i32, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        Self::signal(self.0, "-CONT");
+    }
+}
+
+#[tokio::test]
+async fn a_listening_connection_that_stops_answering_is_noticed() {
+    // A server of its own: a stopped backend can hold up others' LISTEN and
+    // NOTIFY on the same server until it runs again.
+    let pg = PrivateCluster::start();
+    let url = pg.migrated_database("chat").await;
+    let app = TestApp::spawn_at(&url, cache_for_an_hour).await;
+    let alice = app.user("alice").await;
+    used_everywhere(&[&app], &alice).await;
+    let db = app.sql().await;
+    silence_session_notices(&db).await;
+    db.execute(
+        "UPDATE sessions SET revoked_at = now() WHERE user_id = $1",
+        &[&alice.id],
+    )
+    .await
+    .unwrap();
+    app.get("/api/v1/me", &alice.token).await.expect(200);
+    let pid: i32 = db
+        .query_one(&format!("SELECT pid {LISTENER}"), &[])
+        .await
+        .unwrap()
+        .get(0);
+    Frozen::signal(pid, "-STOP");
+    let _thaw = Frozen(pid);
+    // No error, no close: only the heartbeat can tell.
     refused_everywhere(&[&app], &alice).await;
 }
