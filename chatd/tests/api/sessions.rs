@@ -136,6 +136,23 @@ async fn silence_session_notices(db: &tokio_postgres::Client) {
     .unwrap();
 }
 
+/// Caches the user's token, then revokes it behind chatd's back (notices
+/// off). Proves the cache serves: the revoked token is still accepted.
+/// Returns the connection that did it.
+async fn revoked_unannounced(app: &TestApp, user: &TestUser) -> tokio_postgres::Client {
+    used_everywhere(&[app], user).await;
+    let db = app.sql().await;
+    silence_session_notices(&db).await;
+    db.execute(
+        "UPDATE sessions SET revoked_at = now() WHERE user_id = $1",
+        &[&user.id],
+    )
+    .await
+    .unwrap();
+    app.get("/api/v1/me", &user.token).await.expect(200);
+    db
+}
+
 #[tokio::test]
 async fn the_instance_that_logs_out_forgets_the_token_itself() {
     let app = TestApp::spawn_with(cache_for_an_hour).await;
@@ -154,17 +171,7 @@ async fn the_instance_that_logs_out_forgets_the_token_itself() {
 async fn a_cache_that_cannot_hear_changes_forgets_what_it_knew() {
     let app = TestApp::spawn_with(cache_for_an_hour).await;
     let alice = app.user("alice").await;
-    used_everywhere(&[&app], &alice).await;
-    let db = app.sql().await;
-    silence_session_notices(&db).await;
-    db.execute(
-        "UPDATE sessions SET revoked_at = now() WHERE user_id = $1",
-        &[&alice.id],
-    )
-    .await
-    .unwrap();
-    // Unannounced, the revoke goes unseen: the token is served from memory.
-    app.get("/api/v1/me", &alice.token).await.expect(200);
+    let db = revoked_unannounced(&app, &alice).await;
     // Cut chatd's listening connection: what it cached cannot be trusted.
     let cut: i64 = db
         .query_one(
@@ -210,16 +217,7 @@ async fn a_listening_connection_that_stops_answering_is_noticed() {
     let url = pg.migrated_database("chat").await;
     let app = TestApp::spawn_at(&url, cache_for_an_hour).await;
     let alice = app.user("alice").await;
-    used_everywhere(&[&app], &alice).await;
-    let db = app.sql().await;
-    silence_session_notices(&db).await;
-    db.execute(
-        "UPDATE sessions SET revoked_at = now() WHERE user_id = $1",
-        &[&alice.id],
-    )
-    .await
-    .unwrap();
-    app.get("/api/v1/me", &alice.token).await.expect(200);
+    let db = revoked_unannounced(&app, &alice).await;
     let pid: i32 = db
         .query_one(&format!("SELECT pid {LISTENER}"), &[])
         .await
