@@ -25,6 +25,10 @@ pub struct Metrics {
     pub messages_sent: Counter,
     pub logins: Counter,
     pub login_failures: Counter,
+    /// Requests whose token the session cache vouched for.
+    pub session_cache_hits: Counter,
+    /// Requests whose token was checked in the database.
+    pub session_cache_misses: Counter,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -44,6 +48,8 @@ impl Default for Metrics {
         let messages_sent = Counter::default();
         let logins = Counter::default();
         let login_failures = Counter::default();
+        let session_cache_hits = Counter::default();
+        let session_cache_misses = Counter::default();
         registry.register(
             "http_requests",
             "HTTP requests answered",
@@ -67,6 +73,16 @@ impl Default for Metrics {
         registry.register("messages_sent", "Messages created", messages_sent.clone());
         registry.register("logins", "Successful logins", logins.clone());
         registry.register("login_failures", "Refused logins", login_failures.clone());
+        registry.register(
+            "session_cache_hits",
+            "REST requests authenticated from the session cache",
+            session_cache_hits.clone(),
+        );
+        registry.register(
+            "session_cache_misses",
+            "REST requests whose token was checked in PostgreSQL",
+            session_cache_misses.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
             http_requests,
@@ -76,6 +92,8 @@ impl Default for Metrics {
             messages_sent,
             logins,
             login_failures,
+            session_cache_hits,
+            session_cache_misses,
         }
     }
 }

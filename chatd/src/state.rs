@@ -76,7 +76,7 @@ impl Ctx {
     /// token was not checked recently (see [`SessionCache`]).
     pub async fn caller(&self) -> Result<SessionUser, ApiError> {
         let token_hash = self.token_hash()?;
-        match self.state.sessions.lookup(&token_hash) {
+        match self.lookup(&token_hash) {
             Ok(me) => Ok(me),
             Err(miss) => self.check(&self.db().await?, miss, token_hash).await,
         }
@@ -88,11 +88,22 @@ impl Ctx {
         // Checked after the checkout, which may wait: the answer must be as
         // fresh as the moment the handler starts.
         let db = self.db().await?;
-        let me = match self.state.sessions.lookup(&token_hash) {
+        let me = match self.lookup(&token_hash) {
             Ok(me) => me,
             Err(miss) => self.check(&db, miss, token_hash).await?,
         };
         Ok((me, db))
+    }
+
+    /// The session cache's answer, counted.
+    fn lookup(&self, token_hash: &[u8]) -> Result<SessionUser, Miss> {
+        let answer = self.state.sessions.lookup(token_hash);
+        let metrics = &self.state.metrics;
+        match answer {
+            Ok(_) => metrics.session_cache_hits.inc(),
+            Err(_) => metrics.session_cache_misses.inc(),
+        };
+        answer
     }
 
     /// Asks the database about a token the cache did not know.

@@ -40,6 +40,13 @@ async fn health_readiness_and_metrics_answer() {
     );
     assert!(text.contains("chatd_messages_sent_total 1"), "{text}");
     assert!(text.contains("chatd_logins_total 1"), "{text}");
+    // Creating the room checked alice's token in the database; the send
+    // found it in the cache.
+    assert!(
+        text.contains("chatd_session_cache_misses_total 1"),
+        "{text}"
+    );
+    assert!(text.contains("chatd_session_cache_hits_total 1"), "{text}");
     assert!(text.contains("chatd_db_pool_connections"), "{text}");
 }
 
