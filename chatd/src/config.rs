@@ -70,8 +70,9 @@ pub struct Args {
     #[arg(long, env = "CHATD_SESSION_IDLE", value_name = "SECS")]
     pub session_idle: Option<u64>,
     /// Seconds chatd may trust a recently checked token without asking
-    /// the database; changes to logins reach every instance at once
-    /// regardless. 0 checks every request [default: 10].
+    /// the database; logouts, revocations and disabled accounts still reach
+    /// every instance as soon as the database's notice arrives. 0 checks
+    /// every request [default: 10].
     #[arg(long, env = "CHATD_SESSION_CACHE", value_name = "SECS")]
     pub session_cache: Option<u64>,
     /// Largest request body in bytes [default: 65536].

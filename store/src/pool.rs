@@ -32,8 +32,7 @@ impl Default for PoolOptions {
 /// Builds the pool. No connection is opened until the first checkout, so
 /// this only fails on a malformed URL.
 pub fn create_pool(database_url: &str, options: &PoolOptions) -> StoreResult<Pool> {
-    let mut pg = tokio_postgres::Config::from_str(database_url)
-        .map_err(|e| StoreError::Internal(format!("invalid database URL: {e}")))?;
+    let mut pg = parse_url(database_url)?;
     if pg.get_application_name().is_none() {
         pg.application_name(options.application_name);
     }
@@ -73,8 +72,7 @@ pub async fn connect_once(database_url: &str) -> StoreResult<tokio_postgres::Cli
 /// the pool's (`chatd listener` unless the URL names them), so operators and
 /// tests can tell it apart in `pg_stat_activity`.
 pub fn listener_config(database_url: &str) -> StoreResult<tokio_postgres::Config> {
-    let mut pg = tokio_postgres::Config::from_str(database_url)
-        .map_err(|e| StoreError::Internal(format!("invalid database URL: {e}")))?;
+    let mut pg = parse_url(database_url)?;
     let name = format!(
         "{} listener",
         pg.get_application_name()
@@ -83,6 +81,11 @@ pub fn listener_config(database_url: &str) -> StoreResult<tokio_postgres::Config
     pg.application_name(name);
     pg.connect_timeout(PoolOptions::default().timeout);
     Ok(pg)
+}
+
+fn parse_url(database_url: &str) -> StoreResult<tokio_postgres::Config> {
+    tokio_postgres::Config::from_str(database_url)
+        .map_err(|e| StoreError::Internal(format!("invalid database URL: {e}")))
 }
 
 /// A database URL with its password masked, for messages and logs.

@@ -66,7 +66,7 @@ pub async fn authenticate(
             "SELECT s.id, u.id, u.username, u.role = 'admin', u.rate_limit_exempt, \
                     s.last_seen_at < now() - interval '1 minute', \
                     extract(epoch FROM s.expires_at - now())::float8, \
-                    extract(epoch FROM s.last_seen_at - now())::float8 \
+                    extract(epoch FROM now() - s.last_seen_at)::float8 \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() \
                AND s.last_seen_at > now() - $2::bigint * interval '1 second' \
@@ -89,7 +89,7 @@ pub async fn authenticate(
         db.execute(&touch, &[&row.get::<_, i64>(0)]).await?;
     }
     // Seconds since last use (zero when just refreshed) count against idle.
-    let unused = if touched { 0.0 } else { -row.get::<_, f64>(7) };
+    let unused = if touched { 0.0 } else { row.get::<_, f64>(7) };
     let left = row
         .get::<_, f64>(6)
         .min(idle.as_secs_f64() - unused)

@@ -223,6 +223,20 @@ impl TestApp {
             .await
     }
 
+    /// Logs the token's session out.
+    pub async fn logout(&self, token: &str) {
+        self.post("/api/v1/auth/logout", token, Value::Null)
+            .await
+            .expect(204);
+    }
+
+    /// Asserts that the token no longer works.
+    pub async fn assert_refused(&self, token: &str) {
+        self.get("/api/v1/me", token)
+            .await
+            .expect_error(401, "unauthorized");
+    }
+
     /// Registers and logs in a user.
     pub async fn user(&self, username: &str) -> TestUser {
         let password = format!("{username}-password");

@@ -17,31 +17,24 @@ pub async fn account(http: &reqwest::Client, base: &str, name: &str, password: &
         .send()
         .await
         .unwrap();
-    let session: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&creds)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = answer(http.post(format!("{base}/api/v1/auth/login")).json(&creds)).await;
     session["token"].as_str().unwrap().to_owned()
 }
 
 /// Creates a public room `name` as `token`'s user; its id.
 pub async fn public_room(http: &reqwest::Client, base: &str, token: &str, name: &str) -> i64 {
-    let room: Value = http
-        .post(format!("{base}/api/v1/rooms"))
-        .bearer_auth(token)
-        .json(&json!({"name": name, "visibility": "public"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let room = answer(
+        http.post(format!("{base}/api/v1/rooms"))
+            .bearer_auth(token)
+            .json(&json!({"name": name, "visibility": "public"})),
+    )
+    .await;
     room["room"]["id"].as_i64().unwrap()
+}
+
+/// Sends a request and reads its JSON answer.
+async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 #[tokio::test]

@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use chat_testkit::PrivateCluster;
-use serde_json::Value;
 
 use crate::helpers::{TestApp, TestUser};
 
@@ -88,13 +87,9 @@ async fn logout_and_a_password_change_end_tokens_on_the_other_instance() {
     let both = [&a, &b];
     let alice = a.user("alice").await;
     used_everywhere(&both, &alice).await;
-    a.post("/api/v1/auth/logout", &alice.token, Value::Null)
-        .await
-        .expect(204);
+    a.logout(&alice.token).await;
     // At once where it was made; on the other instance when the notice lands.
-    a.get("/api/v1/me", &alice.token)
-        .await
-        .expect_error(401, "unauthorized");
+    a.assert_refused(&alice.token).await;
     refused_everywhere(&both, &alice).await;
 
     let bob = a.user("bob").await;
@@ -159,12 +154,8 @@ async fn the_instance_that_logs_out_forgets_the_token_itself() {
     let alice = app.user("alice").await;
     used_everywhere(&[&app], &alice).await;
     silence_session_notices(&app.sql().await).await;
-    app.post("/api/v1/auth/logout", &alice.token, Value::Null)
-        .await
-        .expect(204);
-    app.get("/api/v1/me", &alice.token)
-        .await
-        .expect_error(401, "unauthorized");
+    app.logout(&alice.token).await;
+    app.assert_refused(&alice.token).await;
 }
 
 #[tokio::test]

@@ -256,9 +256,7 @@ async fn logout_or_disable_closes_open_sockets_with_4001() {
     let bob = app.user("bob").await;
     let (mut a, _) = app.ws_ready(&alice.token).await;
     let (mut b, _) = app.ws_ready(&bob.token).await;
-    app.post("/api/v1/auth/logout", &alice.token, Value::Null)
-        .await
-        .expect(204);
+    app.logout(&alice.token).await;
     assert_eq!(a.closed().await, 4001);
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     chat_store::accounts::set_disabled(&pool.get().await.unwrap(), "bob", true)
