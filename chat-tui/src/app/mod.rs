@@ -251,6 +251,8 @@ impl State {
         self.login.busy = false;
         self.login.error = why.map(str::to_owned);
         self.login.focus = Field::Password;
+        // The account exists: whoever signed up with this form logs in now.
+        self.login.register = false;
         vec![Effect::Disconnect, Effect::DeleteSession]
     }
 

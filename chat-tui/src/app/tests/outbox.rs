@@ -224,8 +224,11 @@ fn history_that_failed_to_load_is_fetched_again_after_reconnect() {
 #[test]
 fn a_revoked_session_returns_to_the_login_form() {
     let mut s = logged_in();
+    // Signed up with this form: it must offer logging in afterwards.
+    s.login.register = true;
     let fx = net(&mut s, NetEvent::Ws(WsStatus::AuthLost));
     assert_eq!(s.screen, Screen::Login);
+    assert!(!s.login.register);
     assert_eq!(s.conn, Conn::Offline);
     assert!(fx.contains(&Effect::DeleteSession));
     assert_eq!(s.login.error.as_deref(), Some(strings::SESSION_ENDED));
