@@ -89,13 +89,101 @@ fn parse_url(database_url: &str) -> StoreResult<tokio_postgres::Config> {
 }
 
 /// A database URL with its password masked, for messages and logs.
+///
+/// Both of PostgreSQL's forms are understood: a URL (`postgres://user:pw@host/db`,
+/// also `?password=pw` among its parameters) and libpq's `key=value` list
+/// (`host=db password='a b'`). Anything that might be a password is masked
+/// rather than risk showing one.
 pub fn redact_url(url: &str) -> String {
-    let masked = url.split_once("://").and_then(|(scheme, rest)| {
-        let (userinfo, host) = rest.rsplit_once('@')?;
-        let (user, _password) = userinfo.split_once(':')?;
-        Some(format!("{scheme}://{user}:***@{host}"))
-    });
-    masked.unwrap_or_else(|| url.to_owned())
+    match url.split_once("://") {
+        // A scheme is letters, digits, `+`, `-` and `.`: an `=` or a space
+        // before the `://` means a key=value list whose value holds one.
+        Some((scheme, rest))
+            if scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            redact_url_form(scheme, rest)
+        }
+        _ => redact_key_values(url),
+    }
+}
+
+/// `scheme://[user[:password]@]host.../db[?key=value&...]`.
+fn redact_url_form(scheme: &str, rest: &str) -> String {
+    // The parameters first: a password there may contain an `@`.
+    let rest = match rest.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some(("password", _)) => "password=***".to_owned(),
+                    _ => param.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", params.join("&"))
+        }
+        None => rest.to_owned(),
+    };
+    // The last `@`, not the first: a password with a stray `@` in it is
+    // then masked whole (at worst, so is some of the host).
+    if let Some((userinfo, host)) = rest.rsplit_once('@')
+        && let Some((user, _password)) = userinfo.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    format!("{scheme}://{rest}")
+}
+
+/// libpq's `key = value ...`, values bare or in single quotes with
+/// backslash escapes. Past anything that does not parse, the rest is
+/// masked: it cannot be told apart from a password.
+fn redact_key_values(conninfo: &str) -> String {
+    let mut out = String::with_capacity(conninfo.len());
+    let mut rest = conninfo;
+    loop {
+        let token = rest.trim_start();
+        out.push_str(&rest[..rest.len() - token.len()]);
+        if token.is_empty() {
+            return out;
+        }
+        let key_len = token
+            .find(|c: char| c == '=' || c.is_whitespace())
+            .unwrap_or(token.len());
+        let key = &token[..key_len];
+        let Some(after_eq) = token[key_len..].trim_start().strip_prefix('=') else {
+            out.push_str("***");
+            return out;
+        };
+        let value = after_eq.trim_start();
+        // The key and the `=` as written, spaces included.
+        out.push_str(&token[..token.len() - value.len()]);
+        let value_len = value_len(value);
+        out.push_str(if key == "password" {
+            "***"
+        } else {
+            &value[..value_len]
+        });
+        rest = &value[value_len..];
+    }
+}
+
+/// The length of the value `text` starts with: a quoted string up to its
+/// closing quote, or a bare word up to white space.
+fn value_len(text: &str) -> usize {
+    let quoted = text.starts_with('\'');
+    let mut chars = text.char_indices().skip(usize::from(quoted));
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '\'' if quoted => return at + 1,
+            c if !quoted && c.is_whitespace() => return at,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 #[cfg(test)]
@@ -103,15 +191,73 @@ mod tests {
     use super::redact_url;
 
     #[test]
-    fn passwords_are_masked() {
+    fn a_password_in_the_user_part_is_masked() {
         assert_eq!(
             redact_url("postgres://chat:s3cret@db:5432/chat"),
             "postgres://chat:***@db:5432/chat"
         );
+        // A stray `@` or `/` in the password is masked with it.
         assert_eq!(
-            redact_url("postgres://postgres@127.0.0.1/chat"),
-            "postgres://postgres@127.0.0.1/chat"
+            redact_url("postgresql://chat:s3/c@ret@db/chat"),
+            "postgresql://chat:***@db/chat"
         );
-        assert_eq!(redact_url("host=/run/postgresql"), "host=/run/postgresql");
+    }
+
+    #[test]
+    fn a_password_parameter_is_masked() {
+        assert_eq!(
+            redact_url("postgres://chat@db/chat?password=s3cret&sslmode=disable"),
+            "postgres://chat@db/chat?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            redact_url("postgres:///chat?host=/run/postgresql&password=a@b"),
+            "postgres:///chat?host=/run/postgresql&password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://chat:one@db/chat?password=two"),
+            "postgres://chat:***@db/chat?password=***"
+        );
+    }
+
+    #[test]
+    fn a_key_value_password_is_masked() {
+        assert_eq!(
+            redact_url("host=db user=chat password=s3cret dbname=chat"),
+            "host=db user=chat password=*** dbname=chat"
+        );
+        assert_eq!(
+            redact_url("host=db password='a b' dbname=chat"),
+            "host=db password=*** dbname=chat"
+        );
+        assert_eq!(
+            redact_url(r"password = 'it\'s \\ secret'  port=5432"),
+            "password = ***  port=5432"
+        );
+        assert_eq!(
+            redact_url("host=db password=s3cret"),
+            "host=db password=***"
+        );
+        // An `=` in a value does not make it a URL.
+        assert_eq!(
+            redact_url("options='-c x=y://z' password=s3cret"),
+            "options='-c x=y://z' password=***"
+        );
+        // Past what does not parse, nothing is shown.
+        assert_eq!(redact_url("host=db password s3cret"), "host=db ***");
+        assert_eq!(redact_url("password='unterminated"), "password=***");
+    }
+
+    #[test]
+    fn urls_without_a_password_are_unchanged() {
+        for url in [
+            "postgres://postgres@127.0.0.1/chat",
+            "postgres://127.0.0.1:5432/chat?sslmode=disable&application_name=chatd",
+            "postgres:///chat?host=/run/postgresql&user=chatd",
+            "host=/run/postgresql",
+            "host=db user=chat dbname='my chat'",
+            "",
+        ] {
+            assert_eq!(redact_url(url), url);
+        }
     }
 }
