@@ -2,14 +2,17 @@
 //!
 //! The shape is the Elm architecture: [`app`] holds the state and a pure
 //! `update` that turns messages (keys, network events, ticks) into effects;
-//! [`view`] draws a frame from the state and nothing else; [`net`] does all
-//! network I/O in its own tasks and reports back over a channel; [`runtime`]
-//! ties them together around the terminal. Keys live in [`keys`], every
-//! user-visible string in [`strings`].
+//! [`view`] draws a frame from the state and nothing else; both measure the
+//! screen (areas, how many rows a message wraps to) with [`geometry`], a
+//! leaf that knows neither. [`net`] does all network I/O in its own tasks
+//! and reports back over a channel; [`runtime`] ties them together around
+//! the terminal. Keys live in [`keys`], every user-visible string in
+//! [`strings`].
 
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod geometry;
 pub mod input;
 pub mod keys;
 pub mod net;

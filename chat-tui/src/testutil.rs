@@ -88,7 +88,21 @@ pub fn newest_page(state: &mut State, room: RoomId, messages: Vec<Message>) -> V
     )
 }
 
+pub fn user_ref(id: i64, name: &str) -> UserRef {
+    UserRef {
+        id,
+        username: name.into(),
+        display_name: name.into(),
+    }
+}
+
+/// The socket is up: `ready` for alice, nobody else online.
 pub fn ready(state: &mut State) -> Vec<Effect> {
+    ready_with_online(state, Vec::new())
+}
+
+/// The socket is up: `ready` for alice with these users online.
+pub fn ready_with_online(state: &mut State, online: Vec<UserRef>) -> Vec<Effect> {
     let rooms = state
         .rooms
         .iter()
@@ -102,6 +116,7 @@ pub fn ready(state: &mut State) -> Vec<Effect> {
         NetEvent::Frame(Incoming::Control(ServerFrame::Ready {
             user: user(1, "alice"),
             rooms,
+            online,
         })),
     )
 }

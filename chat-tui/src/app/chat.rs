@@ -3,12 +3,11 @@
 
 use chat_wire::RoomId;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Position;
 
 use super::{Compose, Conn, Effect, Overlay, State, compose, overlay, scroll};
 use crate::keys::{self, Action, EditOp};
 use crate::net::RestCall;
-use crate::view::layout;
 
 /// A key on the chat screen.
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -35,7 +34,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Action::RoomNext) => step_room(state, 1),
         Some(Action::RoomPrev) => step_room(state, -1),
         Some(Action::NextUnread) => {
-            let start = active_index(state).map_or(0, |i| i + 1);
+            let start = state.active_index().map_or(0, |i| i + 1);
             let n = state.rooms.len();
             let next = (0..n)
                 .map(|k| (start + k) % n.max(1))
@@ -159,12 +158,11 @@ pub fn on_mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
         MouseEventKind::ScrollDown => scroll::by(state, -3),
         MouseEventKind::Down(MouseButton::Left) => {
             // A click in the room list opens that room.
-            let (w, h) = state.size;
-            let list = layout::areas(Rect::new(0, 0, w, h), state).sidebar;
+            let list = state.screen_areas().sidebar;
             if !list.contains(Position::new(m.column, m.row)) {
                 return Vec::new();
             }
-            let i = layout::first_room(state, list.height as usize) + (m.row - list.y) as usize;
+            let i = state.first_listed_room(list.height as usize) + (m.row - list.y) as usize;
             match state.rooms.get(i).map(|r| r.room.id) {
                 Some(id) => switch_to(state, id),
                 None => Vec::new(),
@@ -174,19 +172,12 @@ pub fn on_mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
     }
 }
 
-fn active_index(state: &State) -> Option<usize> {
-    state
-        .rooms
-        .iter()
-        .position(|r| Some(r.room.id) == state.active)
-}
-
 fn step_room(state: &mut State, delta: isize) -> Vec<Effect> {
     let n = state.rooms.len() as isize;
     if n == 0 {
         return Vec::new();
     }
-    let i = active_index(state).map_or(0, |i| i as isize);
+    let i = state.active_index().map_or(0, |i| i as isize);
     let id = state.rooms[(i + delta).rem_euclid(n) as usize].room.id;
     switch_to(state, id)
 }

@@ -172,9 +172,16 @@ fn remove_room(state: &mut State, id: RoomId) {
 
 fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
     match f {
-        ServerFrame::Ready { user, rooms } => {
+        ServerFrame::Ready {
+            user,
+            rooms,
+            online,
+        } => {
             state.conn = Conn::Connected;
             state.me = Some(user);
+            // The server's list is complete: anyone we thought online
+            // before a reconnect but not in it has gone meanwhile.
+            state.online = online.into_iter().map(|u| (u.username, true)).collect();
             let mut unknown = false;
             for pos in &rooms {
                 if state.room(pos.room_id).is_none() {

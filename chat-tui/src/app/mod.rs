@@ -10,6 +10,7 @@ mod commands;
 mod compose;
 mod events;
 mod login;
+mod measure;
 /// Messages on their way out.
 pub mod outbox;
 mod overlay;
@@ -130,7 +131,8 @@ pub struct State {
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     pub settings: Settings,
-    /// Who is online (from presence frames).
+    /// Who is online, by username: the list in `ready`, then presence
+    /// frames.
     pub online: HashMap<String, bool>,
     /// Whether the terminal has the focus (terminals that do not report
     /// focus leave it true): messages arriving unfocused stay unread.

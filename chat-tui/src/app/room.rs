@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chat_wire::{Message, Room, RoomKind, Seq};
-use time::OffsetDateTime;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::geometry::timeline::{Entry, ItemRows, item_rows};
 
 /// How many messages a history page asks for (the server's default).
 pub const PAGE: usize = 50;
@@ -28,6 +30,14 @@ impl Item {
         match self {
             Item::Message(m) => m.created_at,
             Item::Notice { at, .. } => *at,
+        }
+    }
+
+    /// What its layout depends on.
+    pub fn entry(&self) -> Entry<'_> {
+        match self {
+            Item::Message(m) => Entry::Message(m),
+            Item::Notice { at, text } => Entry::Notice { at: *at, text },
         }
     }
 }
@@ -139,6 +149,18 @@ impl RoomState {
             }
         }
         added
+    }
+
+    /// How the item at `seq` is laid out: a day separator when the item
+    /// above is from another day, the "new messages" rule when the read
+    /// marker falls between them. Scrolling and drawing both use this.
+    pub fn item_rows(&self, seq: Seq, item: &Item, offset: UtcOffset) -> ItemRows {
+        let prev = self.items.range(..seq).next_back();
+        let prev_seq = prev.map_or(Seq::MIN, |(s, _)| *s);
+        let new_marker = self
+            .marker
+            .is_some_and(|marker| seq > marker && prev_seq <= marker);
+        item_rows(item.entry(), prev.map(|(_, p)| p.at()), new_marker, offset)
     }
 
     /// Where the next older page starts.

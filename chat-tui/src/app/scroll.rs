@@ -4,30 +4,20 @@
 
 use super::room::{Anchor, RoomState};
 use super::{Effect, State, chat};
-use crate::view::layout::timeline_area;
-use crate::view::timeline::{Ctx, item_lines};
 
 /// The timeline's height in rows for the current terminal size.
 pub fn timeline_height(state: &State) -> usize {
-    timeline_area(state).height as usize
+    state.screen_areas().timeline.height as usize
 }
 
-/// Each item's seq and height in lines, oldest first.
+/// Each item's seq and height in lines, oldest first, at the width the
+/// view draws them.
 fn heights(state: &State, room: &RoomState) -> Vec<(i64, usize)> {
-    let ctx = Ctx {
-        me: state.my_name(),
-        me_shown: state.my_display_name(),
-        offset: state.settings.offset,
-        width: timeline_area(state).width as usize,
-    };
-    let mut prev = None;
+    let width = state.screen_areas().timeline.width as usize;
+    let offset = state.settings.offset;
     room.items
         .iter()
-        .map(|(seq, item)| {
-            let n = item_lines(&ctx, room, *seq, prev, item).len();
-            prev = Some(item);
-            (*seq, n)
-        })
+        .map(|(seq, item)| (*seq, room.item_rows(*seq, item, offset).height(width)))
         .collect()
 }
 

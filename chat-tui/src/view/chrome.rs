@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-use super::layout::{Areas, PROMPT, first_room, input_rows};
-use super::wrap::truncate;
 use crate::app::{Compose, Conn, Overlay, State};
+use crate::geometry::layout::{Areas, PROMPT, input_rows};
+use crate::geometry::timeline::display_name;
+use crate::geometry::wrap::truncate;
 use crate::strings;
 
 /// The room's name and topic across the top.
@@ -36,7 +37,7 @@ pub fn sidebar(f: &mut Frame, area: Rect, state: &State) {
     let width = area.width as usize;
     let mut lines = Vec::new();
     let height = area.height as usize;
-    let first = first_room(state, height);
+    let first = state.first_listed_room(height);
     for r in state.rooms.iter().skip(first).take(height) {
         let mut count = String::new();
         if r.unread > 0 {
@@ -94,7 +95,7 @@ pub fn banner(f: &mut Frame, area: Rect, state: &State) {
         Compose::Editing { .. } => strings::editing_banner().to_owned(),
         Compose::Replying { room, id } => {
             let m = state.room(room).and_then(|r| r.find(id));
-            let who = m.map_or("…", |m| super::timeline::display(&m.author));
+            let who = m.map_or("…", |m| display_name(&m.author));
             let body = m.and_then(|m| m.body.as_deref()).unwrap_or("");
             strings::replying_banner(who, &body.replace('\n', " "))
         }

@@ -7,8 +7,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
-use super::wrap::truncate;
 use crate::app::{Field, State};
+use crate::geometry::wrap::truncate;
 use crate::strings;
 
 /// Draws the form centred, the password as stars.

@@ -1,12 +1,12 @@
 //! Rendering: a pure function from the state to a frame. Nothing here
-//! changes state or touches the network.
+//! changes state or touches the network. Where things go and how text
+//! wraps comes from [`crate::geometry`], which the update function
+//! measures with too; this module decides how they look.
 
 mod chrome;
-pub mod layout;
 mod login;
 mod overlay;
-pub mod timeline;
-pub mod wrap;
+mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,6 +14,8 @@ use ratatui::style::{Color, Style};
 use ratatui::widgets::Paragraph;
 
 use crate::app::{Screen, State};
+use crate::geometry::layout;
+use crate::geometry::wrap::truncate;
 use crate::strings;
 
 /// Draws the whole screen.
@@ -26,7 +28,7 @@ pub fn draw(f: &mut Frame, state: &State) {
     match state.screen {
         Screen::Login => login::draw(f, area, state),
         Screen::Chat => {
-            let a = layout::areas(area, state);
+            let a = state.chat_areas(area);
             chrome::title(f, a.title, state);
             chrome::sidebar(f, a.sidebar, state);
             chrome::separator(f, a);
@@ -43,7 +45,7 @@ pub fn draw(f: &mut Frame, state: &State) {
 
 /// The notice for a terminal too small to use.
 fn too_small(f: &mut Frame, area: Rect) {
-    let text = wrap::truncate(strings::TOO_SMALL, area.width as usize);
+    let text = truncate(strings::TOO_SMALL, area.width as usize);
     let y = area.y + area.height / 2;
     let r = Rect {
         y,

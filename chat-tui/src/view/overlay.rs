@@ -7,8 +7,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::wrap::truncate;
 use crate::app::{Overlay, State, switcher_matches};
+use crate::geometry::timeline::display_name;
+use crate::geometry::wrap::truncate;
 use crate::keys;
 use crate::strings;
 
@@ -87,7 +88,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                     .as_deref()
                     .unwrap_or(strings::DELETED)
                     .replace('\n', " ");
-                let who = super::timeline::display(&m.author);
+                let who = display_name(&m.author);
                 let text = truncate(&format!("{room} {who}: {body}"), inner);
                 let style = if i == *selected {
                     Style::default().add_modifier(Modifier::REVERSED)

@@ -1,8 +1,9 @@
-//! The timeline: messages laid out as lines (times, day separators,
-//! author colours, mentions, edits, tombstones, reply quotes), drawn from
-//! the bottom up so only what fits is laid out.
+//! The timeline: messages drawn as lines (times, day separators, author
+//! colours, mentions, edits, tombstones, reply quotes), from the bottom up
+//! so only what fits is drawn. Which rows an item takes is decided by
+//! [`crate::geometry::timeline`]; this module gives them their look.
 
-use chat_wire::{Message, Seq};
+use chat_wire::Seq;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -11,25 +12,23 @@ use ratatui::widgets::Paragraph;
 use time::UtcOffset;
 use time::macros::format_description;
 
-use super::wrap::{Seg, truncate, wrap};
 use crate::app::outbox::{Outgoing, SendStatus};
 use crate::app::room::{Item, RoomState, mentions};
 use crate::app::{Overlay, State};
+use crate::geometry::timeline::{ItemRows, Part, TIME_COLS, body_words, display_name};
+use crate::geometry::wrap::{Row, truncate, wrap};
 use crate::strings;
 
-/// What laying out a message needs besides the message.
+/// What drawing a message needs besides the message.
 #[derive(Debug, Clone, Copy)]
-pub struct Ctx<'a> {
+struct Ctx<'a> {
     /// My username (mentions, my own name).
-    pub me: &'a str,
+    me: &'a str,
     /// My display name, for messages still sending.
-    pub me_shown: &'a str,
-    pub offset: UtcOffset,
-    pub width: usize,
+    me_shown: &'a str,
+    offset: UtcOffset,
+    width: usize,
 }
-
-/// Width of `HH:MM `: continuation lines hang under the name.
-const TIME_COLS: usize = 6;
 
 const PALETTE: [Color; 8] = [
     Color::Cyan,
@@ -42,17 +41,8 @@ const PALETTE: [Color; 8] = [
     Color::LightGreen,
 ];
 
-/// The name shown for a user: the display name, else the username.
-pub fn display(u: &chat_wire::UserRef) -> &str {
-    if u.display_name.trim().is_empty() {
-        &u.username
-    } else {
-        &u.display_name
-    }
-}
-
 /// A colour per author that never changes between runs (FNV-1a of the name).
-pub fn author_color(name: &str) -> Color {
+fn author_color(name: &str) -> Color {
     let mut h: u32 = 0x811c_9dc5;
     for b in name.bytes() {
         h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
@@ -76,80 +66,64 @@ fn rule(text: &str, width: usize, style: Style) -> Line<'static> {
     Line::styled(truncate(&line, width), style)
 }
 
-/// The body split into segments, mentions of me highlighted.
-fn body_segs(body: &str, me: &str, base: Style) -> Vec<Seg> {
-    let hl = Style::default().fg(Color::Black).bg(Color::Yellow);
-    let mut out: Vec<Seg> = Vec::new();
-    for (i, word) in body.split(' ').enumerate() {
-        if i > 0 {
-            out.push((" ".into(), base));
-        }
-        let style = if mentions(word, me) { hl } else { base };
-        out.push((word.to_owned(), style));
-    }
-    out
+/// Wrapped rows of styled runs as ratatui lines.
+fn to_lines(rows: Vec<Row<Style>>) -> Vec<Line<'static>> {
+    rows.into_iter()
+        .map(|row| {
+            let spans: Vec<Span<'static>> = row
+                .into_iter()
+                .map(|(text, style)| Span::styled(text, style))
+                .collect();
+            Line::from(spans)
+        })
+        .collect()
 }
 
-fn message_segs(ctx: &Ctx, m: &Message) -> Vec<Seg> {
-    let fmt = format_description!("[hour]:[minute] ");
-    let time = m
-        .created_at
-        .to_offset(ctx.offset)
-        .format(&fmt)
-        .unwrap_or_default();
-    let name = display(&m.author).to_owned();
-    let mut name_style = Style::default()
-        .fg(author_color(&m.author.username))
-        .add_modifier(Modifier::BOLD);
-    if m.author.username == ctx.me {
-        name_style = name_style.add_modifier(Modifier::UNDERLINED);
+/// A word of a body: highlighted when it mentions me, else in `base`.
+fn word_style(word: &str, me: &str, base: Style) -> Style {
+    if mentions(word, me) {
+        Style::default().fg(Color::Black).bg(Color::Yellow)
+    } else {
+        base
     }
-    let mut segs: Vec<Seg> = vec![(time, dim())];
-    match m.body.as_deref() {
-        _ if m.deleted => {
-            segs.push((format!("{name}: "), name_style));
-            segs.push((
-                strings::DELETED.into(),
-                dim().add_modifier(Modifier::ITALIC),
-            ));
-        }
-        Some(body) if body.starts_with("/me ") => {
-            segs.push(("* ".into(), Style::default()));
-            segs.push((name, name_style));
-            segs.push((" ".into(), Style::default()));
-            segs.extend(body_segs(
-                &body[4..],
-                ctx.me,
-                Style::default().add_modifier(Modifier::ITALIC),
-            ));
-        }
-        body => {
-            segs.push((format!("{name}: "), name_style));
-            segs.extend(body_segs(
-                body.unwrap_or_default(),
-                ctx.me,
-                Style::default(),
-            ));
-        }
-    }
-    if m.edited_at.is_some() && !m.deleted {
-        segs.push((format!(" {}", strings::EDITED), dim()));
-    }
-    segs
 }
 
-/// The lines of one timeline item, with the day separator and unread
-/// marker that go before it.
-pub fn item_lines(
-    ctx: &Ctx,
-    room: &RoomState,
-    seq: Seq,
-    prev: Option<&Item>,
-    item: &Item,
-) -> Vec<Line<'static>> {
+/// The style of a piece of `item`'s text.
+fn part_style(ctx: &Ctx, item: &Item, text: &str, part: Part) -> Style {
+    match part {
+        Part::Time | Part::Edited | Part::Notice => dim(),
+        Part::Plain => Style::default(),
+        Part::Deleted => dim().add_modifier(Modifier::ITALIC),
+        Part::Body { action } => {
+            let base = if action {
+                Style::default().add_modifier(Modifier::ITALIC)
+            } else {
+                Style::default()
+            };
+            word_style(text, ctx.me, base)
+        }
+        Part::Author => {
+            // Only messages have authors.
+            let Item::Message(m) = item else {
+                return Style::default();
+            };
+            let style = Style::default()
+                .fg(author_color(&m.author.username))
+                .add_modifier(Modifier::BOLD);
+            if m.author.username == ctx.me {
+                style.add_modifier(Modifier::UNDERLINED)
+            } else {
+                style
+            }
+        }
+    }
+}
+
+/// The lines of one timeline item laid out as `rows`, with the day
+/// separator and unread marker that go before it.
+fn item_lines(ctx: &Ctx, room: &RoomState, item: &Item, rows: &ItemRows) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    let day = item.at().to_offset(ctx.offset).date();
-    if prev.is_none_or(|p| p.at().to_offset(ctx.offset).date() != day) {
+    if let Some(day) = rows.day {
         let fmt = format_description!("[weekday repr:short] [day] [month repr:short] [year]");
         out.push(rule(
             &day.format(&fmt).unwrap_or_default(),
@@ -157,60 +131,41 @@ pub fn item_lines(
             dim(),
         ));
     }
-    if let Some(marker) = room.marker {
-        let prev_seq = room
-            .items
-            .range(..seq)
-            .next_back()
-            .map_or(Seq::MIN, |(s, _)| *s);
-        if seq > marker && prev_seq <= marker {
-            out.push(rule(
-                strings::NEW_MARKER,
-                ctx.width,
-                Style::default().fg(Color::Red),
-            ));
-        }
+    if rows.new_marker {
+        out.push(rule(
+            strings::NEW_MARKER,
+            ctx.width,
+            Style::default().fg(Color::Red),
+        ));
     }
-    match item {
-        Item::Notice { at, text } => {
-            let fmt = format_description!("[hour]:[minute] ");
-            let time = at.to_offset(ctx.offset).format(&fmt).unwrap_or_default();
-            out.extend(wrap(
-                &[(format!("{time}→ {text}"), dim())],
-                ctx.width,
-                TIME_COLS,
-            ));
-        }
-        Item::Message(m) => {
-            if let Some(reply) = m.reply_to {
-                let quote = match room.find(reply) {
-                    Some(q) => format!(
-                        "{}: {}",
-                        display(&q.author),
-                        q.body.as_deref().unwrap_or(strings::DELETED)
-                    ),
-                    None => "…".into(),
-                };
-                let quote = quote.replace('\n', " ");
-                let text = format!("{}↳ {quote}", " ".repeat(TIME_COLS));
-                out.push(Line::styled(truncate(&text, ctx.width), dim()));
-            }
-            out.extend(wrap(&message_segs(ctx, m), ctx.width, TIME_COLS));
-        }
+    if let Some(reply) = rows.quote {
+        let quote = match room.find(reply) {
+            Some(q) => format!(
+                "{}: {}",
+                display_name(&q.author),
+                q.body.as_deref().unwrap_or(strings::DELETED)
+            ),
+            None => "…".into(),
+        };
+        let quote = quote.replace('\n', " ");
+        let text = format!("{}↳ {quote}", " ".repeat(TIME_COLS));
+        out.push(Line::styled(truncate(&text, ctx.width), dim()));
     }
+    let text = rows.wrap_text(ctx.width, |text, part| part_style(ctx, item, text, part));
+    out.extend(to_lines(text));
     out
 }
 
 /// The lines of a message still on its way.
-pub fn pending_lines(ctx: &Ctx, o: &Outgoing) -> Vec<Line<'static>> {
+fn pending_lines(ctx: &Ctx, o: &Outgoing) -> Vec<Line<'static>> {
     let name_style = Style::default()
         .fg(author_color(ctx.me))
         .add_modifier(Modifier::BOLD);
-    let mut segs: Vec<Seg> = vec![
+    let mut segs: Vec<(String, Style)> = vec![
         (" ".repeat(TIME_COLS), dim()),
         (format!("{}: ", ctx.me_shown), name_style),
     ];
-    segs.extend(body_segs(&o.body, ctx.me, dim()));
+    segs.extend(body_words(&o.body).map(|w| (w.to_owned(), word_style(w, ctx.me, dim()))));
     match &o.status {
         SendStatus::Pending => segs.push((format!(" {}", strings::SENDING), dim())),
         SendStatus::Failed(why) => segs.push((
@@ -218,7 +173,7 @@ pub fn pending_lines(ctx: &Ctx, o: &Outgoing) -> Vec<Line<'static>> {
             Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
         )),
     }
-    wrap(&segs, ctx.width, TIME_COLS)
+    to_lines(wrap(&segs, ctx.width, TIME_COLS))
 }
 
 /// Draws the open room's timeline into `area`.
@@ -252,13 +207,13 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         Overlay::Select(seq) => Some(seq),
         _ => None,
     };
-    let mut iter = room.items.range(..=upto).rev().peekable();
+    let mut iter = room.items.range(..=upto).rev();
     while lines.len() < height {
         let Some((seq, item)) = iter.next() else {
             break;
         };
-        let prev = iter.peek().map(|(_, p)| *p);
-        let mut block = item_lines(&ctx, room, *seq, prev, item);
+        let rows = room.item_rows(*seq, item, ctx.offset);
+        let mut block = item_lines(&ctx, room, item, &rows);
         if selected == Some(*seq) {
             let reversed = Style::default().add_modifier(Modifier::REVERSED);
             block = block.into_iter().map(|l| l.patch_style(reversed)).collect();

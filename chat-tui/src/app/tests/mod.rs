@@ -3,6 +3,7 @@
 
 mod input;
 mod outbox;
+mod presence;
 mod rooms;
 
 use chat_wire::ws::ClientFrame;

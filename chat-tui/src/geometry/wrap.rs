@@ -1,55 +1,62 @@
 //! Word wrapping by display width: graphemes are never split, CJK and
 //! emoji count two columns, and continuation lines hang under an indent.
+//!
+//! Text comes in runs tagged with anything comparable (a style for the
+//! view, `()` to count rows), so drawing and measuring share one algorithm.
 
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-/// A run of text in one style.
-pub type Seg = (String, Style);
+/// One wrapped row: runs of text, neighbouring runs with equal tags merged.
+pub type Row<S> = Vec<(String, S)>;
 
-/// Builds lines one grapheme at a time, merging runs of the same style.
-struct Builder {
-    lines: Vec<Line<'static>>,
-    spans: Vec<Span<'static>>,
+/// Builds rows one grapheme at a time, merging runs of the same tag.
+struct Builder<S> {
+    rows: Vec<Row<S>>,
+    runs: Row<S>,
     col: usize,
     indent: usize,
 }
 
-impl Builder {
-    fn push(&mut self, g: &str, style: Style, w: usize) {
-        match self.spans.last_mut() {
-            Some(last) if last.style == style => last.content.to_mut().push_str(g),
-            _ => self.spans.push(Span::styled(g.to_owned(), style)),
+impl<S: Copy + PartialEq + Default> Builder<S> {
+    fn push(&mut self, g: &str, tag: S, w: usize) {
+        match self.runs.last_mut() {
+            Some((text, last)) if *last == tag => text.push_str(g),
+            _ => self.runs.push((g.to_owned(), tag)),
         }
         self.col += w;
     }
 
     fn break_line(&mut self) {
-        self.lines.push(Line::from(std::mem::take(&mut self.spans)));
+        self.rows.push(std::mem::take(&mut self.runs));
         self.col = 0;
         if self.indent > 0 {
-            self.spans.push(Span::raw(" ".repeat(self.indent)));
+            // The indent is untagged: plain spaces.
+            self.runs.push((" ".repeat(self.indent), S::default()));
             self.col = self.indent;
         }
     }
 }
 
-/// Wraps styled text to `width` columns; lines after the first start with
+/// Wraps tagged text to `width` columns; rows after the first start with
 /// `indent` spaces. Explicit newlines are kept.
-pub fn wrap(segs: &[Seg], width: usize, indent: usize) -> Vec<Line<'static>> {
+pub fn wrap<T, S>(segs: &[(T, S)], width: usize, indent: usize) -> Vec<Row<S>>
+where
+    T: AsRef<str>,
+    S: Copy + PartialEq + Default,
+{
     if width == 0 {
         return Vec::new();
     }
     // A hanging indent never eats more than half the width.
     let indent = indent.min(width / 2);
-    // Tokens: (graphemes with widths and style, is_space, is_newline).
-    let mut words: Vec<Vec<(&str, usize, Style)>> = Vec::new();
-    let mut cur: Vec<(&str, usize, Style)> = Vec::new();
+    // Tokens: runs of spaces, runs of non-spaces, and single newlines,
+    // each grapheme with its width and tag.
+    let mut words: Vec<Vec<(&str, usize, S)>> = Vec::new();
+    let mut cur: Vec<(&str, usize, S)> = Vec::new();
     let mut cur_space = false;
-    for (text, style) in segs {
-        for g in text.graphemes(true) {
+    for (text, tag) in segs {
+        for g in text.as_ref().graphemes(true) {
             let is_space = g == " " || g == "\n";
             if g == "\n" || is_space != cur_space {
                 if !cur.is_empty() {
@@ -58,7 +65,7 @@ pub fn wrap(segs: &[Seg], width: usize, indent: usize) -> Vec<Line<'static>> {
                 cur_space = is_space && g != "\n";
             }
             let w = if g == "\n" { 0 } else { g.width() };
-            cur.push((g, w, *style));
+            cur.push((g, w, *tag));
             if g == "\n" {
                 words.push(std::mem::take(&mut cur));
                 cur_space = false;
@@ -69,8 +76,8 @@ pub fn wrap(segs: &[Seg], width: usize, indent: usize) -> Vec<Line<'static>> {
         words.push(cur);
     }
     let mut b = Builder {
-        lines: Vec::new(),
-        spans: Vec::new(),
+        rows: Vec::new(),
+        runs: Vec::new(),
         col: 0,
         indent: 0,
     };
@@ -109,10 +116,10 @@ pub fn wrap(segs: &[Seg], width: usize, indent: usize) -> Vec<Line<'static>> {
         }
         at_line_start = false;
     }
-    if !b.spans.is_empty() || b.lines.is_empty() {
-        b.lines.push(Line::from(b.spans));
+    if !b.runs.is_empty() || b.rows.is_empty() {
+        b.rows.push(b.runs);
     }
-    b.lines
+    b.rows
 }
 
 /// Cuts text to at most `width` columns, adding `…` when cut.
@@ -140,42 +147,48 @@ pub fn truncate(text: &str, width: usize) -> String {
 mod tests {
     use super::*;
 
-    fn plain(lines: &[Line]) -> Vec<String> {
-        lines
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+    /// Wraps untagged text and returns the rows as plain strings.
+    fn rows(text: &str, width: usize, indent: usize) -> Vec<String> {
+        wrap(&[(text, ())], width, indent)
+            .into_iter()
+            .map(|row| row.into_iter().map(|(t, ())| t).collect())
             .collect()
-    }
-
-    fn seg(s: &str) -> Vec<Seg> {
-        vec![(s.to_owned(), Style::default())]
     }
 
     #[test]
     fn words_wrap_with_a_hanging_indent() {
-        let l = wrap(&seg("12:00 alice: the quick brown fox jumps"), 20, 6);
         assert_eq!(
-            plain(&l),
+            rows("12:00 alice: the quick brown fox jumps", 20, 6),
             ["12:00 alice: the ", "      quick brown ", "      fox jumps"]
         );
     }
 
     #[test]
     fn wide_characters_count_two_columns() {
-        let l = wrap(&seg("日本語のテキスト"), 6, 0);
-        assert_eq!(plain(&l), ["日本語", "のテキ", "スト"]);
-        for line in &l {
-            assert!(line.width() <= 6);
+        let r = rows("日本語のテキスト", 6, 0);
+        assert_eq!(r, ["日本語", "のテキ", "スト"]);
+        for row in &r {
+            assert!(row.width() <= 6);
         }
-        let l = wrap(&seg("ok 👍👍👍"), 5, 0);
-        assert_eq!(plain(&l), ["ok 👍", "👍👍"]);
+        assert_eq!(rows("ok 👍👍👍", 5, 0), ["ok 👍", "👍👍"]);
     }
 
     #[test]
     fn long_words_break_and_newlines_stay() {
-        let l = wrap(&seg("abcdefghij\nxy"), 4, 0);
-        assert_eq!(plain(&l), ["abcd", "efgh", "ij", "xy"]);
+        assert_eq!(rows("abcdefghij\nxy", 4, 0), ["abcd", "efgh", "ij", "xy"]);
         assert_eq!(truncate("hello world", 6), "hello…");
         assert_eq!(truncate("hi", 6), "hi");
+    }
+
+    #[test]
+    fn runs_with_equal_tags_merge_and_the_indent_is_untagged() {
+        let segs = [("ab ", 1u8), ("cd", 1), (" ef", 2)];
+        assert_eq!(
+            wrap(&segs, 6, 2),
+            [
+                vec![("ab cd".to_owned(), 1), (" ".to_owned(), 2)],
+                vec![("  ".to_owned(), 0), ("ef".to_owned(), 2)],
+            ]
+        );
     }
 }

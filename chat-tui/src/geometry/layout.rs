@@ -1,11 +1,9 @@
-//! Where each part of the chat screen goes, shared by the view and by the
-//! update function (which needs the timeline's size to scroll).
+//! Where each part of the chat screen goes, and which rows of the input
+//! and the room list are in view.
 
 use ratatui::layout::Rect;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
-
-use crate::app::{Compose, State};
 
 /// Below this the chat screen is replaced by a notice.
 pub const MIN_WIDTH: u16 = 40;
@@ -71,13 +69,15 @@ pub fn input_rows(text: &str, cursor: usize, width: usize) -> (Vec<String>, (usi
     (rows, pos)
 }
 
-/// Lays out the chat screen in `area`.
-pub fn areas(area: Rect, state: &State) -> Areas {
+/// Lays out the chat screen in `area`. The input grows with its text
+/// (`input`, the cursor at byte `cursor`); `banner` adds the
+/// editing/replying line above it.
+pub fn areas(area: Rect, input: &str, cursor: usize, banner: bool) -> Areas {
     let side_w = (area.width / 4).clamp(12, 24);
     let input_w = area.width.saturating_sub(PROMPT.len() as u16) as usize;
-    let (rows, _) = input_rows(state.editor.text(), state.editor.cursor(), input_w);
+    let (rows, _) = input_rows(input, cursor, input_w);
     let input_h = rows.len().clamp(1, MAX_INPUT_ROWS) as u16;
-    let banner_h = u16::from(state.compose != Compose::Plain);
+    let banner_h = u16::from(banner);
     let mid_h = area.height.saturating_sub(2 + input_h + banner_h);
     let mid_y = area.y + 1;
     let below = mid_y + mid_h;
@@ -116,20 +116,10 @@ pub fn areas(area: Rect, state: &State) -> Areas {
     }
 }
 
-/// The first room shown in a room list `height` rows tall: a long list
-/// scrolls so the open room stays in view.
-pub fn first_room(state: &State, height: usize) -> usize {
-    let active = state
-        .rooms
-        .iter()
-        .position(|r| Some(r.room.id) == state.active);
-    active.map_or(0, |i| (i + 1).saturating_sub(height))
-}
-
-/// The timeline area for the state's terminal size.
-pub fn timeline_area(state: &State) -> Rect {
-    let (w, h) = state.size;
-    areas(Rect::new(0, 0, w, h), state).timeline
+/// The first row shown of a list `height` rows tall: a long list scrolls
+/// so the `selected` row stays in view.
+pub fn first_visible(selected: Option<usize>, height: usize) -> usize {
+    selected.map_or(0, |i| (i + 1).saturating_sub(height))
 }
 
 #[cfg(test)]

@@ -1,0 +1,223 @@
+//! How a timeline item is laid out: the one-row rules and quote above it
+//! and the text that wraps below them. The update function counts the
+//! rows to scroll by lines; the view styles the same pieces to draw them.
+
+use chat_wire::{Message, MessageId, UserRef};
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use super::wrap::{Row, wrap};
+use crate::strings;
+
+/// Width of `HH:MM `: continuation lines hang under the name.
+pub const TIME_COLS: usize = 6;
+
+/// What a piece of an item's text is, for the view to pick its style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// `HH:MM ` before a message.
+    Time,
+    /// The author's name (and the `: ` after it outside an action).
+    Author,
+    /// The `* ` and the space around an action's author.
+    Plain,
+    /// A word of the body, or the space between two; `action` in a `/me`.
+    Body { action: bool },
+    /// The tombstone of a deleted message.
+    Deleted,
+    /// The `(edited)` mark.
+    Edited,
+    /// A whole notice: its time, an arrow and the text.
+    Notice,
+}
+
+/// A timeline item, as much of it as its layout depends on.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry<'a> {
+    Message(&'a Message),
+    Notice { at: OffsetDateTime, text: &'a str },
+}
+
+/// The rows of one timeline item, top to bottom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRows {
+    /// A day separator for this date comes first.
+    pub day: Option<Date>,
+    /// Then the "new messages" rule.
+    pub new_marker: bool,
+    /// Then one row quoting the message this one replies to.
+    pub quote: Option<MessageId>,
+    /// Then the text, wrapped with a hanging indent of [`TIME_COLS`].
+    pub text: Vec<(String, Part)>,
+}
+
+impl ItemRows {
+    /// How many rows the item takes at `width` columns.
+    pub fn height(&self, width: usize) -> usize {
+        let above = usize::from(self.day.is_some())
+            + usize::from(self.new_marker)
+            + usize::from(self.quote.is_some());
+        above + self.wrap_text(width, |_, _| ()).len()
+    }
+
+    /// The text wrapped to `width` columns, each piece tagged by `tag`
+    /// (given the piece and its part) before wrapping.
+    pub fn wrap_text<S: Copy + PartialEq + Default>(
+        &self,
+        width: usize,
+        tag: impl Fn(&str, Part) -> S,
+    ) -> Vec<Row<S>> {
+        let segs: Vec<(&str, S)> = self
+            .text
+            .iter()
+            .map(|(text, part)| (text.as_str(), tag(text, *part)))
+            .collect();
+        wrap(&segs, width, TIME_COLS)
+    }
+}
+
+/// Lays out an item. `prev_at` is when the item above it happened (none
+/// for the first); `new_marker` puts the "new messages" rule above it.
+pub fn item_rows(
+    entry: Entry<'_>,
+    prev_at: Option<OffsetDateTime>,
+    new_marker: bool,
+    offset: UtcOffset,
+) -> ItemRows {
+    let at = match entry {
+        Entry::Message(m) => m.created_at,
+        Entry::Notice { at, .. } => at,
+    };
+    let day = at.to_offset(offset).date();
+    let new_day = prev_at.is_none_or(|p| p.to_offset(offset).date() != day);
+    let (quote, text) = match entry {
+        Entry::Message(m) => (m.reply_to, message_text(m, offset)),
+        Entry::Notice { at, text } => {
+            let line = format!("{}→ {text}", clock(at, offset));
+            (None, vec![(line, Part::Notice)])
+        }
+    };
+    ItemRows {
+        day: new_day.then_some(day),
+        new_marker,
+        quote,
+        text,
+    }
+}
+
+/// The name shown for a user: the display name, else the username.
+pub fn display_name(u: &UserRef) -> &str {
+    if u.display_name.trim().is_empty() {
+        &u.username
+    } else {
+        &u.display_name
+    }
+}
+
+/// A body as its words and the single spaces between them, in order: the
+/// view highlights mentions word by word.
+pub fn body_words(body: &str) -> impl Iterator<Item = &str> {
+    body.split(' ')
+        .enumerate()
+        .flat_map(|(i, word)| (i > 0).then_some(" ").into_iter().chain([word]))
+}
+
+/// `HH:MM ` in the local time zone.
+fn clock(at: OffsetDateTime, offset: UtcOffset) -> String {
+    let fmt = format_description!("[hour]:[minute] ");
+    at.to_offset(offset).format(&fmt).unwrap_or_default()
+}
+
+/// A message's text: time, author, body (or tombstone), edited mark.
+fn message_text(m: &Message, offset: UtcOffset) -> Vec<(String, Part)> {
+    let name = display_name(&m.author);
+    let mut text = vec![(clock(m.created_at, offset), Part::Time)];
+    let body = |body: &str, action: bool| {
+        body_words(body)
+            .map(move |w| (w.to_owned(), Part::Body { action }))
+            .collect::<Vec<_>>()
+    };
+    match m.body.as_deref() {
+        _ if m.deleted => {
+            text.push((format!("{name}: "), Part::Author));
+            text.push((strings::DELETED.into(), Part::Deleted));
+        }
+        Some(action) if action.starts_with("/me ") => {
+            text.push(("* ".into(), Part::Plain));
+            text.push((name.to_owned(), Part::Author));
+            text.push((" ".into(), Part::Plain));
+            text.extend(body(&action[4..], true));
+        }
+        plain => {
+            text.push((format!("{name}: "), Part::Author));
+            text.extend(body(plain.unwrap_or_default(), false));
+        }
+    }
+    if m.edited_at.is_some() && !m.deleted {
+        text.push((format!(" {}", strings::EDITED), Part::Edited));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: i64 = 1_790_000_000;
+
+    fn message(body: &str, reply_to: Option<MessageId>) -> Message {
+        Message {
+            id: 7,
+            room_id: 1,
+            seq: 7,
+            author: UserRef {
+                id: 2,
+                username: "bob".into(),
+                display_name: String::new(),
+            },
+            body: Some(body.into()),
+            client_id: None,
+            reply_to,
+            created_at: OffsetDateTime::from_unix_timestamp(T0).unwrap(),
+            edited_at: None,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn rules_and_the_quote_each_take_one_row_above_the_text() {
+        let m = message("the quick brown fox jumps", Some(3));
+        let same_day = OffsetDateTime::from_unix_timestamp(T0 - 60).unwrap();
+        let alone = item_rows(Entry::Message(&m), Some(same_day), false, UtcOffset::UTC);
+        assert_eq!(alone.day, None);
+        // "HH:MM bob: the quick " / "      brown fox " / "      jumps"
+        assert_eq!(alone.height(20), 1 + 3);
+        let first = item_rows(Entry::Message(&m), None, true, UtcOffset::UTC);
+        assert!(first.day.is_some());
+        assert_eq!(first.height(20), 3 + 3);
+        assert_eq!(first.height(0), 3, "no columns, no text");
+    }
+
+    #[test]
+    fn the_text_names_the_author_and_splits_the_body_into_words() {
+        let mut m = message("/me waves  hi", None);
+        m.edited_at = Some(m.created_at);
+        let rows = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        let parts: Vec<(&str, Part)> = rows.text.iter().map(|(t, p)| (t.as_str(), *p)).collect();
+        let action = Part::Body { action: true };
+        assert_eq!(
+            parts[1..],
+            [
+                ("* ", Part::Plain),
+                ("bob", Part::Author),
+                (" ", Part::Plain),
+                ("waves", action),
+                (" ", action),
+                ("", action),
+                (" ", action),
+                ("hi", action),
+                (" (edited)", Part::Edited),
+            ]
+        );
+    }
+}
