@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use chat_store::StoreError;
+use chat_store::{Refusal, StoreError};
 use chat_wire::{ErrorBody, ErrorCode};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
@@ -83,6 +83,26 @@ use warp::Reply as _;
 
 impl warp::reject::Reject for ApiError {}
 
+/// Each refusal's answer. A private room's refusals look exactly like a
+/// room that does not exist, so strangers learn nothing of it.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NoSuchRoom | Refusal::NotMember { joinable: false } => {
+                Self::not_found("no such room")
+            }
+            Refusal::NotMember { joinable: true } => Self::forbidden("join the room first"),
+            Refusal::Archived => Self::forbidden("the room is archived"),
+            Refusal::NoSuchMessage => Self::not_found("no such message in this room"),
+            Refusal::MessageDeleted => Self::conflict("the message was deleted"),
+            Refusal::NotAuthor => Self::forbidden("only the author may edit a message"),
+            Refusal::UnknownReplyTo => {
+                Self::invalid("reply_to does not name a message in this room")
+            }
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
@@ -91,6 +111,7 @@ impl From<StoreError> for ApiError {
             StoreError::MissingReference(_) => {
                 Self::invalid("refers to something that does not exist")
             }
+            StoreError::Refused(refusal) => refusal.into(),
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 Self::unavailable()

@@ -4,7 +4,6 @@
 //! `main.rs` only parses the command line; everything else lives here so
 //! tests can build and run the same server in-process.
 
-mod actions;
 pub mod config;
 pub mod error;
 pub mod gateway;
@@ -15,6 +14,7 @@ pub mod proxy;
 pub mod ratelimit;
 mod sends;
 pub mod server;
+mod service;
 pub mod session_cache;
 mod state;
 mod systemd;

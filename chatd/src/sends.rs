@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use chat_store::messages::{self, Draft, Sent};
 use chat_store::{Pool, StoreError, StoreResult};
-use chat_wire::{Event, EventType, Message};
+use chat_wire::Message;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::gateway::Gateway;
@@ -39,7 +39,15 @@ const IDLE: Duration = Duration::from_secs(10);
 
 struct Job {
     draft: Draft,
-    reply: oneshot::Sender<StoreResult<Sent>>,
+    reply: oneshot::Sender<StoreResult<Stored>>,
+}
+
+/// A stored send, its event already published.
+#[derive(Debug)]
+pub struct Stored {
+    pub message: Message,
+    /// False when a retry found the message its client_id already sent.
+    pub created: bool,
 }
 
 /// Hands sends to the writer.
@@ -68,8 +76,8 @@ impl SendQueue {
     }
 
     /// Stores a validated message (or finds the original of a retried
-    /// client_id). `NotFound` when the author is not a member.
-    pub async fn send(self: &Arc<Self>, draft: Draft) -> StoreResult<Sent> {
+    /// client_id) and publishes its event; refusals say why.
+    pub async fn send(self: &Arc<Self>, draft: Draft) -> StoreResult<Stored> {
         let (reply, answer) = oneshot::channel();
         let mut job = Job { draft, reply };
         // A writer that just went idle may have closed its queue: start a
@@ -143,7 +151,7 @@ impl SendQueue {
                 return;
             }
         };
-        let stored: Vec<Option<Message>> = if batch.len() == 1 {
+        let stored: Vec<Option<Sent>> = if batch.len() == 1 {
             vec![None]
         } else {
             let drafts: Vec<Draft> = batch.iter().map(|j| j.draft.clone()).collect();
@@ -151,7 +159,7 @@ impl SendQueue {
                 Ok(stored) => stored,
                 Err(e) => {
                     tracing::debug!(error = %e, "batch refused; sending one by one");
-                    vec![None; batch.len()]
+                    batch.iter().map(|_| None).collect()
                 }
             }
         };
@@ -159,17 +167,13 @@ impl SendQueue {
         // answer; drafts the batch left out go one by one to get their own
         // answer.
         for (job, stored) in batch.into_iter().zip(stored) {
-            let room_id = job.draft.room_id;
-            let result = match stored {
-                Some(message) => Ok(Sent {
-                    message,
-                    created: true,
-                }),
+            let sent = match stored {
+                Some(sent) => Ok(sent),
                 None => {
                     let d = &job.draft;
                     messages::send(
                         &db,
-                        room_id,
+                        d.room_id,
                         d.author_id,
                         &d.body,
                         d.client_id.as_deref(),
@@ -178,21 +182,21 @@ impl SendQueue {
                     .await
                 }
             };
-            if let Ok(sent) = &result
-                && sent.created
-            {
-                self.metrics.messages_sent.inc();
-                self.gateway.publish(Event {
-                    kind: EventType::MessageCreated,
-                    room_id,
-                    seq: sent.message.seq,
-                    created_at: sent.message.created_at,
-                    message: Some(sent.message.clone()),
-                    user: None,
-                    room: None,
-                });
-            }
-            let _ = job.reply.send(result);
+            let answer = sent.map(|sent| match sent {
+                Sent::New { message, event } => {
+                    self.metrics.messages_sent.inc();
+                    self.gateway.publish(event);
+                    Stored {
+                        message,
+                        created: true,
+                    }
+                }
+                Sent::Retry(message) => Stored {
+                    message,
+                    created: false,
+                },
+            });
+            let _ = job.reply.send(answer);
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::gateway::Gateway;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::sends::SendQueue;
+use crate::service::Call;
 use crate::session_cache::{Miss, SessionCache};
 
 /// Everything handlers share: built once at startup.
@@ -93,6 +94,16 @@ impl Ctx {
             Err(miss) => self.check(&db, miss, token_hash).await?,
         };
         Ok((me, db))
+    }
+
+    /// The caller, a connection and the shared state, for a service call.
+    pub async fn call(&self) -> Result<Call, ApiError> {
+        let (me, db) = self.authed().await?;
+        Ok(Call {
+            state: self.state.clone(),
+            me,
+            db,
+        })
     }
 
     /// The session cache's answer, counted.

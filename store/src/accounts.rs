@@ -8,9 +8,9 @@
 use chat_wire::{EventType, User};
 use time::OffsetDateTime;
 
-use crate::notify::Hint;
+use crate::events::Appends;
 use crate::users::{self, AccountRole, NewUser};
-use crate::{Client, GenericClient, StoreError, StoreResult, events, members};
+use crate::{Client, Committed, GenericClient, StoreError, StoreResult, members};
 
 /// Columns of [`Account`], from `users u`.
 const ACCOUNT_COLUMNS: &str =
@@ -246,14 +246,14 @@ pub enum MessagePolicy {
 }
 
 /// What [`delete`] did.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, serde::Serialize)]
 pub struct Deletion {
     pub user_id: i64,
     pub rooms_left: usize,
     pub messages_erased: usize,
-    /// The events it logged, to announce to chatd after the commit.
+    /// The events it logged, to announce to chatd.
     #[serde(skip)]
-    pub hints: Vec<Hint>,
+    pub events: Committed,
 }
 
 /// Deletes an account in one transaction: it leaves every room (logged as
@@ -276,7 +276,7 @@ pub async fn delete(
         .await?
         .ok_or(StoreError::NotFound)?
         .get(0);
-    let mut hints = Vec::new();
+    let mut log = Appends::default();
     let rooms: Vec<i64> = tx
         .query(
             "SELECT room_id FROM memberships WHERE user_id = $1 ORDER BY room_id",
@@ -287,12 +287,7 @@ pub async fn delete(
         .map(|r| r.get(0))
         .collect();
     for &room_id in &rooms {
-        let seq = members::remove_in(&tx, room_id, user_id).await?;
-        hints.push(Hint {
-            room_id,
-            seq,
-            joined: None,
-        });
+        members::remove_in(&tx, &mut log, room_id, user_id).await?;
     }
     let mut messages_erased = 0;
     if policy == MessagePolicy::Erase {
@@ -309,7 +304,7 @@ pub async fn delete(
         erased.sort_unstable();
         messages_erased = erased.len();
         for (room_id, message_id) in erased {
-            let seq = events::append(
+            log.append(
                 &tx,
                 room_id,
                 EventType::MessageDeleted,
@@ -318,11 +313,6 @@ pub async fn delete(
                 None,
             )
             .await?;
-            hints.push(Hint {
-                room_id,
-                seq,
-                joined: None,
-            });
         }
     }
     tx.execute("DELETE FROM sessions WHERE user_id = $1", &[&user_id])
@@ -333,12 +323,11 @@ pub async fn delete(
         &[&user_id],
     )
     .await?;
-    tx.commit().await?;
     Ok(Deletion {
         user_id,
         rooms_left: rooms.len(),
         messages_erased,
-        hints,
+        events: log.commit(tx).await?,
     })
 }
 

@@ -18,9 +18,41 @@ pub enum StoreError {
     /// The database cannot be reached or is shutting down. Worth a retry.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The statement that was to make the change refused it, and says why.
+    #[error("refused: {0}")]
+    Refused(#[from] Refusal),
     /// Anything else: a bug or a schema mismatch.
     #[error("database error: {0}")]
     Internal(String),
+}
+
+/// Why a write to a room was refused, as the refusing statement saw it.
+/// chatd turns each into its answer (a private room's refusals must look
+/// like a room that does not exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// No room with that id.
+    #[error("no such room")]
+    NoSuchRoom,
+    /// The user is not a member; `joinable` when the room is public and
+    /// named, so anyone may see it exists.
+    #[error("not a member of the room")]
+    NotMember { joinable: bool },
+    /// The room is archived: it takes no new messages or members.
+    #[error("the room is archived")]
+    Archived,
+    /// No message with that id in the room.
+    #[error("no such message in this room")]
+    NoSuchMessage,
+    /// The message was deleted.
+    #[error("the message was deleted")]
+    MessageDeleted,
+    /// Only the message's author may do this.
+    #[error("not the author of the message")]
+    NotAuthor,
+    /// `reply_to` names no message of the room.
+    #[error("reply_to does not name a message in this room")]
+    UnknownReplyTo,
 }
 
 impl StoreError {

@@ -6,14 +6,78 @@
 //! number: seq order is commit order, and a reader that has seen seq S and
 //! asks for `after = S` can never miss an event that commits later.
 
-use chat_wire::{Event, EventType, RoomUpdate, Seq, UserRef};
+use chat_wire::{Event, EventType, RoomId, RoomUpdate, Seq, UserRef};
+use deadpool_postgres::Transaction;
 
 use crate::rows::{self, MESSAGE_COLUMNS};
-use crate::{GenericClient, StoreError, StoreResult};
+use crate::{Committed, GenericClient, StoreError, StoreResult};
+
+/// The events one transaction appends. [`Appends::commit`] reads them back
+/// as they stand and ends the transaction, so the [`Committed`] value it
+/// returns carries exactly what the log holds.
+#[derive(Debug, Default)]
+pub(crate) struct Appends(Vec<(RoomId, Seq)>);
+
+impl Appends {
+    /// [`append`], remembered for the commit.
+    pub(crate) async fn append(
+        &mut self,
+        db: &impl GenericClient,
+        room_id: RoomId,
+        kind: EventType,
+        message_id: Option<i64>,
+        user_id: Option<i64>,
+        data: Option<serde_json::Value>,
+    ) -> StoreResult<Seq> {
+        let seq = append(db, room_id, kind, message_id, user_id, data).await?;
+        self.0.push((room_id, seq));
+        Ok(seq)
+    }
+
+    /// Reads the appended events, then commits the transaction.
+    pub(crate) async fn commit(self, tx: Transaction<'_>) -> StoreResult<Committed> {
+        let events = self.read(&tx).await?;
+        tx.commit().await?;
+        Ok(Committed::new(events))
+    }
+
+    async fn read(&self, db: &impl GenericClient) -> StoreResult<Vec<Event>> {
+        if self.0.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (rooms, seqs): (Vec<RoomId>, Vec<Seq>) = self.0.iter().copied().unzip();
+        let sql = format!(
+            "{} WHERE (e.room_id, e.seq) IN \
+                 (SELECT * FROM unnest($1::bigint[], $2::bigint[])) \
+             ORDER BY e.room_id, e.seq",
+            event_select()
+        );
+        let stmt = db.prepare_cached(&sql).await?;
+        db.query(&stmt, &[&rooms, &seqs])
+            .await?
+            .iter()
+            .map(event)
+            .collect()
+    }
+}
+
+/// Selects events with the user each is about and its message as it is
+/// now; the caller adds WHERE and ORDER BY.
+fn event_select() -> String {
+    format!(
+        "SELECT e.kind, e.room_id, e.seq, e.created_at, e.data, \
+                eu.id, eu.username, eu.display_name, {MESSAGE_COLUMNS} \
+         FROM room_events e \
+         LEFT JOIN users eu ON eu.id = e.user_id \
+         LEFT JOIN messages m ON m.room_id = e.room_id AND m.id = e.message_id \
+         LEFT JOIN users au ON au.id = m.author_id"
+    )
+}
 
 /// Appends one event to a room's log and returns its seq. Must run inside
-/// the transaction that makes the change the event reports.
-pub async fn append(
+/// the transaction that makes the change the event reports; `NotFound` if
+/// the room does not exist.
+async fn append(
     db: &impl GenericClient,
     room_id: i64,
     kind: EventType,
@@ -42,14 +106,8 @@ pub async fn list_after(
     limit: i64,
 ) -> StoreResult<Vec<Event>> {
     let sql = format!(
-        "SELECT e.kind, e.room_id, e.seq, e.created_at, e.data, \
-                eu.id, eu.username, eu.display_name, {MESSAGE_COLUMNS} \
-         FROM room_events e \
-         LEFT JOIN users eu ON eu.id = e.user_id \
-         LEFT JOIN messages m ON m.room_id = e.room_id AND m.id = e.message_id \
-         LEFT JOIN users au ON au.id = m.author_id \
-         WHERE e.room_id = $1 AND e.seq > $2 \
-         ORDER BY e.seq LIMIT $3"
+        "{} WHERE e.room_id = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3",
+        event_select()
     );
     let rows = db.prepare_cached(&sql).await?;
     db.query(&rows, &[&room_id, &after, &limit])

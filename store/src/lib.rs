@@ -7,6 +7,7 @@
 //! transaction.
 
 pub mod accounts;
+mod committed;
 pub mod database;
 mod error;
 pub mod events;
@@ -22,6 +23,7 @@ pub mod sessions;
 pub mod stats;
 pub mod users;
 
+pub use committed::Committed;
 pub use deadpool_postgres::{Client, GenericClient, Pool};
-pub use error::{StoreError, StoreResult};
+pub use error::{Refusal, StoreError, StoreResult};
 pub use pool::{PoolOptions, connect_once, create_pool, listener_config, redact_url};

@@ -1,35 +1,68 @@
 //! The `memberships` table: who is in which room, in what role, and how far
 //! they have read. Joins and leaves are logged as room events.
 
-use chat_wire::{EventType, Member, MemberRole, Seq, UserRef};
+use chat_wire::{EventType, Member, MemberRole, RoomKind, Seq, UserRef, Visibility};
 
-use crate::rows::{member_role, member_role_str};
-use crate::{Client, GenericClient, StoreError, StoreResult, events};
+use crate::events::Appends;
+use crate::rows::{member_role, member_role_str, room_kind, visibility};
+use crate::{Client, Committed, GenericClient, Refusal, StoreError, StoreResult};
 
-/// The user's role in the room, or `None` when they are not a member.
-pub async fn role(
-    db: &impl GenericClient,
-    room_id: i64,
-    user_id: i64,
-) -> StoreResult<Option<MemberRole>> {
+/// What decides what a user may do in a room: its kind, visibility and
+/// state, and their role in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    pub kind: RoomKind,
+    pub visibility: Visibility,
+    pub archived: bool,
+    /// `None` when the user is not a member.
+    pub role: Option<MemberRole>,
+}
+
+impl Access {
+    /// Public named rooms are the ones anyone may see and join.
+    pub fn joinable(&self) -> bool {
+        self.kind == RoomKind::Room && self.visibility == Visibility::Public
+    }
+
+    /// The member's role, or the refusal a non-member gets.
+    pub fn member(&self) -> Result<MemberRole, Refusal> {
+        self.role.ok_or(Refusal::NotMember {
+            joinable: self.joinable(),
+        })
+    }
+}
+
+/// One statement that answers every authorization question about a room
+/// for one user. [`Refusal::NoSuchRoom`] if the room does not exist.
+pub async fn access(db: &impl GenericClient, room_id: i64, user_id: i64) -> StoreResult<Access> {
     let stmt = db
-        .prepare_cached("SELECT role FROM memberships WHERE room_id = $1 AND user_id = $2")
+        .prepare_cached(
+            "SELECT r.kind, r.visibility, r.archived_at IS NOT NULL, m.role FROM rooms r \
+             LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1",
+        )
         .await?;
-    db.query_opt(&stmt, &[&room_id, &user_id])
+    let row = db
+        .query_opt(&stmt, &[&room_id, &user_id])
         .await?
-        .map(|row| member_role(row.get(0)))
-        .transpose()
+        .ok_or(Refusal::NoSuchRoom)?;
+    let role: Option<&str> = row.get(3);
+    Ok(Access {
+        kind: room_kind(row.get(0))?,
+        visibility: visibility(row.get(1))?,
+        archived: row.get(2),
+        role: role.map(member_role).transpose()?,
+    })
 }
 
 /// Inserts a membership and logs `member.joined`, inside the caller's
-/// transaction. Returns the event's seq, or `None` (and logs nothing) if
-/// the user was already a member.
+/// transaction. False (and nothing logged) if the user was already a member.
 pub(crate) async fn insert(
     db: &impl GenericClient,
+    log: &mut Appends,
     room_id: i64,
     user_id: i64,
     role: MemberRole,
-) -> StoreResult<Option<Seq>> {
+) -> StoreResult<bool> {
     let added = db
         .execute(
             "INSERT INTO memberships (room_id, user_id, role) VALUES ($1, $2, $3) \
@@ -38,55 +71,55 @@ pub(crate) async fn insert(
         )
         .await?
         == 1;
-    if !added {
-        return Ok(None);
+    if added {
+        log.append(
+            db,
+            room_id,
+            EventType::MemberJoined,
+            None,
+            Some(user_id),
+            None,
+        )
+        .await?;
     }
-    let seq = events::append(
-        db,
-        room_id,
-        EventType::MemberJoined,
-        None,
-        Some(user_id),
-        None,
-    )
-    .await?;
-    Ok(Some(seq))
+    Ok(added)
 }
 
-/// Adds a user to a room. Returns the `member.joined` seq, or `None` if
-/// they were already in it.
+/// Adds a user to a room and logs `member.joined`; the returned value is
+/// empty if they were already in it.
 pub async fn add(
     client: &mut Client,
     room_id: i64,
     user_id: i64,
     role: MemberRole,
-) -> StoreResult<Option<Seq>> {
+) -> StoreResult<Committed> {
     let tx = client.transaction().await?;
-    let added = insert(&tx, room_id, user_id, role).await?;
-    tx.commit().await?;
-    Ok(added)
+    let mut log = Appends::default();
+    insert(&tx, &mut log, room_id, user_id, role).await?;
+    log.commit(tx).await
 }
 
 /// Removes a user from a room and logs `member.left`. When the last owner
 /// leaves a room that still has members, the longest-standing admin (or
 /// else member) becomes owner, so no room is left without one.
-/// Returns the `member.left` seq; `NotFound` if the user was not a member.
-pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreResult<Seq> {
+/// `NotFound` if the user was not a member.
+pub async fn remove(client: &mut Client, room_id: i64, user_id: i64) -> StoreResult<Committed> {
     let tx = client.transaction().await?;
-    let seq = remove_in(&tx, room_id, user_id).await?;
-    tx.commit().await?;
-    Ok(seq)
+    let mut log = Appends::default();
+    remove_in(&tx, &mut log, room_id, user_id).await?;
+    log.commit(tx).await
 }
 
 /// [`remove`] inside the caller's transaction, which must be rolled back
 /// on `NotFound` (the event is already appended then).
 pub(crate) async fn remove_in(
     tx: &impl GenericClient,
+    log: &mut Appends,
     room_id: i64,
     user_id: i64,
-) -> StoreResult<Seq> {
+) -> StoreResult<()> {
     // Lock the room first, as every writer does, by appending the event.
-    let seq = events::append(
+    log.append(
         tx,
         room_id,
         EventType::MemberLeft,
@@ -113,7 +146,7 @@ pub(crate) async fn remove_in(
         &[&room_id],
     )
     .await?;
-    Ok(seq)
+    Ok(())
 }
 
 /// Changes a member's role. `NotFound` if the user is not a member.
@@ -193,5 +226,37 @@ pub async fn positions(db: &impl GenericClient, user_id: i64) -> StoreResult<Vec
         .await?
         .iter()
         .map(|row| (row.get(0), row.get(1)))
+        .collect())
+}
+
+/// Those of `candidates` (users online now) who share a room with
+/// `user_id`, not counting `user_id` itself.
+pub async fn online_peers(
+    db: &impl GenericClient,
+    user_id: i64,
+    candidates: &[i64],
+) -> StoreResult<Vec<UserRef>> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stmt = db
+        .prepare_cached(
+            "SELECT u.id, u.username, u.display_name FROM users u \
+             WHERE u.id = ANY($2) AND u.id <> $1 AND EXISTS ( \
+                 SELECT 1 FROM memberships mine \
+                 JOIN memberships theirs ON theirs.room_id = mine.room_id \
+                 WHERE mine.user_id = $1 AND theirs.user_id = u.id) \
+             ORDER BY u.id",
+        )
+        .await?;
+    Ok(db
+        .query(&stmt, &[&user_id, &candidates])
+        .await?
+        .iter()
+        .map(|row| UserRef {
+            id: row.get(0),
+            username: row.get(1),
+            display_name: row.get(2),
+        })
         .collect())
 }

@@ -2,24 +2,42 @@
 
 use chat_wire::{EventType, Message, Seq};
 
+use crate::events::Appends;
 use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_FROM};
-use crate::{Client, GenericClient, StoreError, StoreResult, events};
+use crate::{Client, Committed, GenericClient, Refusal, StoreError, StoreResult};
 
-/// A send's result: the message, and whether this call created it (false
-/// when a retry with the same client_id found the original).
+/// A send's outcome.
+#[must_use = "publish the event of a new message"]
 #[derive(Debug)]
-pub struct Sent {
-    pub message: Message,
-    pub created: bool,
+pub enum Sent {
+    /// Stored now, with its `message.created` event.
+    New { message: Message, event: Committed },
+    /// A retry: the message this client_id had already stored.
+    Retry(Message),
+}
+
+impl Sent {
+    pub fn message(&self) -> &Message {
+        match self {
+            Self::New { message, .. } | Self::Retry(message) => message,
+        }
+    }
+
+    fn new(message: Message) -> Self {
+        Self::New {
+            event: Committed::message_created(message.clone()),
+            message,
+        }
+    }
 }
 
 /// Sends a message as a member of the room, in one round trip: a single
 /// statement checks membership, bumps the room's seq, inserts the message
 /// and logs `message.created`, committing atomically without BEGIN/COMMIT.
 /// The unique (room, author, client_id) key makes retries durable: a
-/// repeated client_id returns the original. `NotFound` when the author is
-/// not a member of the room (or it does not exist, or is archived); an unknown `reply_to`
-/// is `StoreError::MissingReference`.
+/// repeated client_id returns the original. When it stores nothing, the
+/// same statement says why: [`Refusal::NoSuchRoom`], [`Refusal::NotMember`],
+/// [`Refusal::Archived`] or [`Refusal::UnknownReplyTo`].
 pub async fn send(
     db: &impl GenericClient,
     room_id: i64,
@@ -32,44 +50,64 @@ pub async fn send(
     // no gap in the room's seqs.
     let stmt = db
         .prepare_cached(&format!(
-            "WITH next AS ( \
+            "WITH room AS ( \
+                 SELECT archived_at IS NOT NULL AS archived, \
+                        kind = 'room' AND visibility = 'public' AS joinable \
+                 FROM rooms WHERE id = $1), \
+             member AS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2), \
+             prior AS (SELECT id FROM messages \
+                       WHERE room_id = $1 AND author_id = $2 AND client_id = $4), \
+             parent AS (SELECT 1 FROM messages WHERE room_id = $1 AND id = $5), \
+             next AS ( \
                  UPDATE rooms SET latest_seq = latest_seq + 1 \
                  WHERE id = $1 AND archived_at IS NULL \
-                   AND EXISTS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2) \
-                   AND NOT EXISTS (SELECT 1 FROM messages \
-                                   WHERE room_id = $1 AND author_id = $2 AND client_id = $4) \
+                   AND EXISTS (SELECT 1 FROM member) AND NOT EXISTS (SELECT 1 FROM prior) \
+                   AND ($5::bigint IS NULL OR EXISTS (SELECT 1 FROM parent)) \
                  RETURNING latest_seq), \
-             m AS ( \
+             ins AS ( \
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to) \
                  SELECT $1, latest_seq, $2, $3, $4, $5 FROM next \
                  ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
              e AS ( \
                  INSERT INTO room_events (room_id, seq, kind, message_id) \
-                 SELECT room_id, seq, 'message.created', id FROM m) \
-             SELECT {MESSAGE_COLUMNS} FROM m JOIN users au ON au.id = m.author_id"
+                 SELECT room_id, seq, 'message.created', id FROM ins), \
+             outcome AS (SELECT CASE \
+                 WHEN EXISTS (SELECT 1 FROM ins) THEN 'sent' \
+                 WHEN EXISTS (SELECT 1 FROM prior) THEN 'retry' \
+                 WHEN NOT EXISTS (SELECT 1 FROM room) THEN 'no_room' \
+                 WHEN NOT EXISTS (SELECT 1 FROM member) THEN \
+                     CASE WHEN (SELECT joinable FROM room) THEN 'not_member' ELSE 'no_room' END \
+                 WHEN (SELECT archived FROM room) THEN 'archived' \
+                 WHEN $5::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM parent) \
+                     THEN 'bad_reply' \
+                 ELSE 'raced' END AS status) \
+             SELECT outcome.status, {MESSAGE_COLUMNS} FROM outcome \
+             LEFT JOIN (SELECT * FROM ins UNION ALL \
+                        SELECT x.* FROM messages x JOIN prior ON prior.id = x.id) m ON true \
+             LEFT JOIN users au ON au.id = m.author_id"
         ))
         .await?;
-    if let Some(row) = db
-        .query_opt(&stmt, &[&room_id, &author_id, &body, &client_id, &reply_to])
-        .await?
-    {
-        return Ok(Sent {
-            message: rows::message(&row),
-            created: true,
-        });
+    // A concurrent change the statement's snapshot could not see (a
+    // retry's twin committing first, the room archived meanwhile) makes it
+    // store nothing without a reason; a second look sees it.
+    for _ in 0..3 {
+        let row = db
+            .query_one(&stmt, &[&room_id, &author_id, &body, &client_id, &reply_to])
+            .await?;
+        let status: &str = row.get(0);
+        return match status {
+            "sent" => Ok(Sent::new(rows::message_at(&row, 1))),
+            "retry" => Ok(Sent::Retry(rows::message_at(&row, 1))),
+            "no_room" => Err(Refusal::NoSuchRoom.into()),
+            "not_member" => Err(Refusal::NotMember { joinable: true }.into()),
+            "archived" => Err(Refusal::Archived.into()),
+            "bad_reply" => Err(Refusal::UnknownReplyTo.into()),
+            _ => continue,
+        };
     }
-    // Nothing inserted: a retry of a stored client_id, or not a member.
-    let stored = match client_id {
-        Some(cid) => by_client_id(db, room_id, author_id, cid).await?,
-        None => None,
-    };
-    match stored {
-        Some(message) => Ok(Sent {
-            message,
-            created: false,
-        }),
-        None => Err(StoreError::NotFound),
-    }
+    Err(StoreError::Unavailable(
+        "the room kept changing during the send; retry".into(),
+    ))
 }
 
 /// One message of a batch: room, author, body, client_id, reply_to.
@@ -96,7 +134,7 @@ pub struct Draft {
 pub async fn send_batch(
     db: &impl GenericClient,
     drafts: &[Draft],
-) -> StoreResult<Vec<Option<Message>>> {
+) -> StoreResult<Vec<Option<Sent>>> {
     let rooms: Vec<i64> = drafts.iter().map(|d| d.room_id).collect();
     let authors: Vec<i64> = drafts.iter().map(|d| d.author_id).collect();
     let bodies: Vec<&str> = drafts.iter().map(|d| d.body.as_str()).collect();
@@ -146,32 +184,14 @@ pub async fn send_batch(
     let stored = db
         .query(&stmt, &[&rooms, &authors, &bodies, &client_ids, &replies])
         .await?;
-    let mut out = vec![None; drafts.len()];
+    let mut out: Vec<Option<Sent>> = drafts.iter().map(|_| None).collect();
     for row in stored {
         let ord: i64 = row.get(0);
         if let Some(slot) = out.get_mut(ord as usize - 1) {
-            *slot = Some(rows::message_at(&row, 1));
+            *slot = Some(Sent::new(rows::message_at(&row, 1)));
         }
     }
     Ok(out)
-}
-
-async fn by_client_id(
-    db: &impl GenericClient,
-    room_id: i64,
-    author_id: i64,
-    client_id: &str,
-) -> StoreResult<Option<Message>> {
-    let stmt = db
-        .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
-             WHERE m.room_id = $1 AND m.author_id = $2 AND m.client_id = $3"
-        ))
-        .await?;
-    Ok(db
-        .query_opt(&stmt, &[&room_id, &author_id, &client_id])
-        .await?
-        .map(|row| rows::message(&row)))
 }
 
 /// One message of a room. `NotFound` if it is not in that room.
@@ -185,17 +205,22 @@ pub async fn get(db: &impl GenericClient, room_id: i64, message_id: i64) -> Stor
     Ok(rows::message(&row))
 }
 
-/// Replaces a message's body and logs `message.updated`; returns the
-/// message and the event's seq. `NotFound` if the message does not exist
-/// or is deleted.
+/// Replaces the body of `editor_id`'s message and logs `message.updated`.
+/// Returns the edited message and its event. Refusals:
+/// [`Refusal::NoSuchMessage`], [`Refusal::NotAuthor`],
+/// [`Refusal::MessageDeleted`].
 pub async fn edit(
     client: &mut Client,
     room_id: i64,
     message_id: i64,
+    editor_id: i64,
     body: &str,
-) -> StoreResult<(Message, Seq)> {
+) -> StoreResult<(Message, Committed)> {
     let tx = client.transaction().await?;
-    let seq = events::append(
+    let mut log = Appends::default();
+    // The event comes first: appending takes the room's lock, which every
+    // writer takes before touching the room's messages.
+    log.append(
         &tx,
         room_id,
         EventType::MessageUpdated,
@@ -204,31 +229,38 @@ pub async fn edit(
         None,
     )
     .await?;
-    let changed = tx
-        .execute(
-            "UPDATE messages SET body = $3, edited_at = now() \
-             WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL",
-            &[&room_id, &message_id, &body],
+    let row = tx
+        .query_one(
+            "WITH target AS (SELECT author_id, deleted_at IS NOT NULL AS deleted \
+                             FROM messages WHERE room_id = $1 AND id = $2), \
+                  changed AS (UPDATE messages SET body = $3, edited_at = now() \
+                              WHERE room_id = $1 AND id = $2 AND author_id = $4 \
+                                AND deleted_at IS NULL RETURNING id) \
+             SELECT EXISTS (SELECT 1 FROM changed), t.author_id, t.deleted \
+             FROM (SELECT 1) one LEFT JOIN target t ON true",
+            &[&room_id, &message_id, &body, &editor_id],
         )
         .await?;
-    if changed == 0 {
-        return Err(StoreError::NotFound);
-    }
+    refuse_unless_changed(&row, editor_id, true)?;
     let message = get(&tx, room_id, message_id).await?;
-    tx.commit().await?;
-    Ok((message, seq))
+    Ok((message, log.commit(tx).await?))
 }
 
 /// Turns a message into a tombstone (its text is erased) and logs
-/// `message.deleted`; returns the event's seq, or `None` when the message
-/// was already deleted (nothing changes then).
+/// `message.deleted`. `may_delete_others` is the actor's right to delete
+/// anyone's message (a moderator); otherwise only their own. Nothing
+/// changes, and the returned value is empty, when it was already deleted.
+/// Refusals: [`Refusal::NoSuchMessage`], [`Refusal::NotAuthor`].
 pub async fn delete(
     client: &mut Client,
     room_id: i64,
     message_id: i64,
-) -> StoreResult<Option<Seq>> {
+    actor_id: i64,
+    may_delete_others: bool,
+) -> StoreResult<Committed> {
     let tx = client.transaction().await?;
-    let seq = events::append(
+    let mut log = Appends::default();
+    log.append(
         &tx,
         room_id,
         EventType::MessageDeleted,
@@ -237,18 +269,47 @@ pub async fn delete(
         None,
     )
     .await?;
-    let changed = tx
-        .execute(
-            "UPDATE messages SET body = '', deleted_at = now() \
-             WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL",
-            &[&room_id, &message_id],
+    let row = tx
+        .query_one(
+            "WITH target AS (SELECT author_id, deleted_at IS NOT NULL AS deleted \
+                             FROM messages WHERE room_id = $1 AND id = $2), \
+                  changed AS (UPDATE messages SET body = '', deleted_at = now() \
+                              WHERE room_id = $1 AND id = $2 AND deleted_at IS NULL \
+                                AND (author_id = $3 OR $4) RETURNING id) \
+             SELECT EXISTS (SELECT 1 FROM changed), t.author_id, t.deleted \
+             FROM (SELECT 1) one LEFT JOIN target t ON true",
+            &[&room_id, &message_id, &actor_id, &may_delete_others],
         )
         .await?;
-    if changed == 0 {
-        return Ok(None);
+    match refuse_unless_changed(&row, actor_id, !may_delete_others) {
+        // Already a tombstone: roll back the event, change nothing.
+        Err(StoreError::Refused(Refusal::MessageDeleted)) => Ok(Committed::default()),
+        Err(e) => Err(e),
+        Ok(()) => log.commit(tx).await,
     }
-    tx.commit().await?;
-    Ok(Some(seq))
+}
+
+/// Reads `(changed, author_id, deleted)` of an edit or delete: `Ok` if the
+/// message changed, else why not (the author check first, when asked for).
+fn refuse_unless_changed(
+    row: &tokio_postgres::Row,
+    actor_id: i64,
+    author_only: bool,
+) -> StoreResult<()> {
+    let changed: bool = row.get(0);
+    let author: Option<i64> = row.get(1);
+    let deleted: Option<bool> = row.get(2);
+    match (changed, author) {
+        (true, _) => Ok(()),
+        (false, None) => Err(Refusal::NoSuchMessage.into()),
+        (false, Some(author)) if author_only && author != actor_id => {
+            Err(Refusal::NotAuthor.into())
+        }
+        (false, Some(_)) if deleted == Some(true) => Err(Refusal::MessageDeleted.into()),
+        (false, Some(_)) => Err(StoreError::Internal(
+            "a message neither changed nor refused".into(),
+        )),
+    }
 }
 
 /// Which page of a room's history to read. Keyset pagination on seq.

@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use chat_wire::{RoomId, Seq, UserId};
+use chat_wire::{Event, EventType, RoomId, Seq, UserId};
 
 use crate::{Client, GenericClient as _, StoreResult};
 
@@ -30,6 +30,20 @@ pub struct Hint {
     pub seq: Seq,
     /// The user a `member.joined` event is about.
     pub joined: Option<UserId>,
+}
+
+impl Hint {
+    /// The announcement of a committed event.
+    pub fn of(event: &Event) -> Self {
+        Self {
+            room_id: event.room_id,
+            seq: event.seq,
+            joined: match event.kind {
+                EventType::MemberJoined => event.user.as_ref().map(|u| u.id),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// Encodes hints as payloads from `sender`, keeping only the highest seq
@@ -112,12 +126,22 @@ impl SessionChange {
 /// It takes a plain connection, not a transaction: the setting lasts until
 /// the end of the caller's transaction.
 pub async fn announce(db: &Client, sender: &str, hints: &[Hint]) -> StoreResult<()> {
-    let stmt = db
-        .prepare_cached("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)")
-        .await?;
-    for payload in payloads(sender, hints) {
-        db.execute(&stmt, &[&CHANNEL, &payload]).await?;
+    announce_payloads(db, &payloads(sender, hints)).await
+}
+
+/// Sends ready-made payloads on [`CHANNEL`] in one statement, committed
+/// asynchronously (see [`announce`]).
+pub async fn announce_payloads(db: &Client, payloads: &[String]) -> StoreResult<()> {
+    if payloads.is_empty() {
+        return Ok(());
     }
+    let stmt = db
+        .prepare_cached(
+            "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, p) \
+             FROM unnest($2::text[]) p",
+        )
+        .await?;
+    db.execute(&stmt, &[&CHANNEL, &payloads]).await?;
     Ok(())
 }
 

@@ -3,18 +3,21 @@
 use chat_wire::{EventType, MemberRole, Room, RoomKind, Seq, Visibility};
 use time::OffsetDateTime;
 
+use crate::events::Appends;
 use crate::rows::{self, ROOM_SELECT, visibility_str};
-use crate::{Client, GenericClient, StoreError, StoreResult, events, members};
+use crate::{Client, Committed, GenericClient, StoreError, StoreResult, members};
 
-/// Creates a room with `owner_id` as its owner; logs the owner's join.
+/// Creates a room with `owner_id` as its owner; logs the owner's join,
+/// the room's first event.
 pub async fn create(
     client: &mut Client,
     owner_id: i64,
     name: &str,
     visibility: Visibility,
     topic: &str,
-) -> StoreResult<Room> {
+) -> StoreResult<(Room, Committed)> {
     let tx = client.transaction().await?;
+    let mut log = Appends::default();
     let id: i64 = tx
         .query_one(
             "INSERT INTO rooms (kind, name, topic, visibility) VALUES ('room', $1, $2, $3) RETURNING id",
@@ -22,11 +25,9 @@ pub async fn create(
         )
         .await?
         .get(0);
-    members::insert(&tx, id, owner_id, MemberRole::Owner).await?;
+    members::insert(&tx, &mut log, id, owner_id, MemberRole::Owner).await?;
     let room = view(&tx, id, owner_id).await?;
-    // The owner's join is the room's first event (seq 1).
-    tx.commit().await?;
-    Ok(room)
+    Ok((room, log.commit(tx).await?))
 }
 
 /// A room as `viewer` sees it, whether or not they are a member; callers
@@ -74,8 +75,8 @@ pub async fn list_public(db: &impl GenericClient, viewer: i64) -> StoreResult<Ve
 pub struct Direct {
     pub room: Room,
     pub created: bool,
-    /// `member.joined` events it logged: (seq, user id).
-    pub joined: Vec<(Seq, i64)>,
+    /// The `member.joined` events it logged.
+    pub events: Committed,
 }
 
 /// Finds or creates the direct room of two users. Re-adds either
@@ -91,6 +92,7 @@ pub async fn open_direct(
         (peer, me)
     };
     let tx = client.transaction().await?;
+    let mut log = Appends::default();
     // ON CONFLICT waits for a concurrent creator of the same pair to commit,
     // then does nothing; the lookup below then finds its room.
     let created = tx
@@ -111,18 +113,14 @@ pub async fn open_direct(
             .await?
             .get(0),
     };
-    let mut joined = Vec::new();
     for user in [me.0, peer.0] {
-        if let Some(seq) = members::insert(&tx, id, user, MemberRole::Member).await? {
-            joined.push((seq, user));
-        }
+        members::insert(&tx, &mut log, id, user, MemberRole::Member).await?;
     }
     let room = view(&tx, id, me.0).await?;
-    tx.commit().await?;
     Ok(Direct {
         room,
         created: created.is_some(),
-        joined,
+        events: log.commit(tx).await?,
     })
 }
 
@@ -134,8 +132,9 @@ pub async fn update(
     viewer: i64,
     name: Option<&str>,
     topic: Option<&str>,
-) -> StoreResult<Room> {
+) -> StoreResult<(Room, Committed)> {
     let tx = client.transaction().await?;
+    let mut log = Appends::default();
     let row = tx
         .query_one(
             "UPDATE rooms SET name = coalesce($2, name), topic = coalesce($3, topic) \
@@ -145,7 +144,7 @@ pub async fn update(
         .await?;
     let data =
         serde_json::json!({ "name": row.get::<_, String>(0), "topic": row.get::<_, String>(1) });
-    events::append(
+    log.append(
         &tx,
         room_id,
         EventType::RoomUpdated,
@@ -155,8 +154,7 @@ pub async fn update(
     )
     .await?;
     let room = view(&tx, room_id, viewer).await?;
-    tx.commit().await?;
-    Ok(room)
+    Ok((room, log.commit(tx).await?))
 }
 
 /// A room as an administrator sees it, with its size.
@@ -231,9 +229,11 @@ pub async fn summary_of(db: &impl GenericClient, room_id: i64) -> StoreResult<Ro
 
 /// Archives a room: it keeps its history and members but takes no new
 /// messages or members and leaves the public list. Logs `room.updated`
-/// with `"archived": true`. `None` if it was already archived.
-pub async fn archive(client: &mut Client, room_id: i64) -> StoreResult<Option<Seq>> {
+/// with `"archived": true`; the returned value is empty if it was already
+/// archived. `NotFound` if there is no such named room.
+pub async fn archive(client: &mut Client, room_id: i64) -> StoreResult<Committed> {
     let tx = client.transaction().await?;
+    let mut log = Appends::default();
     let row = tx
         .query_opt(
             "UPDATE rooms SET archived_at = now() \
@@ -249,7 +249,7 @@ pub async fn archive(client: &mut Client, room_id: i64) -> StoreResult<Option<Se
             )
             .await?;
         return if exists.is_some() {
-            Ok(None)
+            Ok(Committed::default())
         } else {
             Err(StoreError::NotFound)
         };
@@ -259,18 +259,7 @@ pub async fn archive(client: &mut Client, room_id: i64) -> StoreResult<Option<Se
         "topic": row.get::<_, String>(1),
         "archived": true,
     });
-    let seq = events::append(&tx, room_id, EventType::RoomUpdated, None, None, Some(data)).await?;
-    tx.commit().await?;
-    Ok(Some(seq))
-}
-
-/// Whether a room is archived (false for an unknown room).
-pub async fn is_archived(db: &impl GenericClient, room_id: i64) -> StoreResult<bool> {
-    Ok(db
-        .query_opt(
-            "SELECT 1 FROM rooms WHERE id = $1 AND archived_at IS NOT NULL",
-            &[&room_id],
-        )
-        .await?
-        .is_some())
+    log.append(&tx, room_id, EventType::RoomUpdated, None, None, Some(data))
+        .await?;
+    log.commit(tx).await
 }

@@ -75,6 +75,10 @@ pub enum ServerFrame {
     Ready {
         user: User,
         rooms: Vec<RoomPosition>,
+        /// The members of the user's rooms who are online right now, on any
+        /// chatd instance (later changes arrive as `presence` frames).
+        #[serde(default)]
+        online: Vec<UserRef>,
     },
     /// A `send` was stored (or had been: a retry returns the original).
     Ack {
@@ -114,6 +118,9 @@ pub mod close {
     pub const PROTOCOL: u16 = 1002;
     /// A message exceeded the size limit.
     pub const TOO_BIG: u16 = 1009;
+    /// The server cannot serve the connection right now (its database is
+    /// unreachable); reconnect after a pause and resume.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
     /// No valid credentials, or the session was revoked or the user disabled.
     pub const UNAUTHORIZED: u16 = 4001;
     /// The client did not keep up with its events; reconnect and resume.

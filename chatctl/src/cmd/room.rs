@@ -96,7 +96,9 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             } else {
                 Visibility::Public
             };
-            let room = rooms::create(&mut client, owner_user.id, &name, visibility, &topic).await?;
+            let (room, created) =
+                rooms::create(&mut client, owner_user.id, &name, visibility, &topic).await?;
+            announce(&client, created).await;
             out.note(format_args!(
                 "created room {} ({}) owned by {}",
                 room.id, room.name, owner_user.username
@@ -116,14 +118,15 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                     )),
                     other => other.into(),
                 })?;
-            match archived {
-                Some(seq) => {
-                    announce(&client, &[hint(room_id, seq, None)]).await;
-                    out.note(format_args!("archived room {room_id}"));
-                }
-                None => out.note(format_args!("room {room_id} was already archived")),
+            let changed = !archived.is_empty();
+            announce(&client, archived).await;
+            if changed {
+                out.note(format_args!("archived room {room_id}"));
+            } else {
+                out.note(format_args!("room {room_id} was already archived"));
             }
-            out.result(serde_json::json!({ "room_id": room_id, "archived": true, "changed": archived.is_some() }),
+            out.result(
+                serde_json::json!({ "room_id": room_id, "archived": true, "changed": changed }),
             )
         }
         RoomCommand::AddMember {
@@ -145,13 +148,13 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             let user = users::by_username(&client, &username)
                 .await
                 .map_err(|e| user_not_found(e, &username))?;
-            let Some(seq) = members::add(&mut client, room_id, user.id, member_role(role)).await?
-            else {
+            let added = members::add(&mut client, room_id, user.id, member_role(role)).await?;
+            if added.is_empty() {
                 return Err(CliError::Usage(format!(
                     "{username} is already a member of room {room_id}"
                 )));
-            };
-            announce(&client, &[hint(room_id, seq, Some(user.id))]).await;
+            }
+            announce(&client, added).await;
             out.note(format_args!("added {username} to room {room_id}"));
             out.result(serde_json::json!({ "room_id": room_id, "username": user.username, "role": role_name(role) }),
             )
@@ -165,7 +168,7 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                 .await
                 .map_err(|e| user_not_found(e, &username))?;
             prompt::confirm(yes, &format!("remove {username} from room {room_id}"))?;
-            let seq = members::remove(&mut client, room_id, user.id)
+            let removed = members::remove(&mut client, room_id, user.id)
                 .await
                 .map_err(|e| match e {
                     StoreError::NotFound => {
@@ -173,7 +176,7 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                     }
                     other => other.into(),
                 })?;
-            announce(&client, &[hint(room_id, seq, None)]).await;
+            announce(&client, removed).await;
             out.note(format_args!("removed {username} from room {room_id}"));
             out.result(serde_json::json!({ "room_id": room_id, "username": user.username }))
         }
@@ -200,14 +203,6 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             out.result(serde_json::json!({ "room_id": room_id, "username": user.username, "role": role_name(role) }),
             )
         }
-    }
-}
-
-fn hint(room_id: i64, seq: i64, joined: Option<i64>) -> chat_store::notify::Hint {
-    chat_store::notify::Hint {
-        room_id,
-        seq,
-        joined,
     }
 }
 

@@ -4,7 +4,7 @@
 use chat_store::accounts::{self, AccountFilter, AccountState, MessagePolicy};
 use chat_store::password::{HashParams, PasswordHasher};
 use chat_store::users::{self, AccountRole, NewUser};
-use chat_store::{StoreError, notify};
+use chat_store::{Committed, StoreError, notify};
 use chat_wire::validate::{self, Username};
 
 use crate::cli::{MessagesArg, OnOff, RoleArg, StateArg, UserCommand};
@@ -162,10 +162,11 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
                 MessagePolicy::Erase => " and erase all their messages",
             };
             prompt::confirm(yes, &format!("delete user {username}{what}"))?;
-            let deletion = accounts::delete(&mut client, &username, policy)
+            let mut deletion = accounts::delete(&mut client, &username, policy)
                 .await
                 .map_err(|e| not_found(e, &username))?;
-            announce(&client, &deletion.hints).await;
+            let events = std::mem::take(&mut deletion.events);
+            announce(&client, events).await;
             out.note(format_args!(
                 "deleted {username}: left {} room(s), erased {} message(s)",
                 deletion.rooms_left, deletion.messages_erased
@@ -221,8 +222,8 @@ pub fn not_found(e: StoreError, username: &str) -> CliError {
 /// Tells running chatd instances about events chatctl logged, so their
 /// clients see them at once. The events are committed either way; chatd
 /// would otherwise pick them up at the room's next event.
-pub async fn announce(client: &chat_store::Client, hints: &[notify::Hint]) {
-    if let Err(e) = notify::announce(client, HINT_SENDER, hints).await {
+pub async fn announce(client: &chat_store::Client, events: Committed) {
+    if let Err(e) = notify::announce(client, HINT_SENDER, &events.hints()).await {
         eprintln!("chatctl: warning: cannot notify chatd of the change: {e}");
     }
 }

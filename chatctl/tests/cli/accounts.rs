@@ -167,14 +167,14 @@ async fn alice_and_bob_talk(db: &TestDb, pool: &Pool) -> (i64, i64, i64) {
     let alice = add_user(db, "alice").await;
     let bob = add_user(db, "bob").await;
     let mut client = pool.get().await.unwrap();
-    let room = rooms::create(&mut client, alice, "general", Visibility::Public, "")
+    let (room, _) = rooms::create(&mut client, alice, "general", Visibility::Public, "")
         .await
         .unwrap();
-    members::add(&mut client, room.id, bob, MemberRole::Member)
+    let _ = members::add(&mut client, room.id, bob, MemberRole::Member)
         .await
         .unwrap();
     for (author, body) in [(alice, "hello"), (bob, "hi alice"), (alice, "bye")] {
-        messages::send(&client, room.id, author, body, None, None)
+        let _ = messages::send(&client, room.id, author, body, None, None)
             .await
             .unwrap();
     }

@@ -132,26 +132,28 @@ async fn seed(db: &TestDb) -> Fixture {
     let general = rooms::create(&mut client, ids[0], "general", Visibility::Public, "all")
         .await
         .unwrap()
+        .0
         .id;
     let ops = rooms::create(&mut client, ids[1], "ops", Visibility::Private, "")
         .await
         .unwrap()
+        .0
         .id;
-    members::add(&mut client, general, ids[1], MemberRole::Member)
+    let _ = members::add(&mut client, general, ids[1], MemberRole::Member)
         .await
         .unwrap();
-    members::add(&mut client, general, ids[2], MemberRole::Admin)
+    let _ = members::add(&mut client, general, ids[2], MemberRole::Admin)
         .await
         .unwrap();
-    members::add(&mut client, ops, ids[2], MemberRole::Member)
+    let _ = members::add(&mut client, ops, ids[2], MemberRole::Member)
         .await
         .unwrap();
     let first = messages::send(&client, general, ids[0], "hello", None, None)
         .await
         .unwrap()
-        .message
+        .message()
         .id;
-    messages::send(
+    let _ = messages::send(
         &client,
         general,
         ids[1],
@@ -161,7 +163,7 @@ async fn seed(db: &TestDb) -> Fixture {
     )
     .await
     .unwrap();
-    messages::send(&client, ops, ids[2], "private", Some("c-1"), None)
+    let _ = messages::send(&client, ops, ids[2], "private", Some("c-1"), None)
         .await
         .unwrap();
     Fixture {
@@ -372,7 +374,8 @@ async fn a_backup_taken_under_write_load_restores_to_an_identical_database() {
                     messages::send(&client, room, author, &body, client_id.as_deref(), reply_to)
                         .await
                         .unwrap()
-                        .message;
+                        .message()
+                        .clone();
                 last.insert(room, m.id);
                 sent.fetch_add(1, Ordering::SeqCst);
                 i += 1;

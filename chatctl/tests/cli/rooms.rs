@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chat_store::{StoreError, messages};
+use chat_store::{Refusal, StoreError, messages};
 use chat_testkit::TestDb;
 use futures_util::StreamExt as _;
 use serde_json::Value;
@@ -124,7 +124,7 @@ async fn archived_rooms_take_no_messages_and_leave_the_list() {
     let room_id = room["id"].as_i64().unwrap();
     let id = room_id.to_string();
     let client = connect(&db).await;
-    messages::send(&client, room_id, alice, "before", None, None)
+    let _ = messages::send(&client, room_id, alice, "before", None, None)
         .await
         .unwrap();
 
@@ -135,7 +135,10 @@ async fn archived_rooms_take_no_messages_and_leave_the_list() {
     assert_eq!(again["changed"], false);
 
     let refused = messages::send(&client, room_id, alice, "after", None, None).await;
-    assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Refused(Refusal::Archived))),
+        "{refused:?}"
+    );
     let list = ok_json(chatctl(&db).args(["room", "list", "--json"]));
     assert_eq!(list, serde_json::json!([]));
     let list = ok_json(chatctl(&db).args(["room", "list", "--archived", "--json"]));
@@ -207,7 +210,7 @@ async fn stats_count_what_is_there() {
     let room = ok_json(chatctl(&db).args(["room", "create", "r", "--owner", "alice", "--json"]));
     let client = connect(&db).await;
     for body in ["one", "two"] {
-        messages::send(
+        let _ = messages::send(
             &client,
             room["id"].as_i64().unwrap(),
             alice,

@@ -2,28 +2,36 @@
 //! fan-out across chatd instances through PostgreSQL.
 //!
 //! Data flow of a room event:
-//! 1. A writer (REST handler or WebSocket `send`) commits it; the per-room
-//!    row lock makes seq order commit order.
-//! 2. After the commit the writer hands it to [`Gateway::publish`] (or
-//!    [`Gateway::committed`] when it has only the seq): the local [`hub`]
-//!    delivers it to this instance's connections, in seq order per room.
+//! 1. A service function (or the send writer) stores it; the per-room row
+//!    lock makes seq order commit order, and the store hands back a
+//!    [`Committed`] value.
+//! 2. [`Gateway::publish`] takes that value: the local [`hub`] delivers
+//!    each event to this instance's connections, in seq order per room,
+//!    filling any gap from the log.
 //! 3. The [`notify`] task tells other instances `room:seq` with one
 //!    coalesced `NOTIFY` outside any message transaction; their listeners
 //!    read the log after their cursor and deliver the same way.
-//! 4. Each connection ([`conn`]) drops what it already sent and fills any
-//!    gap from the log, so a client never sees a duplicate or a hole.
+//!
+//! Typing notices and presence ([`presence`]) travel between instances on
+//! the same channel ([`ephemeral`]) and are never stored.
 
 pub mod conn;
+mod ephemeral;
 pub mod hub;
 mod notify;
+pub mod presence;
+mod sessions;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chat_store::notify::Hint;
-use chat_store::{Pool, sessions};
-use chat_wire::ws::close;
-use chat_wire::{Event, RoomId, Seq, UserId};
+use chat_store::{Committed, Pool};
+use chat_wire::ws::{ServerFrame, close};
+use chat_wire::{RoomId, UserRef};
+use ephemeral::{Notice, TypingThrottle};
+use notify::Outgoing;
+use presence::Presence;
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -69,8 +77,10 @@ impl Default for GatewayConfig {
 /// The gateway's shared handle.
 pub struct Gateway {
     pub hub: Hub,
+    pub presence: Arc<Presence>,
     pub config: GatewayConfig,
-    hints: mpsc::UnboundedSender<Hint>,
+    outgoing: mpsc::UnboundedSender<Outgoing>,
+    typing: Arc<TypingThrottle>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
 }
@@ -95,27 +105,36 @@ impl Gateway {
         sessions: Arc<SessionCache>,
     ) -> Arc<Self> {
         let hub = Hub::new(pool.clone());
-        let (hints, hint_rx) = mpsc::unbounded_channel();
+        let (outgoing, outgoing_rx) = mpsc::unbounded_channel();
         let shutdown = CancellationToken::new();
         let instance = notify::instance_id();
         tokio::spawn(notify::announce(
             pool.clone(),
             instance.clone(),
-            hint_rx,
+            outgoing_rx,
             shutdown.clone(),
         ));
+        let presence = Presence::start(
+            hub.clone(),
+            pool.clone(),
+            outgoing.clone(),
+            shutdown.clone(),
+        );
+        let typing = Arc::new(TypingThrottle::default());
         let session_changed = Arc::new(Notify::new());
         tokio::spawn(notify::listen(
             database_url,
             instance,
             notify::Listeners {
                 hub: hub.clone(),
+                presence: presence.clone(),
+                typing: typing.clone(),
                 sessions,
                 session_changed: session_changed.clone(),
             },
             shutdown.clone(),
         ));
-        tokio::spawn(check_sessions(
+        tokio::spawn(sessions::check_sessions(
             pool,
             hub.clone(),
             config.session_check,
@@ -125,36 +144,41 @@ impl Gateway {
         ));
         Arc::new(Self {
             hub,
+            presence,
             config,
-            hints,
+            outgoing,
+            typing,
             shutdown,
             tracker: TaskTracker::new(),
         })
     }
 
-    /// A committed event with its content, from this instance.
-    pub fn publish(&self, event: Event) {
-        let hint = Hint {
-            room_id: event.room_id,
-            seq: event.seq,
-            joined: match event.kind {
-                chat_wire::EventType::MemberJoined => event.user.as_ref().map(|u| u.id),
-                _ => None,
-            },
-        };
-        self.hub.publish(event);
-        let _ = self.hints.send(hint);
+    /// Delivers committed events to this instance's clients and announces
+    /// them to the other instances. The only way a room event gets out.
+    pub fn publish(&self, committed: Committed) {
+        for event in committed.into_events() {
+            let _ = self.outgoing.send(Outgoing::Hint(Hint::of(&event)));
+            self.hub.publish(event);
+        }
     }
 
-    /// A committed event known only by its seq (the hub reads it from the
-    /// log); `joined` names the user a `member.joined` event is about.
-    pub fn committed(&self, room_id: RoomId, seq: Seq, joined: Option<UserId>) {
-        self.hub.hint(room_id, seq, joined);
-        let _ = self.hints.send(Hint {
+    /// `user` is typing in a room they are in: their room peers here and on
+    /// the other instances hear of it, at most once per [`ephemeral::TYPING_EVERY`].
+    pub fn typing(&self, room_id: RoomId, user: &UserRef) {
+        if !self.typing.allow(user.id, room_id) {
+            return;
+        }
+        let frame = ServerFrame::Typing {
             room_id,
-            seq,
-            joined,
-        });
+            user: user.clone(),
+        };
+        if let Ok(json) = serde_json::to_string(&frame) {
+            self.hub.broadcast_ephemeral(room_id, user.id, json.into());
+        }
+        let _ = self.outgoing.send(Outgoing::Notice(Notice::Typing {
+            room_id,
+            user: user.clone(),
+        }));
     }
 
     /// Tracks a connection task so shutdown can wait for it.
@@ -179,45 +203,6 @@ impl Gateway {
             .is_err()
         {
             tracing::warn!("some WebSocket connections did not close in time");
-        }
-    }
-}
-
-/// Closes connections whose session stopped counting: logged out on any
-/// instance, revoked by an admin, expired, or the user disabled. Runs at
-/// once when the database announces a change, and every `every` besides
-/// (expiry announces nothing, and a notice may be lost).
-async fn check_sessions(
-    pool: Pool,
-    hub: Hub,
-    every: Duration,
-    idle: Duration,
-    changed: Arc<Notify>,
-    shutdown: CancellationToken,
-) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            () = changed.notified() => {}
-            () = shutdown.cancelled() => return,
-        }
-        let ids = hub.sessions();
-        if ids.is_empty() {
-            continue;
-        }
-        let invalid = match pool.get().await {
-            Ok(db) => sessions::invalid_among(&db, &ids, idle).await,
-            Err(e) => Err(e.into()),
-        };
-        match invalid {
-            Ok(invalid) => {
-                for session in invalid {
-                    hub.kill_where(close::UNAUTHORIZED, None, Some(session));
-                }
-            }
-            Err(e) => tracing::debug!(error = %e, "session check skipped"),
         }
     }
 }

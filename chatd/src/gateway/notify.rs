@@ -15,13 +15,25 @@ use std::time::Duration;
 
 use chat_store::Pool;
 use chat_store::notify::{self, CHANNEL, Hint, SESSIONS_CHANNEL, SessionChange};
+use chat_wire::ws::ServerFrame;
 use futures_util::StreamExt as _;
 use tokio::sync::{Notify, mpsc};
 use tokio_postgres::{AsyncMessage, Notification};
 use tokio_util::sync::CancellationToken;
 
+use super::ephemeral::{self, Notice, TypingThrottle};
 use super::hub::Hub;
+use super::presence::Presence;
 use crate::session_cache::SessionCache;
+
+/// What this instance tells the others.
+#[derive(Debug)]
+pub enum Outgoing {
+    /// A committed event.
+    Hint(Hint),
+    /// Typing or presence.
+    Notice(Notice),
+}
 
 /// A random name for this process, so it ignores its own notifications.
 pub fn instance_id() -> String {
@@ -31,25 +43,32 @@ pub fn instance_id() -> String {
     }
 }
 
-/// Sends coalesced hints to the other instances.
+/// Sends coalesced hints and ephemeral notices to the other instances.
 pub(super) async fn announce(
     pool: Pool,
     instance: String,
-    mut hints: mpsc::UnboundedReceiver<Hint>,
+    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
     shutdown: CancellationToken,
 ) {
     loop {
         let first = tokio::select! {
-            hint = hints.recv() => match hint { Some(h) => h, None => return },
+            next = outgoing.recv() => match next { Some(o) => o, None => return },
             () = shutdown.cancelled() => return,
         };
         // Everything that piled up while the last notify ran goes in one.
-        let mut pending = vec![first];
-        while let Ok(h) = hints.try_recv() {
-            pending.push(h);
+        let mut hints = Vec::new();
+        let mut payloads = Vec::new();
+        let mut next = Some(first);
+        while let Some(item) = next {
+            match item {
+                Outgoing::Hint(h) => hints.push(h),
+                Outgoing::Notice(n) => payloads.extend(ephemeral::payloads(&instance, n)),
+            }
+            next = outgoing.try_recv().ok();
         }
+        payloads.extend(notify::payloads(&instance, &hints));
         let sent = match pool.get().await {
-            Ok(db) => notify::announce(&db, &instance, &pending)
+            Ok(db) => notify::announce_payloads(&db, &payloads)
                 .await
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
@@ -63,8 +82,11 @@ pub(super) async fn announce(
 
 /// Who acts on what the listener hears.
 pub(super) struct Listeners {
-    /// Other instances' events.
+    /// Other instances' events and typing notices.
     pub hub: Hub,
+    /// Other instances' presence notices.
+    pub presence: Arc<Presence>,
+    pub typing: Arc<TypingThrottle>,
     /// Changes to anyone's logins, from the database's triggers.
     pub sessions: Arc<SessionCache>,
     /// Wakes the session checker, which closes sockets that stop counting.
@@ -185,9 +207,32 @@ impl Listeners {
             self.session_changed.notify_one();
         }
         for notice in hints {
-            for h in notify::parse(instance, notice.payload()).unwrap_or_default() {
+            let payload = notice.payload();
+            if ephemeral::is_notice(payload) {
+                if let Some((from, notice)) = ephemeral::parse(instance, payload) {
+                    self.ephemeral(&from, notice);
+                }
+                continue;
+            }
+            for h in notify::parse(instance, payload).unwrap_or_default() {
                 self.hub.hint(h.room_id, h.seq, h.joined);
             }
+        }
+    }
+
+    fn ephemeral(&self, from: &str, notice: Notice) {
+        match notice {
+            Notice::Typing { room_id, user } => {
+                if !self.typing.allow(user.id, room_id) {
+                    return;
+                }
+                let id = user.id;
+                let frame = ServerFrame::Typing { room_id, user };
+                if let Ok(json) = serde_json::to_string(&frame) {
+                    self.hub.broadcast_ephemeral(room_id, id, json.into());
+                }
+            }
+            other => self.presence.heard(from, other),
         }
     }
 }

@@ -2,20 +2,20 @@
 
 use std::convert::Infallible;
 
-use chat_store::{StoreError, events, members, messages};
+use chat_store::messages;
 use chat_wire::api::{
     EditMessageRequest, EventsQuery, EventsResponse, MessageResponse, MessagesQuery,
     MessagesResponse, ReadMarkerRequest, SearchQuery, SendMessageRequest,
 };
-use chat_wire::{ErrorBody, Event, EventType, limits, validate};
+use chat_wire::{ErrorBody, limits};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, path};
 
 use super::extract::{Body, Query, json, query};
 use super::{created, no_content, ok, respond};
-use crate::actions::{self, require_member};
 use crate::error::ApiError;
+use crate::service::messages::{self as service, NewMessage};
 use crate::state::Ctx;
 
 /// Events are read in bigger pages than messages: catching up is their job.
@@ -112,15 +112,12 @@ pub async fn send_message(
 ) -> Result<Response, ApiError> {
     let me = ctx.caller().await?;
     let req = body?;
-    let sent = actions::send_message(
-        &ctx.state,
-        &me,
-        room_id,
-        &req.body,
-        req.client_id.as_deref(),
-        req.reply_to,
-    )
-    .await?;
+    let new = NewMessage {
+        body: &req.body,
+        client_id: req.client_id.as_deref(),
+        reply_to: req.reply_to,
+    };
+    let sent = service::send(&ctx.state, &me, room_id, new).await?;
     let response = MessageResponse {
         message: sent.message,
     };
@@ -147,15 +144,14 @@ pub async fn list_messages(
     ctx: Ctx,
     query: Query<MessagesQuery>,
 ) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
-    require_member(&db, room_id, me.user_id).await?;
+    let call = ctx.call().await?;
     let q = query?;
     let page = messages::Page {
         before: seq_param("before", q.before)?,
         after: seq_param("after", q.after)?,
         limit: page_limit(q.limit, limits::PAGE_DEFAULT, limits::PAGE_MAX)?,
     };
-    let messages = messages::page(&db, room_id, page).await?;
+    let messages = service::page(call, room_id, page).await?;
     ok(&MessagesResponse { messages })
 }
 
@@ -178,33 +174,9 @@ pub async fn edit_message(
     ctx: Ctx,
     body: Body<EditMessageRequest>,
 ) -> Result<Response, ApiError> {
-    let (me, mut db) = ctx.authed().await?;
-    require_member(&db, room_id, me.user_id).await?;
+    let call = ctx.call().await?;
     let req = body?;
-    let message = find_message(&db, room_id, message_id).await?;
-    if message.author.id != me.user_id {
-        return Err(ApiError::forbidden("only the author may edit a message"));
-    }
-    if message.deleted {
-        return Err(ApiError::conflict("the message was deleted"));
-    }
-    let text = validate::message_body(&req.body, ctx.config().max_message_chars)
-        .map_err(ApiError::invalid)?;
-    let (message, seq) = messages::edit(&mut db, room_id, message_id, &text)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::conflict("the message was deleted"),
-            other => other.into(),
-        })?;
-    ctx.state.gateway.publish(Event {
-        kind: EventType::MessageUpdated,
-        room_id,
-        seq,
-        created_at: message.edited_at.unwrap_or(message.created_at),
-        message: Some(message.clone()),
-        user: None,
-        room: None,
-    });
+    let message = service::edit(call, room_id, message_id, &req.body).await?;
     ok(&MessageResponse { message })
 }
 
@@ -220,31 +192,8 @@ pub async fn edit_message(
         (status = 404, description = "No such room or message", body = ErrorBody),
     ))]
 pub async fn delete_message(room_id: i64, message_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
-    let (me, mut db) = ctx.authed().await?;
-    let role = require_member(&db, room_id, me.user_id).await?;
-    let message = find_message(&db, room_id, message_id).await?;
-    if message.author.id != me.user_id && !role.moderates() {
-        return Err(ApiError::forbidden(
-            "only the author or the room's owner or admins may delete a message",
-        ));
-    }
-    if let Some(seq) = messages::delete(&mut db, room_id, message_id).await? {
-        ctx.state.gateway.committed(room_id, seq, None);
-    }
+    service::delete(ctx.call().await?, room_id, message_id).await?;
     no_content()
-}
-
-async fn find_message(
-    db: &impl chat_store::GenericClient,
-    room_id: i64,
-    message_id: i64,
-) -> Result<chat_wire::Message, ApiError> {
-    messages::get(db, room_id, message_id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("no such message in this room"),
-            other => other.into(),
-        })
 }
 
 /// The room's event log after a seq, ascending.
@@ -263,12 +212,11 @@ pub async fn list_events(
     ctx: Ctx,
     query: Query<EventsQuery>,
 ) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
-    require_member(&db, room_id, me.user_id).await?;
+    let call = ctx.call().await?;
     let q = query?;
     let after = seq_param("after", q.after)?.unwrap_or(0);
     let limit = page_limit(q.limit, EVENTS_PAGE_DEFAULT, EVENTS_PAGE_MAX)?;
-    let events = events::list_after(&db, room_id, after, limit).await?;
+    let events = service::events(call, room_id, after, limit).await?;
     ok(&EventsResponse { events })
 }
 
@@ -289,11 +237,10 @@ pub async fn mark_read(
     ctx: Ctx,
     body: Body<ReadMarkerRequest>,
 ) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
-    require_member(&db, room_id, me.user_id).await?;
+    let call = ctx.call().await?;
     let req = body?;
     let seq = seq_param("seq", Some(req.seq))?.unwrap_or(0);
-    members::mark_read(&db, room_id, me.user_id, seq).await?;
+    service::mark_read(call, room_id, seq).await?;
     no_content()
 }
 
@@ -307,16 +254,9 @@ pub async fn mark_read(
         (status = 401, description = "Not logged in", body = ErrorBody),
     ))]
 pub async fn search(ctx: Ctx, query: Query<SearchQuery>) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
+    let call = ctx.call().await?;
     let q = query?;
-    // Control characters (NUL above all, which PostgreSQL's text refuses)
-    // are never part of a message, so they are never worth searching for.
-    let text = validate::text("q", &q.q).map_err(ApiError::invalid)?;
-    let text = text.as_str();
-    if text.is_empty() || text.chars().count() > 200 {
-        return Err(ApiError::invalid("q must be 1-200 characters"));
-    }
     let limit = page_limit(q.limit, limits::PAGE_DEFAULT, limits::PAGE_MAX)?;
-    let messages = messages::search(&db, me.user_id, text, q.room_id, limit).await?;
+    let messages = service::search(call, &q.q, q.room_id, limit).await?;
     ok(&MessagesResponse { messages })
 }

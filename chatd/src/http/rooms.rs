@@ -2,14 +2,11 @@
 
 use std::convert::Infallible;
 
-use chat_store::{GenericClient, StoreError, members, rooms, users};
-
+use chat_wire::ErrorBody;
 use chat_wire::api::{
     CreateRoomRequest, MemberResponse, MembersResponse, RoomResponse, RoomsResponse,
     UpdateRoomRequest, UsernameRequest,
 };
-use chat_wire::validate::{self, Username};
-use chat_wire::{ErrorBody, MemberRole, RoomKind, Visibility};
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::Response;
@@ -17,8 +14,9 @@ use warp::{Filter, path};
 
 use super::extract::{Body, json};
 use super::{created, json_reply, no_content, ok, respond};
-use crate::actions::{is_joinable, require_member};
 use crate::error::ApiError;
+use crate::service::members;
+use crate::service::rooms::{self, NewRoom};
 use crate::state::Ctx;
 
 pub fn routes(
@@ -92,10 +90,6 @@ pub fn routes(
         .boxed()
 }
 
-fn no_such_room() -> ApiError {
-    ApiError::not_found("no such room")
-}
-
 /// Create a room; the caller becomes its owner.
 #[utoipa::path(post, path = "/api/v1/rooms", tag = "rooms",
     security(("bearer" = [])),
@@ -106,14 +100,14 @@ fn no_such_room() -> ApiError {
         (status = 401, description = "Not logged in", body = ErrorBody),
     ))]
 pub async fn create_room(ctx: Ctx, body: Body<CreateRoomRequest>) -> Result<Response, ApiError> {
-    let (me, mut db) = ctx.authed().await?;
+    let call = ctx.call().await?;
     let req = body?;
-    let name = validate::name("name", &req.name).map_err(ApiError::invalid)?;
-    let topic = validate::text("topic", req.topic.as_deref().unwrap_or_default())
-        .map_err(ApiError::invalid)?;
-    let room = rooms::create(&mut db, me.user_id, &name, req.visibility, &topic).await?;
-    // The owner's join is the room's first event.
-    ctx.state.gateway.committed(room.id, 1, Some(me.user_id));
+    let new = NewRoom {
+        name: &req.name,
+        visibility: req.visibility,
+        topic: req.topic.as_deref(),
+    };
+    let room = rooms::create(call, new).await?;
     created(&RoomResponse { room })
 }
 
@@ -125,8 +119,7 @@ pub async fn create_room(ctx: Ctx, body: Body<CreateRoomRequest>) -> Result<Resp
         (status = 401, description = "Not logged in", body = ErrorBody),
     ))]
 pub async fn list_rooms(ctx: Ctx) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
-    let rooms = rooms::list_joined(&db, me.user_id).await?;
+    let rooms = rooms::joined(ctx.call().await?).await?;
     ok(&RoomsResponse { rooms })
 }
 
@@ -138,8 +131,7 @@ pub async fn list_rooms(ctx: Ctx) -> Result<Response, ApiError> {
         (status = 401, description = "Not logged in", body = ErrorBody),
     ))]
 pub async fn list_public_rooms(ctx: Ctx) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
-    let rooms = rooms::list_public(&db, me.user_id).await?;
+    let rooms = rooms::public(ctx.call().await?).await?;
     ok(&RoomsResponse { rooms })
 }
 
@@ -153,16 +145,7 @@ pub async fn list_public_rooms(ctx: Ctx) -> Result<Response, ApiError> {
         (status = 404, description = "No such room, or a private room the caller is not in", body = ErrorBody),
     ))]
 pub async fn get_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
-    let room = rooms::view(&db, room_id, me.user_id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => no_such_room(),
-            other => other.into(),
-        })?;
-    if room.role.is_none() && !is_joinable(&room) {
-        return Err(no_such_room());
-    }
+    let room = rooms::view(&ctx.call().await?, room_id).await?;
     ok(&RoomResponse { room })
 }
 
@@ -183,41 +166,9 @@ pub async fn update_room(
     ctx: Ctx,
     body: Body<UpdateRoomRequest>,
 ) -> Result<Response, ApiError> {
-    let (me, mut db) = ctx.authed().await?;
-    let role = require_member(&db, room_id, me.user_id).await?;
+    let call = ctx.call().await?;
     let req = body?;
-    if !role.moderates() {
-        return Err(ApiError::forbidden(
-            "only the room's owner or admins may change it",
-        ));
-    }
-    let room = rooms::view(&db, room_id, me.user_id).await?;
-    if room.kind == RoomKind::Direct {
-        return Err(ApiError::forbidden(
-            "direct conversations have no name or topic",
-        ));
-    }
-    let name = req
-        .name
-        .as_deref()
-        .map(|n| validate::name("name", n))
-        .transpose()
-        .map_err(ApiError::invalid)?;
-    let topic = req
-        .topic
-        .as_deref()
-        .map(|t| validate::text("topic", t))
-        .transpose()
-        .map_err(ApiError::invalid)?;
-    let room = rooms::update(
-        &mut db,
-        room_id,
-        me.user_id,
-        name.as_deref(),
-        topic.as_deref(),
-    )
-    .await?;
-    ctx.state.gateway.committed(room_id, room.latest_seq, None);
+    let room = rooms::update(call, room_id, req.name.as_deref(), req.topic.as_deref()).await?;
     ok(&RoomResponse { room })
 }
 
@@ -231,26 +182,7 @@ pub async fn update_room(
         (status = 404, description = "No such room, or a private room the caller was not added to", body = ErrorBody),
     ))]
 pub async fn join_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
-    let (me, mut db) = ctx.authed().await?;
-    let room = rooms::view(&db, room_id, me.user_id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => no_such_room(),
-            other => other.into(),
-        })?;
-    if room.role.is_some() {
-        return ok(&RoomResponse { room });
-    }
-    if !is_joinable(&room) {
-        return Err(no_such_room());
-    }
-    if rooms::is_archived(&db, room_id).await? {
-        return Err(ApiError::forbidden("the room is archived"));
-    }
-    if let Some(seq) = members::add(&mut db, room_id, me.user_id, MemberRole::Member).await? {
-        ctx.state.gateway.committed(room_id, seq, Some(me.user_id));
-    }
-    let room = rooms::view(&db, room_id, me.user_id).await?;
+    let room = members::join(ctx.call().await?, room_id).await?;
     ok(&RoomResponse { room })
 }
 
@@ -264,14 +196,7 @@ pub async fn join_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
         (status = 404, description = "Not a member of such a room", body = ErrorBody),
     ))]
 pub async fn leave_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
-    let (me, mut db) = ctx.authed().await?;
-    let seq = members::remove(&mut db, room_id, me.user_id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::not_found("not a member of such a room"),
-            other => other.into(),
-        })?;
-    ctx.state.gateway.committed(room_id, seq, None);
+    members::leave(ctx.call().await?, room_id).await?;
     no_content()
 }
 
@@ -293,36 +218,9 @@ pub async fn add_member(
     ctx: Ctx,
     body: Body<UsernameRequest>,
 ) -> Result<Response, ApiError> {
-    let (me, mut db) = ctx.authed().await?;
-    let role = require_member(&db, room_id, me.user_id).await?;
+    let call = ctx.call().await?;
     let req = body?;
-    let room = rooms::view(&db, room_id, me.user_id).await?;
-    if room.kind == RoomKind::Direct {
-        return Err(ApiError::forbidden(
-            "direct conversations are between two people",
-        ));
-    }
-    if room.visibility == Visibility::Private && !role.moderates() {
-        return Err(ApiError::forbidden(
-            "only the room's owner or admins may add members",
-        ));
-    }
-    if rooms::is_archived(&db, room_id).await? {
-        return Err(ApiError::forbidden("the room is archived"));
-    }
-    let user = lookup_user(&db, &req.username).await?;
-    let Some(seq) = members::add(&mut db, room_id, user.id, MemberRole::Member).await? else {
-        return Err(ApiError::conflict("already a member"));
-    };
-    ctx.state.gateway.committed(room_id, seq, Some(user.id));
-    let member = chat_wire::Member {
-        user: chat_wire::UserRef {
-            id: user.id,
-            username: user.username,
-            display_name: user.display_name,
-        },
-        role: MemberRole::Member,
-    };
+    let member = members::add(call, room_id, &req.username).await?;
     created(&MemberResponse { member })
 }
 
@@ -337,9 +235,7 @@ pub async fn add_member(
         (status = 404, description = "No such room", body = ErrorBody),
     ))]
 pub async fn list_members(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
-    let (me, db) = ctx.authed().await?;
-    require_member(&db, room_id, me.user_id).await?;
-    let members = members::list(&db, room_id).await?;
+    let members = members::list(ctx.call().await?, room_id).await?;
     ok(&MembersResponse { members })
 }
 
@@ -355,39 +251,13 @@ pub async fn list_members(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> 
         (status = 404, description = "No such user", body = ErrorBody),
     ))]
 pub async fn open_direct(ctx: Ctx, body: Body<UsernameRequest>) -> Result<Response, ApiError> {
-    let (me, mut db) = ctx.authed().await?;
+    let call = ctx.call().await?;
     let req = body?;
-    let peer = lookup_user(&db, &req.username).await?;
-    if peer.id == me.user_id {
-        return Err(ApiError::invalid(
-            "cannot open a direct conversation with yourself",
-        ));
-    }
-    let direct = rooms::open_direct(
-        &mut db,
-        (me.user_id, &me.username),
-        (peer.id, &peer.username),
-    )
-    .await?;
-    for &(seq, user) in &direct.joined {
-        ctx.state.gateway.committed(direct.room.id, seq, Some(user));
-    }
-    let (room, was_created) = (direct.room, direct.created);
+    let (room, was_created) = rooms::open_direct(call, &req.username).await?;
     let status = if was_created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     Ok(json_reply(status, &RoomResponse { room }))
-}
-
-async fn lookup_user(db: &impl GenericClient, username: &str) -> Result<chat_wire::User, ApiError> {
-    let no_such_user = || ApiError::not_found("no such user");
-    let name = Username::parse(username).map_err(|_| no_such_user())?;
-    users::by_username(db, name.as_str())
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => no_such_user(),
-            other => other.into(),
-        })
 }

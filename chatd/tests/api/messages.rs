@@ -589,7 +589,7 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
         .unwrap();
     let bodies: Vec<Option<String>> = stored
         .iter()
-        .map(|m| m.as_ref().and_then(|m| m.body.clone()))
+        .map(|m| m.as_ref().and_then(|m| m.message().body.clone()))
         .collect();
     assert_eq!(
         bodies,
@@ -603,7 +603,7 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
             Some("three".into())
         ]
     );
-    let seqs: Vec<i64> = stored.iter().flatten().map(|m| m.seq).collect();
+    let seqs: Vec<i64> = stored.iter().flatten().map(|m| m.message().seq).collect();
     let base = first["seq"].as_i64().unwrap();
     assert_eq!(
         seqs,
@@ -632,7 +632,7 @@ async fn a_batch_over_several_rooms_numbers_each_room_on_its_own() {
     let kitchen = app.room(&bob, "kitchen", "public").await;
     let attic = app.room(&alice, "attic", "public").await;
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
-    chat_store::rooms::archive(&mut pool.get().await.unwrap(), attic)
+    let _ = chat_store::rooms::archive(&mut pool.get().await.unwrap(), attic)
         .await
         .unwrap();
     let latest = |page: &Value| seqs_of(page).last().copied().unwrap_or(0);
@@ -667,8 +667,10 @@ async fn a_batch_over_several_rooms_numbers_each_room_on_its_own() {
     let placed: Vec<Option<(i64, i64, String)>> = stored
         .iter()
         .map(|m| {
-            m.as_ref()
-                .map(|m| (m.room_id, m.seq, m.body.clone().unwrap_or_default()))
+            m.as_ref().map(|m| {
+                let m = m.message();
+                (m.room_id, m.seq, m.body.clone().unwrap_or_default())
+            })
         })
         .collect();
     assert_eq!(

@@ -407,16 +407,9 @@ async fn an_archived_room_keeps_its_history_but_takes_nothing_new() {
     // Archived the way chatctl does it: logged, then announced after commit.
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     let mut client = pool.get().await.unwrap();
-    let seq = chat_store::rooms::archive(&mut client, room)
-        .await
-        .unwrap()
-        .unwrap();
-    let hint = chat_store::notify::Hint {
-        room_id: room,
-        seq,
-        joined: None,
-    };
-    chat_store::notify::announce(&client, "chatctl", &[hint])
+    let archived = chat_store::rooms::archive(&mut client, room).await.unwrap();
+    let seq = archived.events()[0].seq;
+    chat_store::notify::announce(&client, "chatctl", &archived.hints())
         .await
         .unwrap();
     let event = ws.next_event().await;

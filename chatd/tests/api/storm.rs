@@ -52,11 +52,11 @@ pub async fn crowd(db: &TestDb, n: usize) -> (Vec<String>, i64, i64) {
         tokens.push(token);
         ids.push(user.id);
     }
-    let room = rooms::create(&mut client, ids[0], "crowd", Visibility::Public, "")
+    let (room, _) = rooms::create(&mut client, ids[0], "crowd", Visibility::Public, "")
         .await
         .unwrap();
     for &id in &ids[1..] {
-        members::add(&mut client, room.id, id, MemberRole::Member)
+        let _ = members::add(&mut client, room.id, id, MemberRole::Member)
             .await
             .unwrap();
     }
@@ -129,7 +129,7 @@ async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
     let pool = chat_store::create_pool(&db.url, &Default::default()).unwrap();
     let client = pool.get().await.unwrap();
     for i in 0..MISSED {
-        messages::send(&client, room, author, &format!("missed {i}"), None, None)
+        let _ = messages::send(&client, room, author, &format!("missed {i}"), None, None)
             .await
             .unwrap();
     }

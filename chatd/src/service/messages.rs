@@ -1,0 +1,138 @@
+//! Messages: sending, editing, deleting, and the reads that need
+//! membership (history, the event log, read markers, search).
+
+use chat_store::messages::{self as store, Draft, Page};
+use chat_store::sessions::SessionUser;
+use chat_store::{Refusal, StoreError, events, members};
+use chat_wire::{Event, Message, Seq, validate};
+
+use super::{Call, as_member};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A message to send, as the client gave it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewMessage<'a> {
+    pub body: &'a str,
+    pub client_id: Option<&'a str>,
+    pub reply_to: Option<i64>,
+}
+
+/// The outcome of a send.
+#[derive(Debug)]
+pub struct Sent {
+    pub message: Message,
+    /// False when a retry found the message its client_id already sent.
+    pub created: bool,
+}
+
+/// Sends a message: the sender's rate limit, validation, then the send
+/// writer, which stores it (checking membership in the same statement) and
+/// publishes its event after the commit.
+pub async fn send(
+    state: &AppState,
+    author: &SessionUser,
+    room_id: i64,
+    new: NewMessage<'_>,
+) -> Result<Sent, ApiError> {
+    // REST and WebSocket sends share one budget per user.
+    state
+        .limiter
+        .send(author.user_id, author.rate_limit_exempt)?;
+    let body = validate::message_body(new.body, state.config.max_message_chars)
+        .map_err(ApiError::invalid)?;
+    let client_id = new
+        .client_id
+        .map(validate::client_id)
+        .transpose()
+        .map_err(ApiError::invalid)?;
+    let draft = Draft {
+        room_id,
+        author_id: author.user_id,
+        body,
+        client_id,
+        reply_to: new.reply_to,
+    };
+    let message = state.sends.send(draft).await?;
+    Ok(Sent {
+        created: message.created,
+        message: message.message,
+    })
+}
+
+/// A page of a room's history.
+pub async fn page(call: Call, room_id: i64, page: Page) -> Result<Vec<Message>, ApiError> {
+    as_member(&call.db, room_id, call.me.user_id).await?;
+    Ok(store::page(&call.db, room_id, page).await?)
+}
+
+/// Edits one's own message.
+pub async fn edit(
+    mut call: Call,
+    room_id: i64,
+    message_id: i64,
+    body: &str,
+) -> Result<Message, ApiError> {
+    as_member(&call.db, room_id, call.me.user_id).await?;
+    let body = validate::message_body(body, call.state.config.max_message_chars)
+        .map_err(ApiError::invalid)?;
+    let (message, event) =
+        store::edit(&mut call.db, room_id, message_id, call.me.user_id, &body).await?;
+    call.state.gateway.publish(event);
+    Ok(message)
+}
+
+/// Deletes a message: its author, or the room's owner or admins. Deleting
+/// a tombstone again changes nothing.
+pub async fn delete(mut call: Call, room_id: i64, message_id: i64) -> Result<(), ApiError> {
+    let (_, role) = as_member(&call.db, room_id, call.me.user_id).await?;
+    let deleted = store::delete(
+        &mut call.db,
+        room_id,
+        message_id,
+        call.me.user_id,
+        role.moderates(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Refused(Refusal::NotAuthor) => ApiError::forbidden(
+            "only the author or the room's owner or admins may delete a message",
+        ),
+        other => other.into(),
+    })?;
+    call.state.gateway.publish(deleted);
+    Ok(())
+}
+
+/// The room's event log after a seq.
+pub async fn events(
+    call: Call,
+    room_id: i64,
+    after: Seq,
+    limit: i64,
+) -> Result<Vec<Event>, ApiError> {
+    as_member(&call.db, room_id, call.me.user_id).await?;
+    Ok(events::list_after(&call.db, room_id, after, limit).await?)
+}
+
+/// Moves the caller's read marker forward.
+pub async fn mark_read(call: Call, room_id: i64, seq: Seq) -> Result<(), ApiError> {
+    as_member(&call.db, room_id, call.me.user_id).await?;
+    Ok(members::mark_read(&call.db, room_id, call.me.user_id, seq).await?)
+}
+
+/// Full-text search over the caller's rooms.
+pub async fn search(
+    call: Call,
+    query: &str,
+    room_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Message>, ApiError> {
+    // Control characters (NUL above all, which PostgreSQL's text refuses)
+    // are never part of a message, so they are never worth searching for.
+    let text = validate::text("q", query).map_err(ApiError::invalid)?;
+    if text.is_empty() || text.chars().count() > 200 {
+        return Err(ApiError::invalid("q must be 1-200 characters"));
+    }
+    Ok(store::search(&call.db, call.me.user_id, &text, room_id, limit).await?)
+}

@@ -1,0 +1,127 @@
+//! Rooms: creating, listing, viewing and changing them, and direct
+//! conversations.
+
+use chat_store::{StoreError, rooms as store, users};
+use chat_wire::validate::{self, Username};
+use chat_wire::{Room, RoomKind, User, Visibility};
+
+use super::{Call, as_member};
+use crate::error::ApiError;
+
+/// What the caller asked a new room to be.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRoom<'a> {
+    pub name: &'a str,
+    pub visibility: Visibility,
+    pub topic: Option<&'a str>,
+}
+
+/// Creates a room with the caller as its owner.
+pub async fn create(mut call: Call, new: NewRoom<'_>) -> Result<Room, ApiError> {
+    let name = validate::name("name", new.name).map_err(ApiError::invalid)?;
+    let topic =
+        validate::text("topic", new.topic.unwrap_or_default()).map_err(ApiError::invalid)?;
+    let (room, event) =
+        store::create(&mut call.db, call.me.user_id, &name, new.visibility, &topic).await?;
+    call.state.gateway.publish(event);
+    Ok(room)
+}
+
+/// The rooms the caller is in, with unread counts.
+pub async fn joined(call: Call) -> Result<Vec<Room>, ApiError> {
+    Ok(store::list_joined(&call.db, call.me.user_id).await?)
+}
+
+/// Public rooms anyone may join.
+pub async fn public(call: Call) -> Result<Vec<Room>, ApiError> {
+    Ok(store::list_public(&call.db, call.me.user_id).await?)
+}
+
+/// One room: any public room, or a private one the caller is in.
+pub async fn view(call: &Call, room_id: i64) -> Result<Room, ApiError> {
+    let room = store::view(&call.db, room_id, call.me.user_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => no_such_room(),
+            other => other.into(),
+        })?;
+    if room.role.is_none()
+        && !(room.kind == RoomKind::Room && room.visibility == Visibility::Public)
+    {
+        return Err(no_such_room());
+    }
+    Ok(room)
+}
+
+/// Renames a room or changes its topic (owner or admins).
+pub async fn update(
+    mut call: Call,
+    room_id: i64,
+    name: Option<&str>,
+    topic: Option<&str>,
+) -> Result<Room, ApiError> {
+    let (access, role) = as_member(&call.db, room_id, call.me.user_id).await?;
+    if !role.moderates() {
+        return Err(ApiError::forbidden(
+            "only the room's owner or admins may change it",
+        ));
+    }
+    if access.kind == RoomKind::Direct {
+        return Err(ApiError::forbidden(
+            "direct conversations have no name or topic",
+        ));
+    }
+    let name = name
+        .map(|n| validate::name("name", n))
+        .transpose()
+        .map_err(ApiError::invalid)?;
+    let topic = topic
+        .map(|t| validate::text("topic", t))
+        .transpose()
+        .map_err(ApiError::invalid)?;
+    let (room, event) = store::update(
+        &mut call.db,
+        room_id,
+        call.me.user_id,
+        name.as_deref(),
+        topic.as_deref(),
+    )
+    .await?;
+    call.state.gateway.publish(event);
+    Ok(room)
+}
+
+/// Opens (or finds) the direct conversation with another user; true when
+/// it was created now.
+pub async fn open_direct(mut call: Call, username: &str) -> Result<(Room, bool), ApiError> {
+    let peer = user_named(&call, username).await?;
+    if peer.id == call.me.user_id {
+        return Err(ApiError::invalid(
+            "cannot open a direct conversation with yourself",
+        ));
+    }
+    let direct = store::open_direct(
+        &mut call.db,
+        (call.me.user_id, &call.me.username),
+        (peer.id, &peer.username),
+    )
+    .await?;
+    call.state.gateway.publish(direct.events);
+    Ok((direct.room, direct.created))
+}
+
+/// An active user by name; 404 for anything that names no one.
+pub(super) async fn user_named(call: &Call, username: &str) -> Result<User, ApiError> {
+    let no_such_user = || ApiError::not_found("no such user");
+    let name = Username::parse(username).map_err(|_| no_such_user())?;
+    users::by_username(&call.db, name.as_str())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => no_such_user(),
+            other => other.into(),
+        })
+}
+
+fn no_such_room() -> ApiError {
+    ApiError::not_found("no such room")
+}
