@@ -90,7 +90,7 @@ pub async fn upgrade(
     let limiter = &ctx.state.limiter;
     limiter.ws_from(ctx.client())?;
     let user = if headers.contains_key("authorization") {
-        let (me, _db) = ctx.authed().await?;
+        let me = ctx.caller().await?;
         limiter.ws_of(me.user_id, me.rate_limit_exempt)?;
         Some(me)
     } else {

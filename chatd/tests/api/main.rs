@@ -14,6 +14,7 @@ mod errors;
 mod faults;
 mod forwarded;
 mod graceful;
+mod instances;
 mod messages;
 mod notify;
 mod ops;
