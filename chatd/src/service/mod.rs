@@ -8,6 +8,7 @@
 //! from the send writer ([`crate::sends`]), which publishes each batch
 //! right after its commit.
 
+pub mod accounts;
 pub mod members;
 pub mod messages;
 pub mod rooms;

@@ -6,7 +6,7 @@ use chatd::{Config, Server};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb, WsClient};
 use crate::proxy::FaultProxy;
 
 #[tokio::test]
@@ -149,6 +149,12 @@ async fn readiness_follows_the_database_and_chatd_recovers() {
     app.call(Method::GET, "/healthz", None, Value::Null)
         .await
         .expect(200);
+    // A WebSocket authenticating by its first frame meanwhile is told to
+    // come back later (1013), not to log in again (4001).
+    let mut ws = WsClient::connect(&app.base, None).await.unwrap();
+    ws.send_json(serde_json::json!({"type": "auth", "token": alice.token}))
+        .await;
+    assert_eq!(ws.closed().await, 1013);
 
     proxy.restore().await;
     let deadline = Instant::now() + Duration::from_secs(15);
