@@ -1,0 +1,159 @@
+//! The send scenario: acked WebSocket sends from 32 senders, spread over
+//! 50 rooms and in one hot room, beside the raw PostgreSQL baselines and
+//! what the store alone can write.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use futures_util::SinkExt as _;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::api::{Api, next_json};
+use crate::cli::Args;
+use crate::measure::finish;
+use crate::raw::{Notify, raw_message_rows, raw_postgres};
+
+/// Runs the send scenario and prints each rate beside its baseline.
+pub async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== send throughput (acked WebSocket sends, 32 concurrent senders)");
+    let (raw32, cpu32) = raw_postgres(
+        &args.database_url,
+        args.pid,
+        32,
+        args.seconds,
+        Notify::Never,
+    )
+    .await?;
+    let (raw1, _) =
+        raw_postgres(&args.database_url, args.pid, 1, args.seconds, Notify::Never).await?;
+    println!("raw PostgreSQL insert+commit: {raw32:.0}/s at 32 clients, {raw1:.0}/s at 1");
+    println!("   {cpu32} per insert");
+    let (rows32, cpu) =
+        raw_message_rows(api, &args.database_url, args.pid, 32, args.seconds).await?;
+    println!("raw message-row insert+commit: {rows32:.0}/s at 32 clients");
+    println!("   {cpu} per insert");
+    let (spread, cpu) = ws_sends(api, args.pid, 32, 50, args.seconds).await?;
+    println!(
+        "chatd, 50 rooms:   {spread:.0} sends/s = {:.2} x raw narrow row, {:.2} x raw message row (target >= 0.70)",
+        spread / raw32,
+        spread / rows32
+    );
+    println!("   {cpu} per send");
+    let (hot, cpu) = ws_sends(api, args.pid, 32, 1, args.seconds).await?;
+    println!(
+        "chatd, 1 hot room: {hot:.0} sends/s = {:.2} x raw (target >= 3000/s)",
+        hot / raw32
+    );
+    println!("   {cpu} per send");
+    let (ceiling, cpu) = store_ceiling(&args.database_url, args.pid, args.seconds).await?;
+    println!(
+        "store alone (send_batch, 4 x 32 per statement): {ceiling:.0} messages/s = {:.2} x raw",
+        ceiling / raw32
+    );
+    println!("   {cpu} per message");
+    Ok(())
+}
+
+/// Acked sends per second from `senders` sockets spread over `rooms` rooms.
+async fn ws_sends(
+    api: &Api,
+    pid: u32,
+    senders: usize,
+    rooms: usize,
+    seconds: u64,
+) -> anyhow::Result<(f64, String)> {
+    let (owner, _) = api.user().await?;
+    let room_ids = api.rooms(&owner, rooms).await?;
+    let mut sockets = Vec::new();
+    for i in 0..senders {
+        let (token, _) = api.user().await?;
+        let room = room_ids[i % rooms];
+        api.join(&token, room).await?;
+        sockets.push((api.ws(&token).await?, room));
+    }
+    let acked = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for (n, (mut ws, room)) in sockets.into_iter().enumerate() {
+        let acked = acked.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut i = 0u64;
+            while Instant::now() < stop {
+                let cid = format!("{n}-{i}");
+                let frame = json!({"type": "send", "room_id": room, "body": "benchmark message", "client_id": cid});
+                ws.send(Message::Text(frame.to_string().into())).await?;
+                loop {
+                    let v = next_json(&mut ws).await?;
+                    match v["type"].as_str() {
+                        Some("ack") if v["client_id"] == cid.as_str() => break,
+                        Some("error") => bail!("send failed: {v}"),
+                        _ => {}
+                    }
+                }
+                acked.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    finish(pid, tasks, &acked).await
+}
+
+/// What PostgreSQL alone can store with chatd's own batch statement
+/// (`chat_store::messages::send_batch`), batches of 32 over the rooms and
+/// members the send runs created, from 4 connections: the ceiling for
+/// sends on this machine, with nothing of chatd or the clients running.
+async fn store_ceiling(url: &str, pid: u32, seconds: u64) -> anyhow::Result<(f64, String)> {
+    use chat_store::messages::{Draft, send_batch};
+    let options = chat_store::PoolOptions {
+        max_size: 4,
+        ..Default::default()
+    };
+    let pool = chat_store::create_pool(url, &options)?;
+    let pairs: Vec<(i64, i64)> = pool
+        .get()
+        .await?
+        .query(
+            "SELECT m.room_id, m.user_id FROM memberships m JOIN rooms r ON r.id = m.room_id \
+             WHERE r.archived_at IS NULL ORDER BY random() LIMIT 1000",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    anyhow::ensure!(!pairs.is_empty(), "no members to send as");
+    let pairs = Arc::new(pairs);
+    let stored = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for n in 0..4 {
+        let (pool, pairs, stored) = (pool.clone(), pairs.clone(), stored.clone());
+        tasks.push(tokio::spawn(async move {
+            let db = pool.get().await?;
+            let mut next = n * 250;
+            while Instant::now() < stop {
+                let drafts: Vec<Draft> = (0..32)
+                    .map(|i| {
+                        let (room_id, author_id) = pairs[(next + i) % pairs.len()];
+                        Draft {
+                            room_id,
+                            author_id,
+                            body: "benchmark message".into(),
+                            client_id: None,
+                            reply_to: None,
+                        }
+                    })
+                    .collect();
+                next += 32;
+                let rows = send_batch(&db, &drafts).await?;
+                stored.fetch_add(rows.iter().flatten().count() as u64, Ordering::Relaxed);
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    finish(pid, tasks, &stored).await
+}
