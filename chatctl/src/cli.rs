@@ -249,7 +249,10 @@ pub enum RoomCommand {
         archived: bool,
     },
     /// Show a room and its members.
-    Show { room_id: i64 },
+    Show {
+        /// The room's id, or the name of a named room.
+        room: String,
+    },
     /// Create a room owned by a user.
     Create {
         name: String,
@@ -265,21 +268,24 @@ pub enum RoomCommand {
     /// Archive a room: its history stays readable, but it takes no new
     /// messages or members and leaves the public list.
     Archive {
-        room_id: i64,
+        /// The room's id, or the name of a named room.
+        room: String,
         /// Do not ask for confirmation (required when not on a terminal).
         #[arg(short, long)]
         yes: bool,
     },
     /// Add a user to a room.
     AddMember {
-        room_id: i64,
+        /// The room's id, or the name of a named room.
+        room: String,
         username: String,
         #[arg(long, value_enum, default_value = "member")]
         role: MemberRoleArg,
     },
     /// Remove a user from a room (ownership passes on if they owned it).
     RemoveMember {
-        room_id: i64,
+        /// The room's id, or the name of a named room.
+        room: String,
         username: String,
         /// Do not ask for confirmation (required when not on a terminal).
         #[arg(short, long)]
@@ -287,7 +293,8 @@ pub enum RoomCommand {
     },
     /// Change a member's role in a room.
     SetRole {
-        room_id: i64,
+        /// The room's id, or the name of a named room.
+        room: String,
         username: String,
         #[arg(value_enum)]
         role: MemberRoleArg,

@@ -96,6 +96,9 @@ impl From<Refusal> for ApiError {
             Refusal::NoSuchMessage => Self::not_found("no such message in this room"),
             Refusal::MessageDeleted => Self::conflict("the message was deleted"),
             Refusal::NotAuthor => Self::forbidden("only the author may edit a message"),
+            Refusal::ClientIdReused => Self::conflict(
+                "this client_id was already used for a different message; use a new one",
+            ),
             Refusal::UnknownReplyTo => {
                 Self::invalid("reply_to does not name a message in this room")
             }

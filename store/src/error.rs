@@ -50,6 +50,9 @@ pub enum Refusal {
     /// Only the message's author may do this.
     #[error("not the author of the message")]
     NotAuthor,
+    /// The author already sent a different text with this client_id.
+    #[error("client_id already used for a different message")]
+    ClientIdReused,
     /// `reply_to` names no message of the room.
     #[error("reply_to does not name a message in this room")]
     UnknownReplyTo,

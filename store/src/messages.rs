@@ -37,7 +37,8 @@ impl Sent {
 /// The unique (room, author, client_id) key makes retries durable: a
 /// repeated client_id returns the original. When it stores nothing, the
 /// same statement says why: [`Refusal::NoSuchRoom`], [`Refusal::NotMember`],
-/// [`Refusal::Archived`] or [`Refusal::UnknownReplyTo`].
+/// [`Refusal::Archived`], [`Refusal::UnknownReplyTo`], or
+/// [`Refusal::ClientIdReused`] when the client_id already sent another text.
 pub async fn send(
     db: &impl GenericClient,
     room_id: i64,
@@ -55,7 +56,7 @@ pub async fn send(
                         kind = 'room' AND visibility = 'public' AS joinable \
                  FROM rooms WHERE id = $1), \
              member AS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2), \
-             prior AS (SELECT id FROM messages \
+             prior AS (SELECT id, deleted_at IS NOT NULL OR body = $3 AS same FROM messages \
                        WHERE room_id = $1 AND author_id = $2 AND client_id = $4), \
              parent AS (SELECT 1 FROM messages WHERE room_id = $1 AND id = $5), \
              next AS ( \
@@ -73,7 +74,8 @@ pub async fn send(
                  SELECT room_id, seq, 'message.created', id FROM ins), \
              outcome AS (SELECT CASE \
                  WHEN EXISTS (SELECT 1 FROM ins) THEN 'sent' \
-                 WHEN EXISTS (SELECT 1 FROM prior) THEN 'retry' \
+                 WHEN EXISTS (SELECT 1 FROM prior) THEN \
+                     CASE WHEN (SELECT same FROM prior) THEN 'retry' ELSE 'reused' END \
                  WHEN NOT EXISTS (SELECT 1 FROM room) THEN 'no_room' \
                  WHEN NOT EXISTS (SELECT 1 FROM member) THEN \
                      CASE WHEN (SELECT joinable FROM room) THEN 'not_member' ELSE 'no_room' END \
@@ -102,6 +104,7 @@ pub async fn send(
             "not_member" => Err(Refusal::NotMember { joinable: true }.into()),
             "archived" => Err(Refusal::Archived.into()),
             "bad_reply" => Err(Refusal::UnknownReplyTo.into()),
+            "reused" => Err(Refusal::ClientIdReused.into()),
             _ => continue,
         };
     }
@@ -323,7 +326,12 @@ pub struct Page {
 /// A page of messages, always ascending by seq. With `after` it is the
 /// oldest `limit` messages after it (bounded by `before` if given); with
 /// only `before`, the newest `limit` before it; with neither, the newest.
-pub async fn page(db: &impl GenericClient, room_id: i64, page: Page) -> StoreResult<Vec<Message>> {
+/// The flag says whether more lie beyond the page in the direction read.
+pub async fn page(
+    db: &impl GenericClient,
+    room_id: i64,
+    page: Page,
+) -> StoreResult<(Vec<Message>, bool)> {
     let ascending = page.after.is_some();
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
@@ -332,6 +340,7 @@ pub async fn page(db: &impl GenericClient, room_id: i64, page: Page) -> StoreRes
         if ascending { "ASC" } else { "DESC" }
     );
     let stmt = db.prepare_cached(&sql).await?;
+    // One row more than asked for tells whether the page is the last.
     let rows = db
         .query(
             &stmt,
@@ -339,15 +348,20 @@ pub async fn page(db: &impl GenericClient, room_id: i64, page: Page) -> StoreRes
                 &room_id,
                 &page.after.unwrap_or(0),
                 &page.before.unwrap_or(i64::MAX),
-                &page.limit,
+                &(page.limit + 1),
             ],
         )
         .await?;
-    let mut messages: Vec<Message> = rows.iter().map(rows::message).collect();
+    let has_more = rows.len() as i64 > page.limit;
+    let mut messages: Vec<Message> = rows
+        .iter()
+        .take(page.limit as usize)
+        .map(rows::message)
+        .collect();
     if !ascending {
         messages.reverse();
     }
-    Ok(messages)
+    Ok((messages, has_more))
 }
 
 /// Full-text search over the rooms `user_id` is a member of (optionally one

@@ -7,6 +7,11 @@ use crate::events::Appends;
 use crate::rows::{self, ROOM_SELECT, visibility_str};
 use crate::{Client, Committed, GenericClient, StoreError, StoreResult, members};
 
+/// The unique index that keeps public room names apart (ignoring case);
+/// a create or rename that would repeat one fails with
+/// `StoreError::Conflict` naming it.
+pub const PUBLIC_NAME_KEY: &str = "rooms_public_name_key";
+
 /// Creates a room with `owner_id` as its owner; logs the owner's join,
 /// the room's first event.
 pub async fn create(
@@ -211,6 +216,21 @@ pub async fn list_all(
                AND ($2 OR r.archived_at IS NULL) ORDER BY r.id"
         ),
         &[&with_direct, &with_archived],
+    )
+    .await?
+    .iter()
+    .map(summary)
+    .collect()
+}
+
+/// Named rooms (not direct conversations) called `name`, ignoring case,
+/// for administrators; public names are unique, private ones need not be.
+pub async fn named(db: &impl GenericClient, name: &str) -> StoreResult<Vec<RoomSummary>> {
+    db.query(
+        &format!(
+            "{SUMMARY_SELECT} WHERE r.kind = 'room' AND lower(r.name) = lower($1) ORDER BY r.id"
+        ),
+        &[&name],
     )
     .await?
     .iter()

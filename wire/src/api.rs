@@ -73,6 +73,8 @@ pub struct UserResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateRoomRequest {
     pub name: String,
+    /// Public (the default): anyone may find and join it.
+    #[serde(default)]
     pub visibility: Visibility,
     #[serde(default)]
     pub topic: Option<String>,
@@ -146,6 +148,11 @@ pub struct MessageResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagesResponse {
     pub messages: Vec<Message>,
+    /// More messages lie beyond this page in the direction it was read:
+    /// older ones for the newest page or a `before` page, newer ones for
+    /// an `after` page. Search answers leave it false.
+    #[serde(default)]
+    pub has_more: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

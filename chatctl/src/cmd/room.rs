@@ -42,7 +42,8 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                 table.print()
             })
         }
-        RoomCommand::Show { room_id } => {
+        RoomCommand::Show { room } => {
+            let room_id = resolve(&client, &room).await?;
             #[derive(Serialize)]
             struct Shown {
                 #[serde(flatten)]
@@ -97,7 +98,14 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                 Visibility::Public
             };
             let (room, created) =
-                rooms::create(&mut client, owner_user.id, &name, visibility, &topic).await?;
+                rooms::create(&mut client, owner_user.id, &name, visibility, &topic)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::Conflict(key) if key == rooms::PUBLIC_NAME_KEY => {
+                            CliError::Usage(format!("a public room named {name:?} already exists"))
+                        }
+                        other => other.into(),
+                    })?;
             announce(&client, created).await;
             out.note(format_args!(
                 "created room {} ({}) owned by {}",
@@ -105,7 +113,8 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             ));
             out.result(&room)
         }
-        RoomCommand::Archive { room_id, yes } => {
+        RoomCommand::Archive { room, yes } => {
+            let room_id = resolve(&client, &room).await?;
             let room = rooms::summary_of(&client, room_id)
                 .await
                 .map_err(|e| room_not_found(e, room_id))?;
@@ -130,10 +139,11 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             )
         }
         RoomCommand::AddMember {
-            room_id,
+            room,
             username,
             role,
         } => {
+            let room_id = resolve(&client, &room).await?;
             let room = rooms::summary_of(&client, room_id)
                 .await
                 .map_err(|e| room_not_found(e, room_id))?;
@@ -160,10 +170,11 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             )
         }
         RoomCommand::RemoveMember {
-            room_id,
+            room,
             username,
             yes,
         } => {
+            let room_id = resolve(&client, &room).await?;
             let user = users::by_username(&client, &username)
                 .await
                 .map_err(|e| user_not_found(e, &username))?;
@@ -181,10 +192,11 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             out.result(serde_json::json!({ "room_id": room_id, "username": user.username }))
         }
         RoomCommand::SetRole {
-            room_id,
+            room,
             username,
             role,
         } => {
+            let room_id = resolve(&client, &room).await?;
             let user = users::by_username(&client, &username)
                 .await
                 .map_err(|e| user_not_found(e, &username))?;
@@ -202,6 +214,28 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             ));
             out.result(serde_json::json!({ "room_id": room_id, "username": user.username, "role": role_name(role) }),
             )
+        }
+    }
+}
+
+/// A room named by id (a number) or by name (a named room; ignoring case).
+/// Public names are unique; a private name shared by several rooms must be
+/// given as an id.
+async fn resolve(client: &chat_store::Client, room: &str) -> CliResult<i64> {
+    if let Ok(id) = room.parse::<i64>() {
+        return Ok(id);
+    }
+    let found = rooms::named(client, room).await?;
+    match found.as_slice() {
+        [] => Err(CliError::NotFound(format!("no room named {room:?}"))),
+        [one] => Ok(one.id),
+        several => {
+            let ids: Vec<String> = several.iter().map(|r| r.id.to_string()).collect();
+            Err(CliError::Usage(format!(
+                "{} rooms are named {room:?} (ids {}); give the id",
+                several.len(),
+                ids.join(", ")
+            )))
         }
     }
 }

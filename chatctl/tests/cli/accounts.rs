@@ -191,6 +191,7 @@ async fn bodies(pool: &Pool, room: i64) -> Vec<(String, Option<String>)> {
     messages::page(&client, room, page)
         .await
         .unwrap()
+        .0
         .into_iter()
         .map(|m| (m.author.display_name, m.body))
         .collect()

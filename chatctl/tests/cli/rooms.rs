@@ -231,3 +231,41 @@ async fn stats_count_what_is_there() {
     // This test's own connection is one of those listed.
     assert!(!stats["connections"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn rooms_are_named_by_id_or_name() {
+    let db = TestDb::create().await;
+    add_user(&db, "alice");
+    add_user(&db, "bob");
+    let general =
+        ok_json(chatctl(&db).args(["room", "create", "general", "--owner", "alice", "--json"]));
+    // A public name names one room: a second `general` is a usage error.
+    chatctl(&db)
+        .args(["room", "create", "GENERAL", "--owner", "bob"])
+        .assert()
+        .code(2);
+    let shown = ok_json(chatctl(&db).args(["room", "show", "General", "--json"]));
+    assert_eq!(shown["id"], general["id"]);
+    ok_json(chatctl(&db).args(["room", "add-member", "general", "bob", "--json"]));
+    let shown = ok_json(chatctl(&db).args(["room", "show", "general", "--json"]));
+    assert_eq!(shown["member_list"].as_array().unwrap().len(), 2);
+    // Private rooms may share a name; then only the id says which.
+    for owner in ["alice", "bob"] {
+        ok_json(chatctl(&db).args([
+            "room",
+            "create",
+            "ops",
+            "--owner",
+            owner,
+            "--private",
+            "--json",
+        ]));
+    }
+    let ambiguous = chatctl(&db).args(["room", "show", "ops"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&ambiguous.get_output().stderr).into_owned();
+    assert!(stderr.contains("give the id"), "{stderr}");
+    chatctl(&db)
+        .args(["room", "show", "nowhere"])
+        .assert()
+        .code(3);
+}

@@ -104,6 +104,7 @@ fn seq_param(name: &str, value: Option<i64>) -> Result<Option<i64>, ApiError> {
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "Not a member of this public room", body = ErrorBody),
         (status = 404, description = "No such room", body = ErrorBody),
+        (status = 409, description = "The client_id already sent a different text", body = ErrorBody),
     ))]
 pub async fn send_message(
     room_id: i64,
@@ -151,8 +152,8 @@ pub async fn list_messages(
         after: seq_param("after", q.after)?,
         limit: page_limit(q.limit, limits::PAGE_DEFAULT, limits::PAGE_MAX)?,
     };
-    let messages = service::page(call, room_id, page).await?;
-    ok(&MessagesResponse { messages })
+    let (messages, has_more) = service::page(call, room_id, page).await?;
+    ok(&MessagesResponse { messages, has_more })
 }
 
 /// Edit one's own message.
@@ -258,5 +259,8 @@ pub async fn search(ctx: Ctx, query: Query<SearchQuery>) -> Result<Response, Api
     let q = query?;
     let limit = page_limit(q.limit, limits::PAGE_DEFAULT, limits::PAGE_MAX)?;
     let messages = service::search(call, &q.q, q.room_id, limit).await?;
-    ok(&MessagesResponse { messages })
+    ok(&MessagesResponse {
+        messages,
+        has_more: false,
+    })
 }

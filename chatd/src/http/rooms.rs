@@ -98,6 +98,7 @@ pub fn routes(
         (status = 201, description = "The new room", body = RoomResponse),
         (status = 400, description = "Invalid name or topic", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 409, description = "A public room of that name (ignoring case) exists", body = ErrorBody),
     ))]
 pub async fn create_room(ctx: Ctx, body: Body<CreateRoomRequest>) -> Result<Response, ApiError> {
     let call = ctx.call().await?;
@@ -160,6 +161,7 @@ pub async fn get_room(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "Not an owner or admin of the room", body = ErrorBody),
         (status = 404, description = "No such room", body = ErrorBody),
+        (status = 409, description = "Another public room has that name", body = ErrorBody),
     ))]
 pub async fn update_room(
     room_id: i64,

@@ -60,8 +60,8 @@ pub async fn send(
     })
 }
 
-/// A page of a room's history.
-pub async fn page(call: Call, room_id: i64, page: Page) -> Result<Vec<Message>, ApiError> {
+/// A page of a room's history, and whether more lie beyond it.
+pub async fn page(call: Call, room_id: i64, page: Page) -> Result<(Vec<Message>, bool), ApiError> {
     as_member(&call.db, room_id, call.me.user_id).await?;
     Ok(store::page(&call.db, room_id, page).await?)
 }

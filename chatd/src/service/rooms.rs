@@ -21,8 +21,9 @@ pub async fn create(mut call: Call, new: NewRoom<'_>) -> Result<Room, ApiError> 
     let name = validate::name("name", new.name).map_err(ApiError::invalid)?;
     let topic =
         validate::text("topic", new.topic.unwrap_or_default()).map_err(ApiError::invalid)?;
-    let (room, event) =
-        store::create(&mut call.db, call.me.user_id, &name, new.visibility, &topic).await?;
+    let (room, event) = store::create(&mut call.db, call.me.user_id, &name, new.visibility, &topic)
+        .await
+        .map_err(|e| name_taken(e, &name))?;
     call.state.gateway.publish(event);
     Ok(room)
 }
@@ -86,7 +87,8 @@ pub async fn update(
         name.as_deref(),
         topic.as_deref(),
     )
-    .await?;
+    .await
+    .map_err(|e| name_taken(e, name.as_deref().unwrap_or_default()))?;
     call.state.gateway.publish(event);
     Ok(room)
 }
@@ -120,6 +122,16 @@ pub(super) async fn user_named(call: &Call, username: &str) -> Result<User, ApiE
             StoreError::NotFound => no_such_user(),
             other => other.into(),
         })
+}
+
+/// Public room names are unique (ignoring case): a clear 409 for a taken one.
+fn name_taken(error: StoreError, name: &str) -> ApiError {
+    match error {
+        StoreError::Conflict(key) if key == store::PUBLIC_NAME_KEY => ApiError::conflict(format!(
+            "a public room named {name:?} already exists; join it, or pick another name"
+        )),
+        other => other.into(),
+    }
 }
 
 fn no_such_room() -> ApiError {

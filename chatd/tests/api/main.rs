@@ -12,6 +12,7 @@ mod daemon;
 mod deploy;
 mod errors;
 mod faults;
+mod first_hour;
 mod forwarded;
 mod graceful;
 mod instances;
