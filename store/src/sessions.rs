@@ -54,7 +54,8 @@ pub struct SessionUser {
 
 /// Looks a token up. A session counts only while it is not revoked, not
 /// past its expiry, used within `idle`, and its user is not disabled.
-/// `last_seen_at` is refreshed at most once a minute to keep reads cheap.
+/// `last_seen_at` is refreshed at most once a minute (or a third of `idle`,
+/// if that is shorter) to keep reads cheap.
 pub async fn authenticate(
     db: &impl GenericClient,
     token_hash: &[u8],
@@ -62,16 +63,16 @@ pub async fn authenticate(
 ) -> StoreResult<Option<SessionUser>> {
     // A plain read on the hot path; the rare refresh is its own statement.
     let stmt = db
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT s.id, u.id, u.username, u.role = 'admin', u.rate_limit_exempt, \
-                    s.last_seen_at < now() - interval '1 minute', \
+                    s.last_seen_at < now() - {REFRESH_AFTER}, \
                     extract(epoch FROM s.expires_at - now())::float8, \
                     extract(epoch FROM now() - s.last_seen_at)::float8 \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now() \
                AND s.last_seen_at > now() - $2::bigint * interval '1 second' \
-               AND NOT u.disabled",
-        )
+               AND NOT u.disabled"
+        ))
         .await?;
     let row = db
         .query_opt(&stmt, &[&token_hash, &(idle.as_secs() as i64)])
@@ -122,6 +123,24 @@ pub async fn revoke_all(db: &impl GenericClient, user_id: i64) -> StoreResult<u6
             &[&user_id],
         )
         .await?)
+}
+
+/// How stale `last_seen_at` may get before a use refreshes it: a minute,
+/// or a third of the idle limit (`$2`, seconds) when that is shorter, so
+/// a session in use never reaches the limit.
+const REFRESH_AFTER: &str = "least(interval '1 minute', $2::bigint * interval '1 second' / 3)";
+
+/// Marks sessions as used now (those with an open WebSocket), where their
+/// `last_seen_at` is older than the refresh interval; one statement for
+/// every socket of an instance.
+pub async fn touch_many(db: &impl GenericClient, ids: &[i64], idle: Duration) -> StoreResult<u64> {
+    let stmt = db
+        .prepare_cached(&format!(
+            "UPDATE sessions SET last_seen_at = now() \
+             WHERE id = ANY($1) AND revoked_at IS NULL AND last_seen_at < now() - {REFRESH_AFTER}"
+        ))
+        .await?;
+    Ok(db.execute(&stmt, &[&ids, &(idle.as_secs() as i64)]).await?)
 }
 
 /// Of the given sessions, those that no longer count: revoked, expired,

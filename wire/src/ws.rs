@@ -116,6 +116,8 @@ pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     /// A frame broke the protocol (not JSON, unknown type, ...).
     pub const PROTOCOL: u16 = 1002;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// A message exceeded the size limit.
     pub const TOO_BIG: u16 = 1009;
     /// The server cannot serve the connection right now (its database is

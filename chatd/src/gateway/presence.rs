@@ -183,9 +183,11 @@ impl Presence {
 
     /// Tells local clients who share a room with `user` of a remote change.
     async fn tell_local(&self, pool: &Pool, user: UserId, status: PresenceStatus) {
-        // The status may have flipped back while this change waited.
+        // The status may have flipped back while this change waited; and
+        // with nobody connected here (a fresh instance hearing the others'
+        // rosters) there is no one to tell.
         let online_now = self.hub.is_connected(user) || self.online_elsewhere(user);
-        if online_now != (status == PresenceStatus::Online) {
+        if online_now != (status == PresenceStatus::Online) || self.hub.connections() == 0 {
             return;
         }
         let subject = async {

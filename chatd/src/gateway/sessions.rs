@@ -13,7 +13,10 @@ use super::hub::Hub;
 /// Closes connections whose session stopped counting: logged out on any
 /// instance, revoked by an admin, expired, or the user disabled. Runs at
 /// once when the database announces a change, and every `every` besides
-/// (expiry announces nothing, and a notice may be lost).
+/// (expiry announces nothing, and a notice may be lost). The sessions that
+/// still count are in use through their sockets, so they are marked as
+/// seen, as a REST request would: a client that only uses its WebSocket
+/// is never logged out as idle.
 pub(super) async fn check_sessions(
     pool: Pool,
     hub: Hub,
@@ -34,11 +37,16 @@ pub(super) async fn check_sessions(
         if ids.is_empty() {
             continue;
         }
-        let invalid = match pool.get().await {
-            Ok(db) => sessions::invalid_among(&db, &ids, idle).await,
-            Err(e) => Err(e.into()),
+        let checked = async {
+            let db = pool.get().await?;
+            let invalid = sessions::invalid_among(&db, &ids, idle).await?;
+            let live: Vec<i64> = ids.into_iter().filter(|id| !invalid.contains(id)).collect();
+            if !live.is_empty() {
+                sessions::touch_many(&db, &live, idle).await?;
+            }
+            Ok::<_, chat_store::StoreError>(invalid)
         };
-        match invalid {
+        match checked.await {
             Ok(invalid) => {
                 for session in invalid {
                     hub.kill_where(close::UNAUTHORIZED, None, Some(session));

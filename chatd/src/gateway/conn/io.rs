@@ -72,6 +72,7 @@ pub(super) fn end_for_error(error: &tokio_tungstenite::tungstenite::Error) -> En
         Error::Capacity(CapacityError::MessageTooLong { .. }) => {
             End::Close(close::TOO_BIG, "message too big")
         }
+        Error::Utf8(_) => End::Close(close::INVALID_PAYLOAD, "text frames must be UTF-8"),
         Error::Protocol(_) => End::Close(close::PROTOCOL, "protocol error"),
         _ => End::Gone,
     }
