@@ -170,7 +170,13 @@ async fn chat_through_the_real_binary_across_a_server_restart() {
             && s.contains("alice: sent while the server was down")
             && !s.contains("sending…")
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A later message goes out on the same socket after anything the
+    // client still had to send, and chatd handles a socket's frames in
+    // order: once it is acknowledged, any second copy would be stored.
+    say(&tui, "and one more");
+    tui.wait_for("the later message delivered", |s| {
+        s.contains("alice: and one more") && !s.contains("sending…")
+    });
     let bodies = api.bodies(&bob, room_id).await;
     let copies = bodies
         .iter()
@@ -370,11 +376,18 @@ async fn typing_and_presence_travel_both_ways() {
             break;
         }
     }
+    // Typing never sends: clear the draft and send a marker instead; the
+    // draft, had it gone out, went out on the same socket before it.
+    tui.keys(&["C-u"]);
+    say(&tui, "a marker");
+    tui.wait_for("the marker delivered", |s| {
+        s.contains("alice: a marker") && !s.contains("sending…")
+    });
+    let bodies = api.bodies(&bob, room_id).await;
+    assert!(bodies.contains(&"a marker".to_owned()), "{bodies:?}");
     assert!(
-        !api.bodies(&bob, room_id)
-            .await
-            .contains(&"thinking about it".to_owned()),
-        "typing never sends"
+        !bodies.contains(&"thinking about it".to_owned()),
+        "typing never sends: {bodies:?}"
     );
 }
 

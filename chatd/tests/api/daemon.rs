@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tokio::sync::oneshot;
 
 use crate::proxy::FaultProxy;
 
@@ -17,6 +18,8 @@ pub struct Daemon {
     pub base: String,
     pub port: u16,
     logs: Arc<Mutex<Vec<Value>>>,
+    /// Completes when the log reader has read chatd's stderr to its end.
+    logs_closed: Option<oneshot::Receiver<()>>,
 }
 
 /// Environment for tests that do not read the logs: warnings only.
@@ -78,18 +81,21 @@ impl Daemon {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().unwrap();
         let sink = logs.clone();
+        let (closed, logs_closed) = oneshot::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 // Non-JSON lines (a startup failure) are kept as strings.
                 let value = serde_json::from_str(&line).unwrap_or(Value::String(line));
                 sink.lock().unwrap().push(value);
             }
+            let _ = closed.send(());
         });
         Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
             port,
             logs,
+            logs_closed: Some(logs_closed),
         }
     }
 
@@ -159,16 +165,24 @@ impl Daemon {
         assert!(status.success());
     }
 
-    /// Waits for the process to exit; its exit code.
+    /// Waits for the process to exit, and for its last log line to be
+    /// read (so [`Self::logs`] is complete); its exit code.
     pub async fn exit_code(&mut self, within: Duration) -> Option<i32> {
         let deadline = Instant::now() + within;
-        loop {
+        let exit = loop {
             if let Some(exit) = self.child.try_wait().unwrap() {
-                return exit.code();
+                break exit;
             }
             assert!(Instant::now() < deadline, "chatd did not exit");
             tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        if let Some(closed) = self.logs_closed.take() {
+            tokio::time::timeout(Duration::from_secs(10), closed)
+                .await
+                .expect("chatd's log ends when it exits")
+                .expect("the log reader finishes");
         }
+        exit.code()
     }
 }
 

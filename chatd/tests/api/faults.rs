@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use chat_testkit::PrivateCluster;
 use serde_json::{Value, json};
+use tokio::sync::watch;
 
 use crate::daemon::{Daemon, QUIET, free_port};
 use crate::helpers::{TestApp, TestDb, WsClient};
@@ -83,42 +84,56 @@ async fn log_seqs(url: &str, room: i64) -> Vec<i64> {
     .collect()
 }
 
-/// A WebSocket reader that reconnects and resumes until it has seen
-/// `until_seq`, recording every event it receives.
+/// A WebSocket reader that reconnects and resumes until it has seen the
+/// seq `until` names (set once the writers are done), recording every
+/// event it receives.
 async fn resilient_reader(
     base: String,
     token: String,
     room: i64,
-    until_seq: Arc<Mutex<Option<i64>>>,
+    mut until: watch::Receiver<Option<i64>>,
 ) -> Vec<i64> {
     let mut seen: Vec<i64> = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    'connect: while Instant::now() < deadline {
-        let Ok(mut ws) = WsClient::connect(&base, Some(&token)).await else {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            continue;
-        };
-        let last = seen.last().copied().unwrap_or(0);
-        ws.send_json(json!({"type": "resume", "rooms": {room.to_string(): last}}))
-            .await;
+    let read = async {
         loop {
-            if let Some(target) = *until_seq.lock().unwrap()
-                && seen.last().is_some_and(|&s| s >= target)
-            {
-                return seen;
-            }
-            let Some(frame) = ws.try_next_json(Duration::from_millis(500)).await else {
-                if ws.is_closed() {
-                    continue 'connect;
-                }
+            let Ok(mut ws) = WsClient::connect(&base, Some(&token)).await else {
+                // chatd is restarting: try again shortly.
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             };
-            if frame["room_id"] == room && frame["seq"].is_i64() && frame["type"] != "ack" {
-                seen.push(frame["seq"].as_i64().unwrap());
+            let last = seen.last().copied().unwrap_or(0);
+            ws.send_json(json!({"type": "resume", "rooms": {room.to_string(): last}}))
+                .await;
+            loop {
+                if let Some(target) = *until.borrow_and_update()
+                    && seen.last().is_some_and(|&s| s >= target)
+                {
+                    return;
+                }
+                // Whichever comes first: an event, the end of this
+                // connection, or the target (then look again above).
+                tokio::select! {
+                    frame = ws.next_or_end() => match frame {
+                        Some(frame) => {
+                            let event = frame["room_id"] == room && frame["type"] != "ack";
+                            if let Some(seq) = frame["seq"].as_i64().filter(|_| event) {
+                                seen.push(seq);
+                            }
+                        }
+                        None => break,
+                    },
+                    Ok(()) = until.changed() => {}
+                }
             }
         }
+    };
+    if tokio::time::timeout(Duration::from_secs(90), read)
+        .await
+        .is_err()
+    {
+        panic!("reader did not catch up; saw {seen:?}");
     }
-    panic!("reader did not catch up; saw {seen:?}");
+    seen
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -136,12 +151,12 @@ async fn a_database_crash_loses_no_acknowledged_message() {
     )
     .await
     .expect(200);
-    let until = Arc::new(Mutex::new(None));
+    let (until, until_rx) = watch::channel(None);
     let reader = tokio::spawn(resilient_reader(
         app.base.clone(),
         bob.token.clone(),
         room,
-        until.clone(),
+        until_rx,
     ));
     let http = reqwest::Client::new();
     let mut acked = Vec::new();
@@ -154,6 +169,8 @@ async fn a_database_crash_loses_no_acknowledged_message() {
             app.call(reqwest::Method::GET, "/readyz", None, Value::Null)
                 .await
                 .expect_error(503, "unavailable");
+            // The outage is the subject: PostgreSQL stays down for a while
+            // (the sends meanwhile are refused and retried), then returns.
             let pg = pg.clone();
             std::thread::spawn(move || {
                 std::thread::sleep(Duration::from_secs(1));
@@ -182,7 +199,7 @@ async fn a_database_crash_loses_no_acknowledged_message() {
         );
     }
     let log = log_seqs(&url, room).await;
-    *until.lock().unwrap() = log.last().copied();
+    until.send_replace(log.last().copied());
     let seen = reader.await.unwrap();
     let expected = log.clone();
     assert_eq!(seen, expected, "the reader saw every event once, in order");
@@ -223,12 +240,12 @@ async fn kill_9_of_chatd_loses_no_acknowledged_message() {
         .send()
         .await
         .unwrap();
-    let until = Arc::new(Mutex::new(None));
+    let (until, until_rx) = watch::channel(None);
     let reader = tokio::spawn(resilient_reader(
         base.clone(),
         tokens[1].clone(),
         room,
-        until.clone(),
+        until_rx,
     ));
 
     // Eight senders in parallel; chatd dies under them and comes back.
@@ -270,7 +287,7 @@ async fn kill_9_of_chatd_loses_no_acknowledged_message() {
     }
     assert_eq!(counts.len(), 200);
     let log = log_seqs(&db.url, room).await;
-    *until.lock().unwrap() = log.last().copied();
+    until.send_replace(log.last().copied());
     let seen = reader.await.unwrap();
     let expected = log.clone();
     assert_eq!(

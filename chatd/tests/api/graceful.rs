@@ -1,7 +1,8 @@
 //! A graceful stop under load: SIGTERM while senders keep sending. Every
 //! request chatd accepted gets a whole answer, sockets close with 1001,
-//! chatd exits 0 within its grace period, and every acknowledged message
-//! is in history exactly once.
+//! chatd exits 0, and every acknowledged message is in history exactly
+//! once. And a request that never finishes does not hold a stop up past
+//! the grace period.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use chat_testkit::TestDb;
 use serde_json::json;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use crate::daemon::{Daemon, QUIET, free_port};
 use crate::helpers::WsClient;
@@ -89,21 +91,13 @@ async fn sigterm_under_load_finishes_what_it_accepted() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
-    let stopping = Instant::now();
     chatd.terminate();
     assert_eq!(ws.closed().await, 1001);
-    let exit = loop {
-        if let Some(exit) = chatd.child.try_wait().unwrap() {
-            break exit;
-        }
-        // The default grace is 10 s; allow for a loaded machine.
-        assert!(
-            stopping.elapsed() < Duration::from_secs(15),
-            "chatd did not exit within its grace period"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    assert_eq!(exit.code(), Some(0));
+    // Nothing here outlasts the grace, so chatd exits as soon as the
+    // requests it took are answered; the bound only keeps a hung chatd from
+    // hanging the test (how long a stop takes is for the benchmarks). That
+    // the grace bounds a stop is the next test's subject.
+    assert_eq!(chatd.exit_code(Duration::from_secs(60)).await, Some(0));
     for sender in senders {
         sender.await.unwrap();
     }
@@ -141,4 +135,54 @@ async fn sigterm_under_load_finishes_what_it_accepted() {
         tally.broken.len(),
         tally.refused
     );
+}
+
+#[tokio::test]
+async fn a_request_that_never_finishes_does_not_hold_up_a_stop() {
+    let db = TestDb::create().await;
+    let mut chatd = Daemon::start_on(
+        &db.url,
+        free_port(),
+        &[],
+        &[QUIET, ("CHATD_SHUTDOWN_GRACE", "1")],
+    )
+    .await;
+    // A request whose body never comes. `Expect: 100-continue` makes chatd
+    // say when the handler starts reading the body: from then on the
+    // request is in flight, and a stop must wait for it (up to the grace).
+    let mut stuck = tokio::net::TcpStream::connect(("127.0.0.1", chatd.port))
+        .await
+        .unwrap();
+    stuck
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: chatd\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\
+              Expect: 100-continue\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let mut head = [0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(10), stuck.read(&mut head))
+        .await
+        .expect("chatd reads the body")
+        .unwrap();
+    let head = String::from_utf8_lossy(&head[..n]);
+    assert!(head.starts_with("HTTP/1.1 100 Continue"), "{head}");
+    stuck.write_all(b"{\"username\": ").await.unwrap();
+
+    chatd.terminate();
+    // The request stays open as long as this test lives, so chatd can only
+    // exit by giving up on it when the grace (1 s) runs out. The bound
+    // only keeps a chatd that waits for ever from hanging the test.
+    assert_eq!(chatd.exit_code(Duration::from_secs(60)).await, Some(0));
+    assert!(
+        chatd.logs().iter().any(|line| line["message"]
+            == "some requests did not finish within the shutdown grace"),
+        "{:?}",
+        chatd.logs()
+    );
+    // The request got no answer: its connection just ended.
+    let mut rest = Vec::new();
+    let _ = stuck.read_to_end(&mut rest).await;
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
 }

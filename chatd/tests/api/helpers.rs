@@ -323,8 +323,6 @@ pub struct WsClient {
     stream: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
-    /// The server closed the socket (seen by `try_next_json`).
-    gone: bool,
 }
 
 /// How long a test waits for a frame it expects.
@@ -344,10 +342,7 @@ impl WsClient {
                 .insert("authorization", format!("Bearer {token}").parse().unwrap());
         }
         let (stream, _) = tokio_tungstenite::connect_async(request).await?;
-        Ok(Self {
-            stream,
-            gone: false,
-        })
+        Ok(Self { stream })
     }
 
     pub async fn send_json(&mut self, value: Value) {
@@ -403,20 +398,17 @@ impl WsClient {
         }
     }
 
-    /// The next JSON frame within `wait`, or `None` on timeout or close
-    /// (then [`Self::is_closed`] says which).
-    pub async fn try_next_json(&mut self, wait: Duration) -> Option<Value> {
+    /// The next JSON frame, or `None` once the connection has ended
+    /// (closed or reset). Waits as long as it takes: the caller bounds the
+    /// wait (a reader that reconnects until it has seen a given event).
+    pub async fn next_or_end(&mut self) -> Option<Value> {
         loop {
-            match tokio::time::timeout(wait, self.stream.next()).await {
-                Err(_) => return None,
-                Ok(Some(Ok(Message::Text(text)))) => {
-                    return serde_json::from_str(text.as_str()).ok();
+            match self.stream.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    return Some(serde_json::from_str(text.as_str()).unwrap());
                 }
-                Ok(Some(Ok(Message::Close(_)))) | Ok(Some(Err(_))) | Ok(None) => {
-                    self.gone = true;
-                    return None;
-                }
-                Ok(Some(Ok(_))) => continue,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
+                Some(Ok(_)) => continue,
             }
         }
     }
@@ -428,31 +420,52 @@ impl WsClient {
         loop {
             match tokio::time::timeout(FRAME_WAIT, self.stream.next()).await {
                 Ok(Some(Ok(Message::Close(frame)))) => {
-                    self.gone = true;
                     return Some(frame.map_or(1005, |f| f.code.into()));
                 }
                 Ok(Some(Ok(_))) => continue,
-                Ok(Some(Err(_))) | Ok(None) => {
-                    self.gone = true;
-                    return None;
-                }
+                Ok(Some(Err(_))) | Ok(None) => return None,
                 Err(_) => panic!("the server did not end the connection"),
             }
         }
     }
 
-    pub fn is_closed(&self) -> bool {
-        self.gone
-    }
-
-    /// Sends a ping frame and returns every frame received before the pong,
-    /// proving nothing else was queued for us.
+    /// Sends a ping frame and returns every frame received before the pong.
+    ///
+    /// The server handles a connection's frames in order and writes each
+    /// answer before it reads the next frame, so nothing more will answer a
+    /// frame sent before the ping: no further ack, error or replayed event.
+    /// The server also writes whatever is already queued for the connection
+    /// (other users' events, typing, presence) before the pong; what is
+    /// still on its way from another instance may come later, so to show
+    /// none of that is coming, wait for a later event that travels the same
+    /// way ([`Self::frames_until_message`]).
     pub async fn drain_until_pong(&mut self) -> Vec<Value> {
         self.send_json(serde_json::json!({"type": "ping"})).await;
         let mut seen = Vec::new();
         loop {
             let frame = self.next_json().await;
             if frame["type"] == "pong" {
+                return seen;
+            }
+            seen.push(frame);
+        }
+    }
+
+    /// Reads until the `message.created` event of a message with this body
+    /// and returns every frame before it.
+    ///
+    /// A marker: send a message after the actions under test, into a room
+    /// this connection hears, and whatever those actions queued for this
+    /// connection (events, typing, presence) arrives before it. The hub
+    /// hands a connection everything through one queue, in the order it
+    /// was published; an event is held back only while a gap before it in
+    /// its room is read from the log, and one sender's sends, awaited one
+    /// after the other, leave no gap.
+    pub async fn frames_until_message(&mut self, body: &str) -> Vec<Value> {
+        let mut seen = Vec::new();
+        loop {
+            let frame = self.next_json().await;
+            if frame["type"] == "message.created" && frame["message"]["body"] == body {
                 return seen;
             }
             seen.push(frame);

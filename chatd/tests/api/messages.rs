@@ -97,12 +97,13 @@ async fn retried_sends_return_the_original() {
         )
         .await
         .expect(201);
-    // Even with another body, the retry answers with what was stored.
+    // The retry answers with what was stored (another text with the same
+    // client_id is a 409: first_hour.rs).
     let retry = app
         .post(
             &path,
             &alice.token,
-            json!({"body": "twice?", "client_id": "retry-me"}),
+            json!({"body": "once", "client_id": "retry-me"}),
         )
         .await
         .expect(200);

@@ -12,6 +12,9 @@ use crate::helpers::TestDb;
 /// The notification socket a service manager would hold.
 struct Manager {
     socket: UnixDatagram,
+    /// The same socket, read directly: a drain must see what the kernel
+    /// holds, not what the runtime last heard was there.
+    raw: std::os::unix::net::UnixDatagram,
     path: std::path::PathBuf,
 }
 
@@ -23,8 +26,10 @@ impl Manager {
             crate::daemon::free_port()
         ));
         let _ = std::fs::remove_file(&path);
-        let socket = UnixDatagram::bind(&path).unwrap();
-        Self { socket, path }
+        let raw = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        raw.set_nonblocking(true).unwrap();
+        let socket = UnixDatagram::from_std(raw.try_clone().unwrap()).unwrap();
+        Self { socket, raw, path }
     }
 
     /// The next message, if one arrives before `deadline`.
@@ -38,12 +43,12 @@ impl Manager {
         Some(String::from_utf8_lossy(&buf[..n]).into_owned())
     }
 
-    /// Every message received within `wait`.
-    async fn collect(&self, wait: Duration) -> Vec<String> {
-        let deadline = Instant::now() + wait;
+    /// Every message already received, without waiting for more.
+    fn drain(&self) -> Vec<String> {
+        let mut buf = [0u8; 4096];
         let mut seen = Vec::new();
-        while let Some(message) = self.next(deadline).await {
-            seen.push(message);
+        while let Ok(n) = self.raw.recv(&mut buf) {
+            seen.push(String::from_utf8_lossy(&buf[..n]).into_owned());
         }
         seen
     }
@@ -65,6 +70,32 @@ impl Manager {
 impl Drop for Manager {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// How many failed watchdog probes chatd has logged.
+fn probe_failures(chatd: &Daemon) -> usize {
+    chatd
+        .logs()
+        .iter()
+        .filter(|line| {
+            line["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("watchdog: "))
+        })
+        .count()
+}
+
+/// Waits until chatd has logged `n` failed watchdog probes.
+async fn probes_failed(chatd: &Daemon, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while probe_failures(chatd) < n {
+        assert!(
+            Instant::now() < deadline,
+            "fewer than {n} failed watchdog probes logged: {:?}",
+            chatd.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -90,15 +121,22 @@ async fn ready_watchdog_while_the_database_answers_and_stopping() {
     );
     manager.expect("READY=1", Duration::from_secs(20)).await;
     chatd.wait_ready().await;
-    assert!(
-        watchdogs(&manager.collect(Duration::from_secs(1)).await) >= 3,
-        "keep-alives while healthy"
-    );
+    // Keep-alives while healthy: one after another (chatd probes every
+    // 200 ms; the bounds only keep a silent chatd from hanging the test).
+    for _ in 0..3 {
+        manager.expect("WATCHDOG=1", Duration::from_secs(10)).await;
+    }
 
-    // The database goes away: the keep-alives stop (after any in flight).
+    // The database goes away: the keep-alives stop. chatd logs a failed
+    // probe right after it, on the task that sends the keep-alives, so
+    // once two failures logged after a drain of the socket are seen, any
+    // keep-alive sent between that drain and the second is in the socket.
     proxy.cut().await;
-    manager.collect(Duration::from_millis(500)).await;
-    let silent = manager.collect(Duration::from_millis(1500)).await;
+    probes_failed(&chatd, 1).await;
+    manager.drain();
+    let failed = probe_failures(&chatd);
+    probes_failed(&chatd, failed + 2).await;
+    let silent = manager.drain();
     assert_eq!(
         watchdogs(&silent),
         0,

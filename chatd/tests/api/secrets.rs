@@ -6,12 +6,10 @@
 use std::time::Duration;
 
 use chat_testkit::TestDb;
-use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::json;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
 use crate::daemon::Daemon;
+use crate::helpers::WsClient;
 
 const PASSWORD: &str = "hunter2 but much longer";
 const WRONG_PASSWORD: &str = "not the password at all";
@@ -28,7 +26,7 @@ async fn tokens_passwords_and_the_database_password_are_never_logged() {
     assert!(url.contains(DB_PASSWORD), "unexpected test URL {}", db.url);
     let mut chatd = Daemon::spawn(&url, &[], &[("RUST_LOG", "trace")]);
     chatd.wait_ready().await;
-    let (base, port) = (chatd.base.clone(), chatd.port);
+    let base = chatd.base.clone();
     let http = reqwest::Client::new();
 
     let creds = json!({"username": "alice", "password": PASSWORD});
@@ -66,25 +64,13 @@ async fn tokens_passwords_and_the_database_password_are_never_logged() {
     assert_eq!(res.status(), 200);
 
     // A WebSocket by header, and one by first frame.
-    let ws_url = format!("ws://127.0.0.1:{port}/api/v1/ws");
-    let mut request = ws_url.as_str().into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut by_header, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let ready = by_header.next().await.unwrap().unwrap();
-    assert!(ready.to_text().unwrap().contains("ready"));
-    let (mut by_frame, _) = tokio_tungstenite::connect_async(ws_url.as_str())
-        .await
-        .unwrap();
+    let mut by_header = WsClient::connect(&base, Some(&token)).await.unwrap();
+    assert_eq!(by_header.next_json().await["type"], "ready");
+    let mut by_frame = WsClient::connect(&base, None).await.unwrap();
     by_frame
-        .send(Message::text(
-            json!({"type": "auth", "token": token}).to_string(),
-        ))
-        .await
-        .unwrap();
-    let ready = by_frame.next().await.unwrap().unwrap();
-    assert!(ready.to_text().unwrap().contains("ready"));
+        .send_json(json!({"type": "auth", "token": token}))
+        .await;
+    assert_eq!(by_frame.next_json().await["type"], "ready");
 
     let res = http
         .post(format!("{base}/api/v1/auth/logout"))
@@ -93,20 +79,18 @@ async fn tokens_passwords_and_the_database_password_are_never_logged() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    // The revoked session's sockets close; a bad token is refused.
-    let (mut bad, _) = tokio_tungstenite::connect_async(ws_url.as_str())
-        .await
-        .unwrap();
-    bad.send(Message::text(
-        json!({"type": "auth", "token": "f".repeat(64)}).to_string(),
-    ))
-    .await
-    .unwrap();
-    let _ = tokio::time::timeout(Duration::from_secs(5), bad.next()).await;
+    // The revoked session's sockets close; a bad token is refused. Each is
+    // waited for, so whatever chatd logs about them is in the log.
+    assert_eq!(by_header.closed().await, 4001);
+    assert_eq!(by_frame.closed().await, 4001);
+    let mut bad = WsClient::connect(&base, None).await.unwrap();
+    bad.send_json(json!({"type": "auth", "token": "f".repeat(64)}))
+        .await;
+    assert_eq!(bad.closed().await, 4001);
 
     // Stop chatd so everything is flushed, then read the log.
     chatd.terminate();
-    chatd.exit_code(Duration::from_secs(15)).await;
+    assert_eq!(chatd.exit_code(Duration::from_secs(15)).await, Some(0));
     let text: String = chatd
         .logs()
         .iter()

@@ -18,6 +18,9 @@ use crate::helpers::WsClient;
 
 const CLIENTS: usize = 200;
 const MISSED: usize = 5;
+/// Sent after every client has resumed; nothing may come between the
+/// missed messages and it.
+const MARKER: &str = "after the storm";
 
 /// `n` users, their tokens and one room they are all in (the first owns
 /// it), made through the store: the sign-up limit is not what the tests
@@ -92,9 +95,16 @@ async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
 
     let connected = Arc::new(Barrier::new(CLIENTS + 1));
     let restarted = Arc::new(Barrier::new(CLIENTS + 1));
+    let resumed = Arc::new(Barrier::new(CLIENTS + 1));
+    let author_token = tokens[0].clone();
     let mut clients = Vec::new();
     for token in tokens {
-        let (base, connected, restarted) = (base.clone(), connected.clone(), restarted.clone());
+        let (base, connected, restarted, resumed) = (
+            base.clone(),
+            connected.clone(),
+            restarted.clone(),
+            resumed.clone(),
+        );
         clients.push(tokio::spawn(async move {
             let mut ws = reconnect(&base, &token).await;
             let ready = ws.next_json().await;
@@ -114,8 +124,11 @@ async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
                     seqs.push(frame["seq"].as_i64().unwrap());
                 }
             }
-            // Nothing more (no duplicate) arrives after the missed ones.
-            if let Some(extra) = ws.try_next_json(Duration::from_millis(300)).await {
+            // Nothing more (no duplicate, replayed or live) follows the
+            // missed ones: a marker sent once everyone has resumed comes
+            // after anything else of the room.
+            resumed.wait().await;
+            for extra in ws.frames_until_message(MARKER).await {
                 assert_ne!(extra["type"], "message.created", "duplicate: {extra}");
             }
             seqs
@@ -135,6 +148,25 @@ async fn two_hundred_clients_survive_a_restart_and_resume_exactly() {
     }
     let _restarted = Daemon::start_on(&db.url, port, &[], &[QUIET]).await;
     restarted.wait().await;
+    if tokio::time::timeout(Duration::from_secs(90), resumed.wait())
+        .await
+        .is_err()
+    {
+        // A client that failed never reaches the barrier: show why.
+        for client in clients.into_iter().filter(|c| c.is_finished()) {
+            client.await.unwrap();
+        }
+        panic!("not every client resumed in time");
+    }
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/rooms/{room}/messages"))
+        .bearer_auth(&author_token)
+        .json(&json!({"body": MARKER}))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
 
     let expected: Vec<i64> = (1..=MISSED as i64).map(|i| last_seq + i).collect();
     for client in clients {

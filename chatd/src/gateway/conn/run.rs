@@ -93,7 +93,18 @@ impl Conn {
             }
         };
         match frame {
-            ClientFrame::Ping => self.write(&ServerFrame::Pong).await,
+            ClientFrame::Ping => {
+                // Whatever was queued for this socket before the ping goes
+                // out before the pong, so a pong proves nothing else is
+                // pending (clients and tests use it as a barrier).
+                if !self.holding {
+                    while let Ok(frame) = self.rx.try_recv() {
+                        self.feed_raw(frame).await?;
+                    }
+                }
+                self.feed(&ServerFrame::Pong).await?;
+                self.flush_queued().await
+            }
             ClientFrame::Auth { .. } => {
                 self.write(&error_frame(
                     ErrorCode::InvalidRequest,
