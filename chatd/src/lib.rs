@@ -4,6 +4,7 @@
 //! `main.rs` only parses the command line; everything else lives here so
 //! tests can build and run the same server in-process.
 
+mod browser;
 pub mod config;
 pub mod error;
 pub mod gateway;

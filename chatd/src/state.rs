@@ -3,11 +3,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use chat_store::password::PasswordHasher;
-use chat_store::sessions::{self, SessionUser};
-use chat_store::{Client, Pool};
-use warp::http::HeaderValue;
-
+use crate::browser::{Credential, Provenance};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::gateway::Gateway;
@@ -16,6 +12,10 @@ use crate::ratelimit::RateLimiter;
 use crate::sends::SendQueue;
 use crate::service::Call;
 use crate::session_cache::{Miss, SessionCache};
+use chat_store::password::PasswordHasher;
+use chat_store::sessions::{self, SessionUser};
+use chat_store::{Client, Pool};
+use warp::http::HeaderValue;
 
 /// Everything handlers share: built once at startup.
 #[derive(Debug)]
@@ -35,21 +35,49 @@ pub struct AppState {
 #[derive(Clone)]
 pub struct Ctx {
     pub state: Arc<AppState>,
-    authorization: Option<HeaderValue>,
+    credential: Option<Credential>,
+    /// Where the request says it comes from (for the session cookie).
+    provenance: Provenance,
     client: Option<IpAddr>,
+    https: bool,
 }
 
 impl Ctx {
     pub fn new(
         state: Arc<AppState>,
-        authorization: Option<HeaderValue>,
+        credential: Option<Credential>,
+        provenance: Provenance,
         client: Option<IpAddr>,
+        https: bool,
     ) -> Self {
         Self {
             state,
-            authorization,
+            credential,
+            provenance,
             client,
+            https,
         }
+    }
+
+    /// True if the request carries credentials (a header or the cookie).
+    pub fn has_credential(&self) -> bool {
+        self.credential.is_some()
+    }
+
+    /// True if the request carries the session cookie and no header.
+    pub fn by_cookie(&self) -> bool {
+        matches!(self.credential, Some(Credential::Cookie(_)))
+    }
+
+    /// Where the request says it comes from.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    /// True if the client reached chatd over HTTPS (see
+    /// [`crate::browser::is_https`]).
+    pub fn https(&self) -> bool {
+        self.https
     }
 
     /// The client's address (behind a trusted proxy, the one it names);
@@ -131,16 +159,28 @@ impl Ctx {
         Ok(me)
     }
 
+    /// The hash of the caller's token. Only where the token comes from
+    /// differs between a header and the cookie; a cookie from a page that
+    /// is not this server's is refused before it is even looked up.
     fn token_hash(&self) -> Result<Vec<u8>, ApiError> {
-        let token = self.bearer_token().ok_or_else(ApiError::unauthorized)?;
-        Ok(sessions::hash_token(token))
+        let token = match &self.credential {
+            Some(Credential::Header(value)) => bearer_token(value),
+            Some(Credential::Cookie(token)) => {
+                self.provenance.check_cookie_use()?;
+                Some(token.as_str())
+            }
+            None => None,
+        };
+        Ok(sessions::hash_token(
+            token.ok_or_else(ApiError::unauthorized)?,
+        ))
     }
+}
 
-    /// The token of an `Authorization: Bearer <token>` header.
-    fn bearer_token(&self) -> Option<&str> {
-        let value = self.authorization.as_ref()?.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        let token = token.trim();
-        (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-    }
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let value = value.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

@@ -8,11 +8,13 @@ use chat_wire::api::{
     UserResponse,
 };
 use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Filter, path};
 
 use super::extract::{Body, json};
 use super::{created, no_content, ok, respond};
+use crate::browser;
 use crate::error::ApiError;
 use crate::service::accounts::{self as service, LoggedIn};
 use crate::state::Ctx;
@@ -35,6 +37,15 @@ pub fn routes(
         .and(warp::post())
         .and(ctx.clone())
         .then(logout);
+    let open_session = path!("api" / "v1" / "auth" / "session")
+        .and(warp::post())
+        .and(ctx.clone())
+        .and(json(limit))
+        .then(open_session);
+    let end_session = path!("api" / "v1" / "auth" / "session")
+        .and(warp::delete())
+        .and(ctx.clone())
+        .then(end_session);
     let me = path!("api" / "v1" / "me")
         .and(warp::get())
         .and(ctx.clone())
@@ -57,6 +68,10 @@ pub fn routes(
         .or(login)
         .unify()
         .or(logout)
+        .unify()
+        .or(open_session)
+        .unify()
+        .or(end_session)
         .unify()
         .or(me)
         .unify()
@@ -117,6 +132,54 @@ pub async fn login(ctx: Ctx, body: Body<LoginRequest>) -> Result<Response, ApiEr
 pub async fn logout(ctx: Ctx) -> Result<Response, ApiError> {
     service::logout(ctx.call().await?).await?;
     no_content()
+}
+
+/// Log in for a browser: the same checks and limits as `login`, but the
+/// token goes into an `HttpOnly; SameSite=Strict` cookie (`chat_session`)
+/// the page's scripts cannot read, never into the body.
+#[utoipa::path(post, path = "/api/v1/auth/session", tag = "accounts",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in; the session is in the `chat_session` cookie \
+            (`Set-Cookie`, `HttpOnly; SameSite=Strict; Path=/`, `Secure` over HTTPS)",
+            body = UserResponse,
+            headers(("set-cookie" = String, description = "The session cookie"))),
+        (status = 401, description = "Wrong username or password (the same answer for both)", body = ErrorBody),
+        (status = 403, description = "The account is disabled, or the request comes from another site's page", body = ErrorBody),
+    ))]
+pub async fn open_session(ctx: Ctx, body: Body<LoginRequest>) -> Result<Response, ApiError> {
+    ctx.provenance().check_not_foreign()?;
+    let req = body?;
+    let LoggedIn { token, user, .. } =
+        service::login(&ctx.state, ctx.client(), &req.username, &req.password).await?;
+    let mut response = ok(&UserResponse { user })?;
+    let cookie = browser::set_cookie(&token, ctx.config().session_ttl, ctx.https());
+    response.headers_mut().insert("set-cookie", cookie);
+    Ok(response)
+}
+
+/// End the browser's session: it stops working at once and the cookie is
+/// cleared. (With an Authorization header, that header's session ends.)
+#[utoipa::path(delete, path = "/api/v1/auth/session", tag = "accounts",
+    security(("cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Logged out; `Set-Cookie` clears the cookie",
+            headers(("set-cookie" = String, description = "`chat_session=; Max-Age=0`"))),
+        (status = 401, description = "Not logged in (the cookie is cleared all the same)", body = ErrorBody),
+        (status = 403, description = "The cookie came from another site's page, or without an Origin", body = ErrorBody),
+    ))]
+pub async fn end_session(ctx: Ctx) -> Result<Response, ApiError> {
+    let clear = browser::clear_cookie(ctx.https());
+    let ended = async { service::logout(ctx.call().await?).await };
+    let mut response = match ended.await {
+        Ok(()) => no_content()?,
+        // A stale cookie is worth forgetting; a refused one (another
+        // site's request) is not this browser's page asking.
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => e.into_response(),
+        Err(e) => return Err(e),
+    };
+    response.headers_mut().insert("set-cookie", clear);
+    Ok(response)
 }
 
 /// The caller's own profile.

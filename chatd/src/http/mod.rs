@@ -14,6 +14,7 @@ mod messages;
 pub mod openapi;
 mod ops;
 mod rooms;
+pub mod web;
 pub mod ws;
 
 use std::convert::Infallible;
@@ -24,6 +25,7 @@ use warp::http::{HeaderMap, HeaderValue, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
+use crate::browser::{self, Credential, Provenance};
 use crate::error::ApiError;
 use crate::server::PeerAddr;
 use crate::state::{AppState, Ctx};
@@ -47,12 +49,15 @@ pub fn routes(
         .unify()
         .or(ops::routes(ctx))
         .unify()
+        // Last: the page never shadows an API path (and refuses them).
+        .or(web::routes())
+        .unify()
         .boxed();
     let answered = api.recover(recover).unify();
     warp::path::full()
         .and(answered)
         .map(|path: warp::path::FullPath, response| allow::add_header(path.as_str(), response))
-        .with(warp::reply::with::headers(security_headers()))
+        .map(add_security_headers)
         .with(warp::log::custom(move |info| {
             let status = info.status().as_u16();
             let elapsed = info.elapsed();
@@ -72,22 +77,27 @@ pub fn routes(
         }))
 }
 
-/// Extracts the request context: shared state and the Authorization header.
+/// Extracts the request context: shared state, the credentials (the
+/// Authorization header, else the session cookie), where the request comes
+/// from, and whether it came over HTTPS.
 fn with_ctx(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (Ctx,), Error = Infallible> + Clone + Send + Sync + 'static {
     warp::any()
         .map(move || state.clone())
-        .and(
-            warp::header::value("authorization")
-                .map(Some)
-                .or(warp::any().map(|| None))
-                .unify(),
-        )
+        .and(warp::method())
+        .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<PeerAddr>())
-        .map(|state, authorization, peer: Option<PeerAddr>| {
-            Ctx::new(state, authorization, peer.map(|p| p.client))
-        })
+        .map(
+            |state: Arc<AppState>, method, headers: HeaderMap, peer: Option<PeerAddr>| {
+                let config = &state.config;
+                let credential = Credential::of(&headers);
+                let provenance = Provenance::of(&method, &headers, &config.ws_allowed_origins);
+                let tcp = peer.map(|p| p.tcp.ip());
+                let https = browser::is_https(tcp, &config.trusted_proxies, &headers);
+                Ctx::new(state, credential, provenance, peer.map(|p| p.client), https)
+            },
+        )
 }
 
 /// Turns a handler's result into the response.
@@ -137,8 +147,10 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
 }
 
 /// Headers on every answer: nothing is cached, sniffed, framed or referred.
-fn security_headers() -> HeaderMap {
-    let mut headers = HeaderMap::new();
+/// An answer that set one of them itself (the web client's files: cached
+/// with revalidation, under their own CSP) keeps its own.
+fn add_security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
     for (name, value) in [
         ("cache-control", "no-store"),
         ("x-content-type-options", "nosniff"),
@@ -146,7 +158,9 @@ fn security_headers() -> HeaderMap {
         ("referrer-policy", "no-referrer"),
         ("x-frame-options", "DENY"),
     ] {
-        headers.insert(name, HeaderValue::from_static(value));
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
     }
-    headers
+    response
 }

@@ -3,7 +3,7 @@
 //! every path it lists.
 
 use utoipa::openapi::path::ParameterIn;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
@@ -14,10 +14,13 @@ use super::{accounts, messages, ops, rooms, ws};
     info(
         title = "chat",
         description = "chatd's REST API. Every error is `{\"error\": {\"code\", \"message\"}}` \
-                       with a fitting HTTP status; authenticated calls carry `Authorization: Bearer <token>`."
+                       with a fitting HTTP status; authenticated calls carry `Authorization: Bearer <token>` \
+                       or, from the web client, the `chat_session` cookie (`POST /api/v1/auth/session`), \
+                       which only this server's own pages may use (a same-origin `Origin`)."
     ),
     paths(
-        accounts::register, accounts::login, accounts::logout, accounts::get_me,
+        accounts::register, accounts::login, accounts::logout, accounts::open_session,
+        accounts::end_session, accounts::get_me,
         accounts::update_me, accounts::change_password, accounts::get_user,
         rooms::create_room, rooms::list_rooms, rooms::list_public_rooms, rooms::get_room,
         rooms::update_room, rooms::join_room, rooms::leave_room, rooms::add_member,
@@ -47,6 +50,15 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // The web client's session, in place of the header on every call.
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::browser::COOKIE,
+                "The web client's HttpOnly session cookie; only requests from this \
+                 server's own pages may use it",
+            ))),
+        );
     }
 }
 
@@ -65,7 +77,10 @@ impl Modify for StandardErrors {
             // The calls a rate limit guards (see ratelimit.rs).
             let limited_post = matches!(
                 path.as_str(),
-                "/api/v1/auth/login" | "/api/v1/auth/register" | "/api/v1/rooms/{room_id}/messages"
+                "/api/v1/auth/login"
+                    | "/api/v1/auth/session"
+                    | "/api/v1/auth/register"
+                    | "/api/v1/rooms/{room_id}/messages"
             );
             for (op, is_post) in [
                 (&mut item.get, false),

@@ -20,6 +20,7 @@ use warp::reply::Response;
 use warp::{Filter, Reply, path};
 
 use super::respond;
+use crate::browser;
 use crate::error::ApiError;
 use crate::gateway::conn;
 use crate::state::Ctx;
@@ -58,13 +59,14 @@ pub fn routes(
 }
 
 /// Open the WebSocket gateway (see docs/protocol.md). Authenticate with the
-/// `Authorization` header or a first `auth` frame.
+/// `Authorization` header, the web client's session cookie, or a first
+/// `auth` frame.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "gateway",
     security((), ("bearer" = [])),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, description = "Not a WebSocket upgrade request", body = chat_wire::ErrorBody),
-        (status = 401, description = "The Authorization header's token is not valid", body = chat_wire::ErrorBody),
+        (status = 401, description = "The Authorization header's token (or the session cookie) is not valid", body = chat_wire::ErrorBody),
         (status = 403, description = "The browser Origin is neither this server nor an allowed one", body = chat_wire::ErrorBody),
         (status = 429, description = "Too many connections from this address or for this account", body = chat_wire::ErrorBody),
     ))]
@@ -84,12 +86,13 @@ pub async fn upgrade(
             "expected a WebSocket upgrade (version 13)",
         ));
     };
-    // A token in the header is checked before switching protocols: a bad
-    // one is a plain 401, never a 101.
+    // A token in the header or the session cookie is checked before
+    // switching protocols: a bad one is a plain 401, never a 101. (A
+    // cookie must also come from this server's own page: see browser.rs.)
     check_origin(&headers, &ctx.config().ws_allowed_origins)?;
     let limiter = &ctx.state.limiter;
     limiter.ws_from(ctx.client())?;
-    let user = if headers.contains_key("authorization") {
+    let user = if ctx.has_credential() {
         let me = ctx.caller().await?;
         limiter.ws_of(me.user_id, me.rate_limit_exempt)?;
         Some(me)
@@ -134,34 +137,22 @@ pub async fn upgrade(
     Ok(response)
 }
 
-/// True if a comma-separated header contains `token` (case-insensitive).
 /// A browser names the page's origin; a page from another site must not
 /// open sockets here (it could ride on a token it got hold of, or probe the
 /// server). No Origin (native clients), the server's own host, or a listed
 /// origin passes.
 fn check_origin(headers: &HeaderMap, allowed: &[String]) -> Result<(), ApiError> {
-    let Some(origin) = headers.get("origin") else {
-        return Ok(());
-    };
-    let origin = origin
-        .to_str()
-        .unwrap_or_default()
-        .trim_end_matches('/')
-        .to_ascii_lowercase();
-    let same_host = origin
-        .split_once("://")
-        .map(|(_, host)| host)
-        .zip(headers.get("host").and_then(|h| h.to_str().ok()))
-        .is_some_and(|(origin_host, host)| origin_host.eq_ignore_ascii_case(host));
-    if same_host || allowed.iter().any(|a| a == "*" || *a == origin) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "this origin may not open WebSockets here (see --ws-allowed-origins)",
-        ))
+    match headers.get("origin") {
+        Some(origin) if !browser::origin_allowed(origin, headers, allowed, true) => {
+            Err(ApiError::forbidden(
+                "this origin may not open WebSockets here (see --ws-allowed-origins)",
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
+/// True if a comma-separated header contains `token` (case-insensitive).
 fn header_has(headers: &HeaderMap, name: &str, token: &str) -> bool {
     headers.get_all(name).iter().any(|v| {
         v.to_str()

@@ -125,10 +125,6 @@ impl Apache {
             ("CHAT_HTTPS_PORT", https_port.to_string()),
             ("CHAT_TLS_CERT", cert.display().to_string()),
             ("CHAT_TLS_KEY", key.display().to_string()),
-            (
-                "CHAT_SITE_ROOT",
-                conf_dir.join("site").display().to_string(),
-            ),
             ("CHATD_ADDR", format!("127.0.0.1:{chatd_port}")),
         ];
         let mut command = Command::new(bin);

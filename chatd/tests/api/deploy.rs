@@ -1,6 +1,6 @@
 //! The deployment as shipped: Apache in front of the real chatd binary on
 //! a fresh database (see [`crate::apache`]). Everything goes through Apache:
-//! the site, REST over HTTPS, a WebSocket over `wss://`, a forged
+//! the web client, a cookie session, REST over HTTPS, a WebSocket over `wss://`, a forged
 //! X-Forwarded-For, the security headers and the private endpoints.
 
 use std::time::Duration;
@@ -13,6 +13,11 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::apache::{Apache, CLIENT_IP};
 use crate::daemon::Daemon;
 use crate::helpers::TestDb;
+
+/// The web client's policy, which Apache sends on every answer.
+const WEB_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Each security header Apache promises, exactly once.
 #[track_caller]
@@ -54,20 +59,43 @@ async fn apache_in_front_of_chatd_serves_the_site_the_api_and_websockets() {
     let base = apache.base();
     let api = format!("{base}/api/v1");
 
-    // The static site, with the headers.
+    // The web client, from chatd, under its strict CSP exactly once.
     let site = http.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(site.status(), 200);
-    assert_security_headers(site.headers(), "site");
+    assert_security_headers(site.headers(), "web client");
+    let headers = site.headers().clone();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["content-security-policy"], WEB_CSP);
+    assert_eq!(headers["cache-control"], "no-cache");
     let page = site.text().await.unwrap();
-    assert!(page.contains("chat-tui --server"), "{page}");
-    // The CSP (default-src 'self') would block inline styles and scripts.
-    assert!(
-        !page.contains("<style") && !page.contains("<script"),
-        "{page}"
-    );
-    let css = http.get(format!("{base}/style.css")).send().await.unwrap();
-    assert_eq!(css.status(), 200);
-    assert_eq!(css.headers()["content-type"], "text/css");
+    // The CSP would block inline styles and scripts: every script is a file.
+    assert!(!page.contains("<style"), "{page}");
+    let inline = page
+        .split("<script")
+        .skip(1)
+        .any(|tag| !tag.split('>').next().unwrap_or_default().contains("src="));
+    assert!(!inline, "{page}");
+    // Revalidation passes through: an unchanged page is a 304.
+    let etag = headers["etag"].clone();
+    let again = http
+        .get(format!("{base}/"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["content-security-policy"], WEB_CSP);
+    // A script the page loads.
+    let script = page
+        .split("<script")
+        .nth(1)
+        .and_then(|tag| tag.split("src=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page loads a script");
+    let js = http.get(format!("{base}{script}")).send().await.unwrap();
+    assert_eq!(js.status(), 200, "{script}");
+    assert_eq!(js.headers()["content-type"], "text/javascript");
+    assert_security_headers(js.headers(), script);
 
     // Plain HTTP only redirects to HTTPS.
     let plain = http
@@ -101,6 +129,29 @@ async fn apache_in_front_of_chatd_serves_the_site_the_api_and_websockets() {
         )
     };
     let alice = login("alice").await["token"].as_str().unwrap().to_owned();
+    // The web client's cookie session: Secure, since Apache says https.
+    let session = http
+        .post(format!("{api}/auth/session"))
+        .header("origin", &base)
+        .json(&json!({"username": "alice", "password": "long enough pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(session.status(), 200);
+    let cookie = session.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("; HttpOnly") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let me = http
+        .get(format!("{api}/me"))
+        .header("cookie", &pair)
+        .header("origin", &base)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
     let bob = login("bob").await["token"].as_str().unwrap().to_owned();
     let room = post(
         &http,
