@@ -1,0 +1,229 @@
+// What the user (and the socket) can make happen: each action calls the API
+// or the gateway and records the outcome in the store.
+
+import { api, ApiError } from './api.js';
+import { frameOf } from './outbox.js';
+import * as store from './store.js';
+import { state } from './store.js';
+
+/** @typedef {import('./types.js').Message} Message */
+/** @typedef {import('./types.js').Room} Room */
+/** @typedef {import('./socket.js').Gateway} Gateway */
+
+const PAGE = 50;
+const TYPING_EVERY_MS = 3_000;
+
+/** @type {Gateway|null} */
+let gateway = null;
+
+/** @param {Gateway} g */
+export function useGateway(g) {
+  gateway = g;
+}
+
+/** @param {unknown} err */
+export function messageOf(err) {
+  if (err instanceof ApiError) return err.message;
+  if (err instanceof Error) return err.message;
+  return 'Something went wrong.';
+}
+
+/** @param {unknown} err */
+function notifyError(err) {
+  store.setNotice(messageOf(err), 'error');
+}
+
+// ---- rooms ---------------------------------------------------------------
+
+export async function refreshRooms() {
+  try {
+    store.setRooms(await api.rooms());
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+/** @param {number} id */
+export function openRoom(id) {
+  const view = state.rooms.get(id);
+  if (!view) return;
+  store.selectRoom(id);
+  const hash = `#room/${id}`;
+  if (location.hash !== hash) history.replaceState(null, '', hash);
+  if (!view.loaded && !view.loading) void loadLatest(id);
+}
+
+/** @param {number} id */
+export async function loadLatest(id) {
+  store.setLoading(id, true);
+  try {
+    const page = await api.messages(id, { limit: PAGE });
+    store.setLatest(id, page.messages, page.has_more);
+  } catch (err) {
+    store.setHistoryError(id, messageOf(err));
+  }
+}
+
+/** Loads the page before the window's first message. @param {number} id */
+export async function loadOlder(id) {
+  const view = state.rooms.get(id);
+  if (!view || view.loading || !view.loaded || !view.hasMoreBefore) return;
+  const first = view.messages[0];
+  if (!first) {
+    store.prependOlder(id, [], false);
+    return;
+  }
+  store.setLoading(id, true);
+  try {
+    const page = await api.messages(id, { before: first.seq, limit: PAGE });
+    store.prependOlder(id, page.messages, page.has_more);
+  } catch (err) {
+    store.setHistoryError(id, messageOf(err));
+  }
+}
+
+/** Loads the page after the window's last message. @param {number} id */
+export async function loadNewer(id) {
+  const view = state.rooms.get(id);
+  if (!view || view.loading || !view.hasNewer) return;
+  const last = view.messages[view.messages.length - 1];
+  if (!last) return loadLatest(id);
+  store.setLoading(id, true);
+  try {
+    const page = await api.messages(id, { after: last.seq, limit: PAGE });
+    store.appendNewer(id, page.messages, page.has_more);
+  } catch (err) {
+    store.setHistoryError(id, messageOf(err));
+  }
+}
+
+/** @type {Map<number, number>} */
+const readSent = new Map();
+/** @type {Map<number, ReturnType<typeof setTimeout>>} */
+const readTimers = new Map();
+
+/**
+ * Moves my read marker to the newest message of the room I am looking at
+ * (debounced; only forward).
+ * @param {number} id
+ */
+export function markRead(id) {
+  const view = state.rooms.get(id);
+  if (!view || !view.loaded || view.hasNewer) return;
+  const last = view.messages[view.messages.length - 1];
+  const seq = Math.max(view.seen ?? 0, last ? last.seq : 0, view.room.latest_seq);
+  store.markedRead(id);
+  if (seq <= (readSent.get(id) ?? view.room.read_seq ?? 0)) return;
+  clearTimeout(readTimers.get(id));
+  readTimers.set(
+    id,
+    setTimeout(() => {
+      readTimers.delete(id);
+      if (seq <= (readSent.get(id) ?? 0)) return;
+      readSent.set(id, seq);
+      api.markRead(id, seq).catch(() => readSent.delete(id));
+    }, 400),
+  );
+}
+
+/** @param {number} id */
+export async function joinRoom(id) {
+  const room = await api.join(id);
+  store.upsertRoom(room);
+  openRoom(room.id);
+  return room;
+}
+
+/** @param {string} name @param {string} topic @param {boolean} isPrivate */
+export async function createRoom(name, topic, isPrivate) {
+  const room = await api.createRoom(name, topic, isPrivate);
+  store.upsertRoom(room);
+  openRoom(room.id);
+  return room;
+}
+
+/** @param {string} username */
+export async function openDm(username) {
+  const room = await api.openDm(username);
+  store.upsertRoom(room);
+  openRoom(room.id);
+  return room;
+}
+
+// ---- sending -------------------------------------------------------------
+
+/**
+ * Queues a message; it goes out now if the socket is up, else on reconnect.
+ * @param {number} roomId
+ * @param {string} body
+ * @param {number|null} replyTo
+ */
+export function send(roomId, body, replyTo) {
+  const item = state.outbox.add(roomId, body, replyTo);
+  gateway?.send(frameOf(item));
+  store.changed();
+}
+
+/** Resends every pending message in order (after `resume`). */
+export function flushOutbox() {
+  if (!gateway) return;
+  for (const item of state.outbox.pending()) {
+    if (!gateway.send(frameOf(item))) break;
+  }
+}
+
+/** @param {string} clientId */
+export function retry(clientId) {
+  const item = state.outbox.retry(clientId);
+  if (item) gateway?.send(frameOf(item));
+  store.changed();
+}
+
+/** @param {string} clientId */
+export function discard(clientId) {
+  state.outbox.discard(clientId);
+  store.changed();
+}
+
+/** @type {Map<number, number>} */
+const typingSent = new Map();
+
+/** Tells the room I am typing, at most every 3 s. @param {number} roomId */
+export function typing(roomId) {
+  const now = Date.now();
+  if (now - (typingSent.get(roomId) ?? 0) < TYPING_EVERY_MS) return;
+  if (gateway?.send({ type: 'typing', room_id: roomId })) typingSent.set(roomId, now);
+}
+
+/** @param {Message} msg @param {string} body */
+export async function edit(msg, body) {
+  try {
+    store.putMessage(await api.editMessage(msg.room_id, msg.id, body));
+    return true;
+  } catch (err) {
+    notifyError(err);
+    return false;
+  }
+}
+
+/** @param {Message} msg */
+export async function remove(msg) {
+  try {
+    await api.deleteMessage(msg.room_id, msg.id);
+    store.putMessage({ ...msg, body: null, deleted: true });
+  } catch (err) {
+    notifyError(err);
+  }
+}
+
+/** My newest message in the room that can still be edited. @param {number} roomId */
+export function lastOwnMessage(roomId) {
+  const view = state.rooms.get(roomId);
+  const me = state.me;
+  if (!view || !me) return undefined;
+  for (let i = view.messages.length - 1; i >= 0; i--) {
+    const m = view.messages[i];
+    if (m && m.author.id === me.id && !m.deleted) return m;
+  }
+  return undefined;
+}

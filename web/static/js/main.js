@@ -1,0 +1,285 @@
+// Start-up and wiring: who is logged in, the socket, the views.
+
+import { api, ApiError, setUnauthorizedHandler } from './api.js';
+import * as actions from './actions.js';
+import { byId } from './dom.js';
+import { installShortcuts } from './keyboard.js';
+import { Gateway } from './socket.js';
+import * as store from './store.js';
+import { state } from './store.js';
+import { Chrome } from './render/chrome.js';
+import { Composer } from './render/composer.js';
+import { Dialogs } from './render/dialogs.js';
+import { LoginForm } from './render/login.js';
+import { RoomList } from './render/rooms.js';
+import { Timeline } from './render/timeline.js';
+
+/** @typedef {import('./types.js').User} User */
+
+const boot = byId('boot', HTMLElement);
+const loginScreen = byId('login-screen', HTMLElement);
+const chatScreen = byId('chat-screen', HTMLElement);
+
+// ---- the socket ------------------------------------------------------------
+
+const gateway = new Gateway({
+  onReady(ready) {
+    const { resume, unknownRooms } = store.applyReady(ready);
+    if (unknownRooms.length) void actions.refreshRooms();
+    return resume;
+  },
+  onResumed() {
+    actions.flushOutbox();
+    store.changed();
+  },
+  onFrame(frame) {
+    switch (frame.type) {
+      case 'ack':
+        state.outbox.ack(frame.client_id);
+        store.putMessage(frame.message);
+        break;
+      case 'error':
+        if (frame.client_id && state.outbox.get(frame.client_id)) {
+          state.outbox.fail(frame.client_id, frame.error?.message ?? 'refused');
+          store.changed();
+        } else if (frame.error?.code !== 'not_found') {
+          store.setNotice(frame.error?.message ?? 'The server refused a request.', 'error');
+        }
+        break;
+      case 'typing':
+        store.addTyping(frame.room_id, frame.user);
+        scheduleTypingExpiry();
+        break;
+      case 'presence':
+        store.setPresence(frame.user, frame.status);
+        break;
+      default:
+        if (typeof frame.seq === 'number' && typeof frame.room_id === 'number') {
+          const out = store.applyEvent(frame);
+          if (out.refetchRooms) void actions.refreshRooms();
+          if (out.applied && state.currentId === frame.room_id && state.reading) actions.markRead(frame.room_id);
+          if (out.removed && state.currentId === null) openDefaultRoom();
+        }
+    }
+  },
+  onStatus(status, retryInMs) {
+    store.setLink(status, retryInMs);
+  },
+  onUnauthorized() {
+    void loggedOut('Your session ended. Please log in again.');
+  },
+  async stillLoggedIn() {
+    try {
+      await api.me();
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return false;
+      return true;
+    }
+  },
+});
+actions.useGateway(gateway);
+
+/** @type {ReturnType<typeof setInterval>|undefined} */
+let typingTimer;
+function scheduleTypingExpiry() {
+  if (typingTimer !== undefined) return;
+  typingTimer = setInterval(() => {
+    if (!store.expireTyping()) {
+      clearInterval(typingTimer);
+      typingTimer = undefined;
+    }
+  }, 1000);
+}
+
+// ---- views ------------------------------------------------------------------
+
+const loginForm = new LoginForm({
+  async login(username, password) {
+    const user = await api.login(username, password);
+    await enterChat(user);
+  },
+  async register(username, password, displayName) {
+    await api.register(username, password, displayName || undefined);
+    const user = await api.login(username, password);
+    await enterChat(user);
+  },
+});
+
+const chrome = new Chrome();
+const rooms = new RoomList(byId('room-nav', HTMLElement), (id) => {
+  actions.openRoom(id);
+  if (chrome.closeDrawer(false)) composer.focus();
+});
+
+const timeline = new Timeline(
+  {
+    scroller: byId('timeline', HTMLElement),
+    log: byId('log', HTMLElement),
+    status: byId('history-status', HTMLElement),
+    pill: byId('new-pill', HTMLButtonElement),
+  },
+  {
+    loadOlder: (id) => void actions.loadOlder(id),
+    loadNewer: (id) => void actions.loadNewer(id),
+    loadLatest: (id) => void actions.loadLatest(id),
+    markRead: (id) => actions.markRead(id),
+    reply: (msg) => composer.startReply(msg),
+    edit: (msg) => composer.startEdit(msg),
+    remove: (msg) => void actions.remove(msg),
+    retry: (clientId) => actions.retry(clientId),
+    discard: (clientId) => actions.discard(clientId),
+  },
+);
+
+const composer = new Composer(
+  {
+    form: byId('composer', HTMLFormElement),
+    input: byId('message-input', HTMLTextAreaElement),
+    context: byId('compose-context', HTMLElement),
+    contextText: byId('compose-context-text', HTMLElement),
+    cancel: byId('compose-cancel', HTMLButtonElement),
+    sendButton: byId('send-button', HTMLButtonElement),
+  },
+  {
+    send(roomId, body, replyTo) {
+      actions.send(roomId, body, replyTo);
+      timeline.stickToBottom();
+    },
+    edit: (msg, body) => actions.edit(msg, body),
+    typing: (roomId) => actions.typing(roomId),
+    lastOwn: (roomId) => actions.lastOwnMessage(roomId),
+  },
+);
+
+/**
+ * Runs an action that opens a room, then closes the phone-width drawer.
+ * @template T
+ * @param {Promise<T>} p
+ */
+async function thenCloseDrawer(p) {
+  const out = await p;
+  chrome.closeDrawer(false);
+  return out;
+}
+
+const dialogs = new Dialogs({
+  join: (id) => thenCloseDrawer(actions.joinRoom(id)),
+  open: (id) => {
+    actions.openRoom(id);
+    chrome.closeDrawer(false);
+  },
+  create: (name, topic, isPrivate) => thenCloseDrawer(actions.createRoom(name, topic, isPrivate)),
+  dm: (username) => thenCloseDrawer(actions.openDm(username)),
+});
+
+store.subscribe((s) => {
+  boot.hidden = s.screen !== 'loading';
+  loginScreen.hidden = s.screen !== 'login';
+  chatScreen.hidden = s.screen !== 'chat';
+  if (s.screen !== 'chat') return;
+  chrome.render(s);
+  rooms.render(s);
+  timeline.render(s);
+  composer.render(s);
+});
+
+byId('browse-button', HTMLButtonElement).addEventListener('click', () => void dialogs.openBrowse());
+byId('create-button', HTMLButtonElement).addEventListener('click', () => dialogs.openCreate());
+byId('dm-button', HTMLButtonElement).addEventListener('click', () => dialogs.openDm());
+byId('help-button', HTMLButtonElement).addEventListener('click', () => dialogs.openHelp());
+byId('logout-button', HTMLButtonElement).addEventListener('click', () => void logOut());
+
+installShortcuts({
+  active: () => state.screen === 'chat' && !dialogs.anyOpen(),
+  help: () => dialogs.openHelp(),
+  moveRoom(delta, unreadOnly) {
+    const list = store.orderedRooms();
+    if (!list.length) return;
+    const at = list.findIndex((v) => v.room.id === state.currentId);
+    for (let step = 1; step <= list.length; step++) {
+      const i = (((at < 0 ? (delta > 0 ? -1 : 0) : at) + delta * step) % list.length + list.length) % list.length;
+      const view = list[i];
+      if (!view) continue;
+      if (unreadOnly && view.unread === 0) continue;
+      actions.openRoom(view.room.id);
+      const btn = document.querySelector(`#room-nav button[data-room-id="${view.room.id}"]`);
+      if (btn instanceof HTMLElement && document.activeElement instanceof HTMLElement && document.activeElement.closest('#room-nav')) btn.focus();
+      return;
+    }
+  },
+  escape: () => timeline.dismiss() || chrome.closeDrawer(true),
+});
+
+// ---- session ----------------------------------------------------------------
+
+/** @param {User} user */
+async function enterChat(user) {
+  store.setMe(user);
+  try {
+    store.setRooms(await api.rooms());
+  } catch (err) {
+    store.setNotice(actions.messageOf(err), 'error');
+  }
+  store.setScreen('chat');
+  gateway.start();
+  openDefaultRoom();
+  queueMicrotask(() => composer.focus());
+}
+
+function openDefaultRoom() {
+  const m = /^#room\/(\d+)$/.exec(location.hash);
+  const wanted = m ? Number(m[1]) : NaN;
+  if (state.rooms.has(wanted)) {
+    actions.openRoom(wanted);
+    return;
+  }
+  const first = store.orderedRooms()[0];
+  if (first) actions.openRoom(first.room.id);
+  else store.changed();
+}
+
+/** @param {string} [message] */
+async function loggedOut(message) {
+  gateway.stop();
+  dialogs.closeAll();
+  chrome.closeDrawer(false);
+  store.reset();
+  history.replaceState(null, '', location.pathname);
+  loginForm.reset(message);
+  queueMicrotask(() => loginForm.focus());
+}
+
+async function logOut() {
+  try {
+    await api.logout();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) {
+      store.setNotice(actions.messageOf(err), 'error');
+      return;
+    }
+  }
+  await loggedOut();
+}
+
+setUnauthorizedHandler(() => {
+  if (state.screen === 'chat') void loggedOut('Your session ended. Please log in again.');
+});
+
+window.addEventListener('hashchange', () => {
+  const m = /^#room\/(\d+)$/.exec(location.hash);
+  if (m && state.screen === 'chat') actions.openRoom(Number(m[1]));
+});
+
+async function start() {
+  try {
+    const user = await api.me();
+    await enterChat(user);
+  } catch (err) {
+    store.setScreen('login');
+    loginForm.reset(err instanceof ApiError && err.status !== 401 ? err.message : '');
+    queueMicrotask(() => loginForm.focus());
+  }
+}
+
+void start();

@@ -1,0 +1,108 @@
+// Messages on their way out. Each keeps its client_id for life, so a resend
+// after a reconnect (or a retry after a failure) never makes a second copy:
+// the server acknowledges a known client_id with the original message.
+
+/** @typedef {import('./types.js').Outgoing} Outgoing */
+/** @typedef {import('./types.js').SendFrame} SendFrame */
+
+/** A fresh client_id (1–64 visible ASCII characters). */
+export function newClientId() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** @param {Outgoing} o @returns {SendFrame} */
+export function frameOf(o) {
+  /** @type {SendFrame} */
+  const frame = { type: 'send', room_id: o.room_id, body: o.body, client_id: o.client_id };
+  if (o.reply_to !== null) frame.reply_to = o.reply_to;
+  return frame;
+}
+
+export class Outbox {
+  constructor() {
+    /** @type {Outgoing[]} in the order the user sent them */
+    this.items = [];
+  }
+
+  /**
+   * Queues a new message.
+   * @param {number} roomId
+   * @param {string} body
+   * @param {number|null} replyTo
+   * @returns {Outgoing}
+   */
+  add(roomId, body, replyTo) {
+    /** @type {Outgoing} */
+    const item = {
+      client_id: newClientId(),
+      room_id: roomId,
+      body,
+      reply_to: replyTo,
+      status: 'pending',
+      created_at: new Date().toISOString(),
+    };
+    this.items = [...this.items, item];
+    return item;
+  }
+
+  /** @param {string} clientId */
+  get(clientId) {
+    return this.items.find((o) => o.client_id === clientId);
+  }
+
+  /**
+   * Removes an acknowledged message; false if it was not ours (or already gone).
+   * @param {string} clientId
+   */
+  ack(clientId) {
+    const before = this.items.length;
+    this.items = this.items.filter((o) => o.client_id !== clientId);
+    return this.items.length !== before;
+  }
+
+  /**
+   * @param {string} clientId
+   * @param {string} reason
+   */
+  fail(clientId, reason) {
+    this.items = this.items.map((o) =>
+      o.client_id === clientId ? { ...o, status: /** @type {const} */ ('failed'), error: reason } : o,
+    );
+  }
+
+  /**
+   * Makes a failed message pending again; returns it.
+   * @param {string} clientId
+   */
+  retry(clientId) {
+    /** @type {Outgoing|undefined} */
+    let found;
+    this.items = this.items.map((o) => {
+      if (o.client_id !== clientId) return o;
+      found = { client_id: o.client_id, room_id: o.room_id, body: o.body, reply_to: o.reply_to, status: 'pending', created_at: o.created_at };
+      return found;
+    });
+    return found;
+  }
+
+  /** @param {string} clientId */
+  discard(clientId) {
+    this.ack(clientId);
+  }
+
+  /** Every pending message, in order: what to (re)send after a reconnect. */
+  pending() {
+    return this.items.filter((o) => o.status === 'pending');
+  }
+
+  /** @param {number} roomId */
+  inRoom(roomId) {
+    return this.items.filter((o) => o.room_id === roomId);
+  }
+
+  clear() {
+    this.items = [];
+  }
+}

@@ -1,0 +1,177 @@
+// The composer: Enter sends, Shift+Enter makes a new line, ↑ in an empty
+// composer edits my last message, Esc cancels an edit or a reply. Typing
+// notices go out at most every 3 s (actions.typing throttles).
+
+import { setText } from '../dom.js';
+import { excerpt } from '../format.js';
+import * as store from '../store.js';
+
+/** @typedef {import('../types.js').Message} Message */
+/** @typedef {import('../store.js').State} State */
+
+const MAX_CHARS = 4000;
+
+/**
+ * @typedef {object} ComposerHooks
+ * @property {(roomId: number, body: string, replyTo: number|null) => void} send
+ * @property {(msg: Message, body: string) => Promise<boolean>} edit
+ * @property {(roomId: number) => void} typing
+ * @property {(roomId: number) => Message|undefined} lastOwn
+ */
+
+export class Composer {
+  /**
+   * @param {{form: HTMLFormElement, input: HTMLTextAreaElement, context: HTMLElement, contextText: HTMLElement, cancel: HTMLButtonElement, sendButton: HTMLButtonElement}} els
+   * @param {ComposerHooks} hooks
+   */
+  constructor(els, hooks) {
+    this.els = els;
+    this.hooks = hooks;
+    /** @type {Map<number, string>} unsent drafts per room */
+    this.drafts = new Map();
+    /** @type {number|null} */
+    this.roomId = null;
+    /** @type {Message|null} */
+    this.editing = null;
+    this.busy = false;
+
+    els.form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.submit();
+    });
+    els.input.addEventListener('keydown', (ev) => this.onKey(ev));
+    els.input.addEventListener('input', () => {
+      this.autosize();
+      const id = store.state.currentId;
+      if (id !== null && els.input.value.trim() && !this.editing) hooks.typing(id);
+    });
+    els.cancel.addEventListener('click', () => {
+      this.cancelContext();
+      els.input.focus();
+    });
+  }
+
+  /** @param {KeyboardEvent} ev */
+  onKey(ev) {
+    const input = this.els.input;
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
+      ev.preventDefault();
+      void this.submit();
+    } else if (ev.key === 'ArrowUp' && !ev.altKey && !ev.shiftKey && input.value === '' && !this.editing) {
+      const id = store.state.currentId;
+      const msg = id === null ? undefined : this.hooks.lastOwn(id);
+      if (msg) {
+        ev.preventDefault();
+        this.startEdit(msg);
+      }
+    } else if (ev.key === 'Escape' && (this.editing || store.state.compose.replyTo)) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      this.cancelContext();
+    }
+  }
+
+  /** @param {Message} msg */
+  startEdit(msg) {
+    store.setCompose({ editing: msg, replyTo: null });
+    this.editing = msg;
+    this.els.input.value = msg.body ?? '';
+    this.autosize();
+    this.els.input.focus();
+    this.els.input.setSelectionRange(this.els.input.value.length, this.els.input.value.length);
+  }
+
+  /** @param {Message} msg */
+  startReply(msg) {
+    if (this.editing) this.cancelContext();
+    store.setCompose({ replyTo: msg, editing: null });
+    this.els.input.focus();
+  }
+
+  cancelContext() {
+    if (this.editing) {
+      this.els.input.value = '';
+      this.autosize();
+    }
+    this.editing = null;
+    store.setCompose({ editing: null, replyTo: null });
+  }
+
+  async submit() {
+    const id = store.state.currentId;
+    if (id === null || this.busy) return;
+    const body = this.els.input.value.trim();
+    if (!body) return;
+    if ([...body].length > MAX_CHARS) {
+      store.setNotice(`A message can have at most ${MAX_CHARS} characters.`, 'error');
+      return;
+    }
+    if (this.editing) {
+      const msg = this.editing;
+      if (body === msg.body) {
+        this.cancelContext();
+        return;
+      }
+      this.busy = true;
+      const ok = await this.hooks.edit(msg, body);
+      this.busy = false;
+      if (ok) this.cancelContext();
+      return;
+    }
+    const reply = store.state.compose.replyTo;
+    this.els.input.value = '';
+    this.autosize();
+    this.drafts.delete(id);
+    if (reply) store.setCompose({ replyTo: null });
+    this.hooks.send(id, body, reply ? reply.id : null);
+  }
+
+  autosize() {
+    const input = this.els.input;
+    const lines = Math.min(10, input.value.split('\n').length);
+    input.rows = Math.max(1, lines);
+  }
+
+  focus() {
+    this.els.input.focus();
+  }
+
+  /** @param {State} state */
+  render(state) {
+    const id = state.currentId;
+    if (id !== this.roomId) {
+      // Keep a draft per room.
+      if (this.roomId !== null && !this.editing) this.drafts.set(this.roomId, this.els.input.value);
+      this.editing = null;
+      this.els.input.value = id === null ? '' : this.drafts.get(id) ?? '';
+      this.autosize();
+      this.roomId = id;
+    }
+    if (!state.compose.editing && this.editing) {
+      // The message went away (deleted) or the edit ended elsewhere.
+      this.editing = null;
+    }
+    const view = id === null ? undefined : state.rooms.get(id);
+    const archived = Boolean(view?.room.archived);
+    this.els.input.disabled = id === null || archived;
+    this.els.sendButton.disabled = id === null || archived;
+    this.els.input.placeholder = view
+      ? archived
+        ? 'This room is archived'
+        : view.room.kind === 'direct'
+          ? `Message ${view.room.name}`
+          : `Message #${view.room.name}`
+      : 'Message';
+    setText(this.els.sendButton, this.editing ? 'Save' : 'Send');
+
+    const { editing, replyTo } = state.compose;
+    let context = '';
+    if (editing) context = 'Editing your message. Enter saves, Esc cancels.';
+    else if (replyTo) {
+      const who = replyTo.author.display_name || replyTo.author.username;
+      context = `Replying to ${who}: ${replyTo.body ? excerpt(replyTo.body, 80) : 'message deleted'}`;
+    }
+    this.els.context.hidden = !context;
+    setText(this.els.contextText, context);
+  }
+}

@@ -1,0 +1,506 @@
+// Application state and every change to it. Views read `state` and are
+// re-rendered (batched, once per microtask) after any update; they never
+// change state themselves.
+
+import { Outbox } from './outbox.js';
+
+/** @typedef {import('./types.js').User} User */
+/** @typedef {import('./types.js').UserRef} UserRef */
+/** @typedef {import('./types.js').Room} Room */
+/** @typedef {import('./types.js').Message} Message */
+/** @typedef {import('./types.js').RoomEvent} RoomEvent */
+/** @typedef {import('./types.js').ReadyFrame} ReadyFrame */
+/** @typedef {import('./socket.js').LinkStatus} LinkStatus */
+
+/** Most messages kept per room (and so in the DOM). */
+export const WINDOW_MAX = 300;
+/** How long a typing notice shows. */
+export const TYPING_MS = 5_000;
+
+/**
+ * One room as the client knows it.
+ * @typedef {object} RoomView
+ * @property {Room} room
+ * @property {Message[]} messages  a contiguous window, ascending by seq
+ * @property {boolean} loaded  the window holds real history
+ * @property {boolean} loading  a page is on its way
+ * @property {boolean} hasMoreBefore  older messages exist on the server
+ * @property {boolean} hasNewer  newer messages exist beyond the window
+ * @property {number} unread
+ * @property {number|undefined} seen  highest event seq applied (for resume)
+ * @property {number} newBelow  messages that arrived while reading history
+ * @property {string|null} error  why the history did not load
+ */
+
+/**
+ * @typedef {object} Compose
+ * @property {Message|null} editing
+ * @property {Message|null} replyTo
+ */
+
+/**
+ * @typedef {object} State
+ * @property {'loading'|'login'|'chat'} screen
+ * @property {User|null} me
+ * @property {Map<number, RoomView>} rooms
+ * @property {number|null} currentId
+ * @property {Set<string>} online  usernames
+ * @property {LinkStatus} link
+ * @property {number} retryInMs
+ * @property {Map<number, Map<number, {user: UserRef, until: number}>>} typing
+ * @property {Outbox} outbox
+ * @property {{text: string, kind: 'info'|'error'}|null} notice
+ * @property {Compose} compose
+ * @property {boolean} reading  the current room's newest messages are on screen
+ */
+
+/** @returns {State} */
+function initial() {
+  return {
+    screen: 'loading',
+    me: null,
+    rooms: new Map(),
+    currentId: null,
+    online: new Set(),
+    link: 'connecting',
+    retryInMs: 0,
+    typing: new Map(),
+    outbox: new Outbox(),
+    notice: null,
+    compose: { editing: null, replyTo: null },
+    reading: false,
+  };
+}
+
+/** @type {State} */
+export const state = initial();
+
+/** @type {Set<(s: State) => void>} */
+const listeners = new Set();
+let scheduled = false;
+
+/** @param {(s: State) => void} fn */
+export function subscribe(fn) {
+  listeners.add(fn);
+}
+
+/** Schedules one render for everything changed in this turn. */
+export function changed() {
+  if (scheduled) return;
+  scheduled = true;
+  queueMicrotask(() => {
+    scheduled = false;
+    for (const fn of listeners) fn(state);
+  });
+}
+
+/** Forget everything (log out). */
+export function reset() {
+  Object.assign(state, initial(), { screen: 'login' });
+  changed();
+}
+
+/** @param {State['screen']} screen */
+export function setScreen(screen) {
+  state.screen = screen;
+  changed();
+}
+
+/** @param {User} me */
+export function setMe(me) {
+  state.me = me;
+  changed();
+}
+
+/** @param {string|null} text @param {'info'|'error'} [kind] */
+export function setNotice(text, kind = 'info') {
+  state.notice = text ? { text, kind } : null;
+  changed();
+}
+
+/** @param {LinkStatus} link @param {number} [retryInMs] */
+export function setLink(link, retryInMs = 0) {
+  state.link = link;
+  state.retryInMs = retryInMs;
+  changed();
+}
+
+/** @param {Room} room @returns {RoomView} */
+function newView(room) {
+  return {
+    room,
+    messages: [],
+    loaded: false,
+    loading: false,
+    hasMoreBefore: true,
+    hasNewer: false,
+    unread: room.unread_count ?? 0,
+    seen: undefined,
+    newBelow: 0,
+    error: null,
+  };
+}
+
+/** Replaces the room list, keeping what we know of rooms still in it. @param {Room[]} rooms */
+export function setRooms(rooms) {
+  /** @type {Map<number, RoomView>} */
+  const next = new Map();
+  for (const room of rooms) {
+    const old = state.rooms.get(room.id);
+    if (old) {
+      old.room = room;
+      old.unread = room.unread_count ?? old.unread;
+      next.set(room.id, old);
+    } else {
+      next.set(room.id, newView(room));
+    }
+  }
+  state.rooms = next;
+  if (state.currentId !== null && !next.has(state.currentId)) state.currentId = null;
+  changed();
+}
+
+/**
+ * Adds (or refreshes) one room, e.g. after joining it. Events up to its
+ * latest_seq are already reflected in it.
+ * @param {Room} room
+ */
+export function upsertRoom(room) {
+  const old = state.rooms.get(room.id);
+  if (old) {
+    old.room = { ...old.room, ...room };
+  } else {
+    const view = newView(room);
+    view.seen = room.latest_seq;
+    state.rooms.set(room.id, view);
+  }
+  changed();
+}
+
+/** @param {number} id */
+export function removeRoom(id) {
+  state.rooms.delete(id);
+  state.typing.delete(id);
+  if (state.currentId === id) state.currentId = null;
+  changed();
+}
+
+/** Rooms first, then direct conversations, each by name: the order of the list. */
+export function orderedRooms() {
+  const all = [...state.rooms.values()];
+  const byName = (/** @type {RoomView} */ a, /** @type {RoomView} */ b) =>
+    a.room.name.localeCompare(b.room.name, undefined, { sensitivity: 'base' }) || a.room.id - b.room.id;
+  return [
+    ...all.filter((v) => v.room.kind !== 'direct').sort(byName),
+    ...all.filter((v) => v.room.kind === 'direct').sort(byName),
+  ];
+}
+
+/** @param {number|null} id */
+export function selectRoom(id) {
+  if (state.currentId !== id) {
+    state.currentId = id;
+    state.compose = { editing: null, replyTo: null };
+    state.reading = false;
+  }
+  changed();
+}
+
+export function current() {
+  return state.currentId === null ? undefined : state.rooms.get(state.currentId);
+}
+
+/** @param {boolean} reading */
+export function setReading(reading) {
+  if (state.reading === reading) return;
+  state.reading = reading;
+  const view = current();
+  if (reading && view && !view.hasNewer) view.newBelow = 0;
+  changed();
+}
+
+// ---- history windows ------------------------------------------------------
+
+/** @param {Message[]} a @param {Message[]} b  merged by id, ascending by seq */
+function merge(a, b) {
+  /** @type {Map<number, Message>} */
+  const byId = new Map();
+  for (const m of a) byId.set(m.id, m);
+  for (const m of b) byId.set(m.id, m);
+  return [...byId.values()].sort((x, y) => x.seq - y.seq);
+}
+
+/** @param {number} id @param {boolean} loading */
+export function setLoading(id, loading) {
+  const view = state.rooms.get(id);
+  if (!view) return;
+  view.loading = loading;
+  if (loading) view.error = null;
+  changed();
+}
+
+/** @param {number} id @param {string} error */
+export function setHistoryError(id, error) {
+  const view = state.rooms.get(id);
+  if (!view) return;
+  view.loading = false;
+  view.error = error;
+  changed();
+}
+
+/**
+ * The newest page: the window starts over.
+ * @param {number} id @param {Message[]} messages @param {boolean} hasMore
+ */
+export function setLatest(id, messages, hasMore) {
+  const view = state.rooms.get(id);
+  if (!view) return;
+  view.messages = merge([], messages);
+  view.hasMoreBefore = hasMore;
+  view.hasNewer = false;
+  view.loaded = true;
+  view.loading = false;
+  view.newBelow = 0;
+  changed();
+}
+
+/**
+ * An older page; the window drops its newest messages past WINDOW_MAX.
+ * @param {number} id @param {Message[]} messages @param {boolean} hasMore
+ */
+export function prependOlder(id, messages, hasMore) {
+  const view = state.rooms.get(id);
+  if (!view) return;
+  let all = merge(messages, view.messages);
+  if (all.length > WINDOW_MAX) {
+    all = all.slice(0, WINDOW_MAX);
+    view.hasNewer = true;
+  }
+  view.messages = all;
+  view.hasMoreBefore = hasMore;
+  view.loading = false;
+  changed();
+}
+
+/**
+ * A newer page (after scrolling back down); the window drops its oldest.
+ * @param {number} id @param {Message[]} messages @param {boolean} hasMore
+ */
+export function appendNewer(id, messages, hasMore) {
+  const view = state.rooms.get(id);
+  if (!view) return;
+  let all = merge(view.messages, messages);
+  if (all.length > WINDOW_MAX) {
+    all = all.slice(all.length - WINDOW_MAX);
+    view.hasMoreBefore = true;
+  }
+  view.messages = all;
+  view.hasNewer = hasMore;
+  view.loading = false;
+  if (!hasMore) view.newBelow = 0;
+  changed();
+}
+
+/**
+ * Puts a message (new or changed) into its room's window if it belongs there.
+ * @param {RoomView} view
+ * @param {Message} msg
+ * @returns {'updated'|'appended'|'outside'}
+ */
+function placeMessage(view, msg) {
+  const list = view.messages;
+  const i = list.findIndex((m) => m.id === msg.id);
+  if (i >= 0) {
+    view.messages = [...list.slice(0, i), msg, ...list.slice(i + 1)];
+    return 'updated';
+  }
+  if (!view.loaded) return 'outside';
+  const first = list[0];
+  const last = list[list.length - 1];
+  if (first && msg.seq < first.seq && view.hasMoreBefore) return 'outside';
+  if (last && msg.seq > last.seq) {
+    if (view.hasNewer) return 'outside';
+    let next = [...list, msg];
+    if (next.length > WINDOW_MAX) {
+      if (state.reading || state.currentId !== view.room.id) {
+        next = next.slice(next.length - WINDOW_MAX);
+        view.hasMoreBefore = true;
+      } else {
+        // Reading history: keep the view still; the newest wait beyond the window.
+        view.hasNewer = true;
+        return 'outside';
+      }
+    }
+    view.messages = next;
+    return 'appended';
+  }
+  view.messages = merge(list, [msg]);
+  return 'appended';
+}
+
+/**
+ * A message we know is current (an ack, an edit's answer).
+ * @param {Message} msg
+ */
+export function putMessage(msg) {
+  const view = state.rooms.get(msg.room_id);
+  if (!view) return;
+  placeMessage(view, msg);
+  changed();
+}
+
+// ---- the socket ---------------------------------------------------------
+
+/**
+ * Handles `ready`: returns the resume map (rooms whose seq we know) and
+ * takes the server's positions for rooms we have not followed yet.
+ * @param {ReadyFrame} ready
+ * @returns {{resume: Record<string, number>, unknownRooms: number[]}}
+ */
+export function applyReady(ready) {
+  /** @type {Record<string, number>} */
+  const resume = {};
+  /** @type {number[]} */
+  const unknownRooms = [];
+  for (const view of state.rooms.values()) {
+    if (view.seen !== undefined) resume[String(view.room.id)] = view.seen;
+  }
+  for (const pos of ready.rooms) {
+    const view = state.rooms.get(pos.room_id);
+    if (!view) {
+      unknownRooms.push(pos.room_id);
+    } else if (view.seen === undefined) {
+      view.seen = pos.latest_seq;
+    }
+  }
+  state.me = ready.user;
+  state.online = new Set((ready.online ?? []).map((u) => u.username));
+  changed();
+  return { resume, unknownRooms };
+}
+
+/**
+ * @typedef {object} EventOutcome
+ * @property {boolean} applied  false: a seq already seen, or an unknown room
+ * @property {boolean} [refetchRooms]  our membership changed elsewhere
+ * @property {boolean} [removed]  we left (or were removed from) the room
+ */
+
+/**
+ * Applies one room event, in seq order, ignoring seqs already seen.
+ * @param {RoomEvent} ev
+ * @returns {EventOutcome}
+ */
+export function applyEvent(ev) {
+  const view = state.rooms.get(ev.room_id);
+  const me = state.me;
+  if (!view) {
+    if (ev.type === 'member.joined' && me && ev.user && ev.user.id === me.id) {
+      return { applied: false, refetchRooms: true };
+    }
+    return { applied: false };
+  }
+  if (view.seen !== undefined && ev.seq <= view.seen) return { applied: false };
+  view.seen = ev.seq;
+  view.room = { ...view.room, latest_seq: Math.max(view.room.latest_seq, ev.seq) };
+  /** @type {EventOutcome} */
+  const out = { applied: true };
+  switch (ev.type) {
+    case 'message.created': {
+      const msg = ev.message;
+      if (!msg) break;
+      const mine = me !== null && msg.author.id === me.id;
+      if (mine && msg.client_id) state.outbox.ack(msg.client_id);
+      const placed = placeMessage(view, msg);
+      clearTyping(view.room.id, msg.author.id);
+      if (!mine) {
+        const isCurrent = state.currentId === view.room.id;
+        const onScreen = isCurrent && state.reading && placed !== 'outside' && document.visibilityState === 'visible';
+        if (!onScreen) view.unread += 1;
+        if (isCurrent && !(state.reading && placed !== 'outside')) view.newBelow += 1;
+      }
+      break;
+    }
+    case 'message.updated':
+    case 'message.deleted':
+      if (ev.message) {
+        placeMessage(view, ev.message);
+        if (state.compose.editing && state.compose.editing.id === ev.message.id && ev.message.deleted) {
+          state.compose = { ...state.compose, editing: null };
+        }
+      }
+      break;
+    case 'member.left':
+      if (me && ev.user && ev.user.id === me.id) {
+        removeRoom(view.room.id);
+        out.removed = true;
+      }
+      break;
+    case 'member.joined':
+      break;
+    case 'room.updated':
+      if (ev.room) {
+        view.room = { ...view.room, name: ev.room.name, topic: ev.room.topic, archived: Boolean(ev.room.archived) };
+      }
+      break;
+  }
+  changed();
+  return out;
+}
+
+/** @param {UserRef} user @param {'online'|'offline'} status */
+export function setPresence(user, status) {
+  if (status === 'online') state.online.add(user.username);
+  else state.online.delete(user.username);
+  changed();
+}
+
+/** @param {number} roomId @param {UserRef} user */
+export function addTyping(roomId, user) {
+  if (state.me && user.id === state.me.id) return;
+  let room = state.typing.get(roomId);
+  if (!room) {
+    room = new Map();
+    state.typing.set(roomId, room);
+  }
+  room.set(user.id, { user, until: Date.now() + TYPING_MS });
+  changed();
+}
+
+/** @param {number} roomId @param {number} userId */
+function clearTyping(roomId, userId) {
+  state.typing.get(roomId)?.delete(userId);
+}
+
+/** Drops typing notices that ran out; true if any are left. */
+export function expireTyping() {
+  const now = Date.now();
+  let left = false;
+  let dropped = false;
+  for (const room of state.typing.values()) {
+    for (const [id, t] of room) {
+      if (t.until <= now) {
+        room.delete(id);
+        dropped = true;
+      } else {
+        left = true;
+      }
+    }
+  }
+  if (dropped) changed();
+  return left;
+}
+
+/** @param {number} roomId */
+export function markedRead(roomId) {
+  const view = state.rooms.get(roomId);
+  if (!view || view.unread === 0) return;
+  view.unread = 0;
+  changed();
+}
+
+/** @param {Partial<Compose>} patch */
+export function setCompose(patch) {
+  state.compose = { ...state.compose, ...patch };
+  changed();
+}

@@ -1,0 +1,97 @@
+// Shapes of the API's resources and WebSocket frames (wire/src/{model,api,ws}.rs).
+// Types only: this module exports nothing at run time.
+
+/**
+ * @typedef {object} User
+ * @property {number} id
+ * @property {string} username
+ * @property {string} display_name
+ * @property {string} [bio]
+ * @property {string} [created_at]
+ */
+
+/**
+ * @typedef {object} UserRef
+ * @property {number} id
+ * @property {string} username
+ * @property {string} display_name
+ */
+
+/**
+ * @typedef {object} Room
+ * @property {number} id
+ * @property {'room'|'direct'} kind
+ * @property {string} name  For a direct room, the other participant's username.
+ * @property {string} topic
+ * @property {'public'|'private'} visibility
+ * @property {string} created_at
+ * @property {number} latest_seq
+ * @property {number} [unread_count]
+ * @property {'owner'|'admin'|'member'} [role]
+ * @property {number} [read_seq]
+ * @property {boolean} [archived]
+ */
+
+/**
+ * @typedef {object} Message
+ * @property {number} id
+ * @property {number} room_id
+ * @property {number} seq
+ * @property {UserRef} author
+ * @property {string|null} body
+ * @property {string|null} client_id
+ * @property {number|null} reply_to
+ * @property {string} created_at
+ * @property {string|null} edited_at
+ * @property {boolean} deleted
+ */
+
+/**
+ * @typedef {'message.created'|'message.updated'|'message.deleted'|'member.joined'|'member.left'|'room.updated'} EventType
+ */
+
+/**
+ * A room event, on the socket or from `GET .../events`.
+ * @typedef {object} RoomEvent
+ * @property {EventType} type
+ * @property {number} room_id
+ * @property {number} seq
+ * @property {string} created_at
+ * @property {Message} [message]
+ * @property {UserRef} [user]
+ * @property {{name: string, topic: string, archived?: boolean}} [room]
+ */
+
+/** @typedef {{code: string, message: string}} ErrorDetail */
+
+/**
+ * @typedef {{type: 'ready', user: User, rooms: {room_id: number, latest_seq: number}[], online?: UserRef[]}} ReadyFrame
+ * @typedef {{type: 'ack', client_id: string, message: Message}} AckFrame
+ * @typedef {{type: 'error', client_id?: string, error: ErrorDetail}} ErrorFrame
+ * @typedef {{type: 'typing', room_id: number, user: UserRef}} TypingFrame
+ * @typedef {{type: 'presence', user: UserRef, status: 'online'|'offline'}} PresenceFrame
+ * @typedef {{type: 'pong'}} PongFrame
+ * @typedef {ReadyFrame|AckFrame|ErrorFrame|TypingFrame|PresenceFrame|PongFrame} ControlFrame
+ */
+
+/**
+ * @typedef {{type: 'send', room_id: number, body: string, client_id: string, reply_to?: number}} SendFrame
+ * @typedef {{type: 'typing', room_id: number}} TypingOutFrame
+ * @typedef {{type: 'resume', rooms: Record<string, number>}} ResumeFrame
+ * @typedef {{type: 'ping'}} PingFrame
+ * @typedef {SendFrame|TypingOutFrame|ResumeFrame|PingFrame} ClientFrame
+ */
+
+/**
+ * A message on its way out (see outbox.js).
+ * @typedef {object} Outgoing
+ * @property {string} client_id
+ * @property {number} room_id
+ * @property {string} body
+ * @property {number|null} reply_to
+ * @property {'pending'|'failed'} status
+ * @property {string} [error]
+ * @property {string} created_at
+ */
+
+export {};

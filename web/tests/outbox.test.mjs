@@ -1,0 +1,68 @@
+// The outbox: messages typed while chatd is down are sent once, in order,
+// when the page reconnects. chatd is killed (SIGKILL, like a crash) and
+// started again on the same port and database.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { eventually, launchBrowser, logIn, messageTexts, occurrences, recordSockets, startServer, ui, waitForMessage, TEST, newContext } from './harness.mjs';
+
+/** @type {import('./harness.mjs').Server} */
+let server;
+/** @type {import('playwright-core').Browser} */
+let browser;
+
+before(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('messages typed while offline are sent once, in order, after reconnecting', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const room = await server.room(alice, [bob]);
+  const [ca, cb] = await Promise.all([newContext(browser), newContext(browser)]);
+  try {
+    const [pa, pb] = await Promise.all([ca.newPage(), cb.newPage()]);
+    const socketsA = recordSockets(pa);
+    const socketsB = recordSockets(pb);
+    await Promise.all([logIn(pa, server, alice, room.name), logIn(pb, server, bob, room.name)]);
+    await server.send(bob, room, 'before the outage');
+    await Promise.all([waitForMessage(pa, 'before the outage'), waitForMessage(pb, 'before the outage')]);
+    await eventually('both pages to hold an open WebSocket', () => socketsA.open() && socketsB.open());
+
+    await server.kill();
+    await eventually('both pages to see their WebSocket close', () => !socketsA.open() && !socketsB.open());
+
+    // Alice types two messages while nothing answers.
+    const first = 'typed offline, first';
+    const second = 'typed offline, second';
+    await ui(pa).message.fill(first);
+    await ui(pa).message.press('Enter');
+    await ui(pa).message.fill(second);
+    await ui(pa).message.press('Enter');
+
+    await server.start();
+
+    // Bob, reconnected too, sees both, in order.
+    await waitForMessage(pb, second);
+    // A barrier: a message sent after the outbox drained reaches Bob after
+    // anything the outbox might still (wrongly) send a second time.
+    await eventually('the server to store both', () => server.history(bob, room), (h) => h.includes(first) && h.includes(second));
+    await server.send(bob, room, 'after the outage');
+    await Promise.all([waitForMessage(pa, 'after the outage'), waitForMessage(pb, 'after the outage')]);
+
+    for (const [who, page] of /** @type {const} */ ([['alice', pa], ['bob', pb]])) {
+      const texts = await messageTexts(page);
+      assert.equal(occurrences(texts, first), 1, `${who}'s log: ${texts.join(' | ')}`);
+      assert.equal(occurrences(texts, second), 1, `${who}'s log: ${texts.join(' | ')}`);
+      const order = ['before the outage', first, second, 'after the outage'].map((t) => texts.findIndex((x) => x.includes(t)));
+      assert.deepEqual([...order].sort((a, b) => a - b), order, `${who}'s log is out of order: ${texts.join(' | ')}`);
+    }
+    assert.deepEqual(await server.history(bob, room), ['before the outage', first, second, 'after the outage']);
+  } finally {
+    await Promise.all([ca.close(), cb.close()]);
+  }
+});
