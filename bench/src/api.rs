@@ -21,6 +21,8 @@ pub struct Api {
 }
 
 static USER_SEQ: AtomicU64 = AtomicU64::new(0);
+/// Public room names are unique: each bench room gets its own.
+static ROOM_SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl Api {
     async fn call(
@@ -86,7 +88,10 @@ impl Api {
                 reqwest::Method::POST,
                 "/api/v1/rooms",
                 Some(token),
-                Some(json!({"name": "bench", "visibility": "public"})),
+                Some(json!({
+                    "name": format!("bench-{}", ROOM_SEQ.fetch_add(1, Ordering::Relaxed)),
+                    "visibility": "public",
+                })),
             )
             .await?;
         room["room"]["id"].as_i64().context("room id")
