@@ -22,6 +22,7 @@ pub const SENDING: &str = "sending…";
 pub const FAILED: &str = "failed (Alt+R retry, Alt+X discard)";
 pub const EDITED: &str = "(edited)";
 pub const DELETED: &str = "(message deleted)";
+pub const PINNED: &str = "(pinned)";
 /// Marks a room name (`#general`) and a direct conversation (`@bob`).
 pub const ROOM_MARK: &str = "#";
 pub const DM_MARK: &str = "@";

@@ -56,6 +56,8 @@ pub fn msg(room: i64, seq: i64, author: &str, body: &str) -> Message {
         created_at: OffsetDateTime::from_unix_timestamp(T0 + seq * 60).unwrap(),
         edited_at: None,
         deleted: false,
+        reactions: Vec::new(),
+        pinned: false,
     }
 }
 
@@ -68,6 +70,9 @@ pub fn created(m: Message) -> NetEvent {
         message: Some(m),
         user: None,
         room: None,
+        role: None,
+        by: None,
+        emoji: None,
     };
     NetEvent::Frame(Incoming::Event(Box::new(e)))
 }

@@ -291,13 +291,39 @@ pub enum RoomCommand {
         #[arg(short, long)]
         yes: bool,
     },
-    /// Change a member's role in a room.
+    /// Change a member's role in a room (the room's rules apply: making
+    /// someone owner makes the other owners admins; the only owner is not
+    /// demoted).
     SetRole {
         /// The room's id, or the name of a named room.
         room: String,
         username: String,
         #[arg(value_enum)]
         role: MemberRoleArg,
+    },
+    /// Ban a user from a room: removed if present, and kept out (joining
+    /// and being added are refused) until unbanned.
+    Ban {
+        /// The room's id, or the name of a named room.
+        room: String,
+        username: String,
+        /// Why, for the room's owner and admins.
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Do not ask for confirmation (required when not on a terminal).
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Lift a user's ban from a room.
+    Unban {
+        /// The room's id, or the name of a named room.
+        room: String,
+        username: String,
+    },
+    /// List a room's bans, newest first.
+    Bans {
+        /// The room's id, or the name of a named room.
+        room: String,
     },
 }
 

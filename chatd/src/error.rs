@@ -102,6 +102,27 @@ impl From<Refusal> for ApiError {
             Refusal::UnknownReplyTo => {
                 Self::invalid("reply_to does not name a message in this room")
             }
+            Refusal::TooManyEmoji => Self::invalid(format!(
+                "a message takes at most {} different emoji",
+                chat_store::reactions::MAX_EMOJI_PER_MESSAGE
+            )),
+            Refusal::TooManyReactions => Self::invalid(format!(
+                "you may add at most {} reactions to a message",
+                chat_store::reactions::MAX_REACTIONS_PER_USER
+            )),
+            Refusal::Banned => Self::forbidden("banned from this room"),
+            Refusal::Denied(denied) => {
+                use chat_store::roles::Denied;
+                let message = denied.to_string();
+                match denied {
+                    Denied::LastOwner => Self::conflict(message),
+                    Denied::SelfBan => Self::invalid(message),
+                    Denied::NotModerator
+                    | Denied::Outranked
+                    | Denied::OwnerOnly
+                    | Denied::Direct => Self::forbidden(message),
+                }
+            }
         }
     }
 }

@@ -36,6 +36,9 @@ impl Committed {
             message: Some(message),
             user: None,
             room: None,
+            role: None,
+            by: None,
+            emoji: None,
         }])
     }
 

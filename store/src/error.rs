@@ -56,6 +56,19 @@ pub enum Refusal {
     /// `reply_to` names no message of the room.
     #[error("reply_to does not name a message in this room")]
     UnknownReplyTo,
+    /// The message already carries the most distinct emoji it may.
+    #[error("too many different emoji on the message")]
+    TooManyEmoji,
+    /// The user already made the most reactions to the message they may.
+    #[error("too many reactions of this user on the message")]
+    TooManyReactions,
+    /// The user is banned from the room: they cannot join or be added.
+    #[error("banned from the room")]
+    Banned,
+    /// The room's rules do not let the caller do this to that member
+    /// (see [`crate::roles`]).
+    #[error("{0}")]
+    Denied(#[from] crate::roles::Denied),
 }
 
 impl StoreError {

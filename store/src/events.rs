@@ -61,14 +61,17 @@ impl Appends {
     }
 }
 
-/// Selects events with the user each is about and its message as it is
-/// now; the caller adds WHERE and ORDER BY.
+/// Selects events with the user each is about, who acted (`data.by`, read
+/// by name as `by_*`) and its message as it is now; the caller adds WHERE
+/// and ORDER BY.
 fn event_select() -> String {
     format!(
         "SELECT e.kind, e.room_id, e.seq, e.created_at, e.data, \
-                eu.id, eu.username, eu.display_name, {MESSAGE_COLUMNS} \
+                eu.id, eu.username, eu.display_name, {MESSAGE_COLUMNS}, \
+                bu.id AS by_id, bu.username AS by_username, bu.display_name AS by_display_name \
          FROM room_events e \
          LEFT JOIN users eu ON eu.id = e.user_id \
+         LEFT JOIN users bu ON bu.id = (e.data->>'by')::bigint \
          LEFT JOIN messages m ON m.room_id = e.room_id AND m.id = e.message_id \
          LEFT JOIN users au ON au.id = m.author_id"
     )
@@ -124,6 +127,24 @@ fn event(row: &tokio_postgres::Row) -> StoreResult<Event> {
     let user_id: Option<i64> = row.get(5);
     let message_id: Option<i64> = row.get(8);
     let data: Option<serde_json::Value> = row.get(4);
+    let role = match (kind, &data) {
+        (EventType::MemberUpdated, Some(data)) => Some(rows::member_role(
+            data["role"].as_str().unwrap_or_default(),
+        )?),
+        _ => None,
+    };
+    let by = row.get::<_, Option<i64>>("by_id").map(|id| UserRef {
+        id,
+        username: row.get("by_username"),
+        display_name: row.get("by_display_name"),
+    });
+    // Reaction events keep their emoji in `data`.
+    let emoji = match (kind, &data) {
+        (EventType::ReactionAdded | EventType::ReactionRemoved, Some(data)) => {
+            data["emoji"].as_str().map(str::to_owned)
+        }
+        _ => None,
+    };
     let room = match (kind, data) {
         (EventType::RoomUpdated, Some(data)) => Some(RoomUpdate {
             name: data["name"].as_str().unwrap_or_default().to_owned(),
@@ -144,5 +165,8 @@ fn event(row: &tokio_postgres::Row) -> StoreResult<Event> {
         }),
         message: message_id.map(|_| rows::message_at(row, 8)),
         room,
+        role,
+        by,
+        emoji,
     })
 }

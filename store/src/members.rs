@@ -5,7 +5,7 @@ use chat_wire::{EventType, Member, MemberRole, RoomKind, Seq, UserRef, Visibilit
 
 use crate::events::Appends;
 use crate::rows::{member_role, member_role_str, room_kind, visibility};
-use crate::{Client, Committed, GenericClient, Refusal, StoreError, StoreResult};
+use crate::{Client, Committed, GenericClient, Refusal, StoreError, StoreResult, moderation};
 
 /// What decides what a user may do in a room: its kind, visibility and
 /// state, and their role in it.
@@ -86,7 +86,8 @@ pub(crate) async fn insert(
 }
 
 /// Adds a user to a room and logs `member.joined`; the returned value is
-/// empty if they were already in it.
+/// empty if they were already in it. [`Refusal::Banned`] if they are
+/// banned from it.
 pub async fn add(
     client: &mut Client,
     room_id: i64,
@@ -94,6 +95,17 @@ pub async fn add(
     role: MemberRole,
 ) -> StoreResult<Committed> {
     let tx = client.transaction().await?;
+    // The room's row lock first, as a ban takes it: a ban and a join
+    // cannot cross, so a banned user never slips in.
+    tx.query_opt(
+        "SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE",
+        &[&room_id],
+    )
+    .await?
+    .ok_or(Refusal::NoSuchRoom)?;
+    if moderation::banned(&tx, room_id, user_id).await? {
+        return Err(Refusal::Banned.into());
+    }
     let mut log = Appends::default();
     insert(&tx, &mut log, room_id, user_id, role).await?;
     log.commit(tx).await
@@ -118,6 +130,19 @@ pub(crate) async fn remove_in(
     room_id: i64,
     user_id: i64,
 ) -> StoreResult<()> {
+    remove_in_by(tx, log, room_id, user_id, None).await
+}
+
+/// [`remove_in`], noting in the event who removed the member when it was
+/// someone else (`by`).
+pub(crate) async fn remove_in_by(
+    tx: &impl GenericClient,
+    log: &mut Appends,
+    room_id: i64,
+    user_id: i64,
+    by: Option<i64>,
+) -> StoreResult<()> {
+    let data = by.map(|by| serde_json::json!({ "by": by }));
     // Lock the room first, as every writer does, by appending the event.
     log.append(
         tx,
@@ -125,7 +150,7 @@ pub(crate) async fn remove_in(
         EventType::MemberLeft,
         None,
         Some(user_id),
-        None,
+        data,
     )
     .await?;
     let removed = tx
@@ -137,33 +162,18 @@ pub(crate) async fn remove_in(
     if removed == 0 {
         return Err(StoreError::NotFound);
     }
-    tx.execute(
-        "UPDATE memberships SET role = 'owner' \
-         WHERE room_id = $1 AND user_id = ( \
-             SELECT user_id FROM memberships WHERE room_id = $1 \
-             ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1) \
-           AND NOT EXISTS (SELECT 1 FROM memberships WHERE room_id = $1 AND role = 'owner')",
-        &[&room_id],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Changes a member's role. `NotFound` if the user is not a member.
-pub async fn set_role(
-    db: &impl GenericClient,
-    room_id: i64,
-    user_id: i64,
-    role: MemberRole,
-) -> StoreResult<()> {
-    let updated = db
-        .execute(
-            "UPDATE memberships SET role = $3 WHERE room_id = $1 AND user_id = $2",
-            &[&room_id, &user_id, &member_role_str(role)],
+    let heir = tx
+        .query_opt(
+            "SELECT user_id FROM memberships WHERE room_id = $1 \
+               AND NOT EXISTS (SELECT 1 FROM memberships WHERE room_id = $1 AND role = 'owner') \
+               AND EXISTS (SELECT 1 FROM rooms WHERE id = $1 AND kind = 'room') \
+             ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1",
+            &[&room_id],
         )
         .await?;
-    if updated == 0 {
-        return Err(StoreError::NotFound);
+    if let Some(heir) = heir {
+        // Logged like any role change, so clients see the new owner.
+        moderation::update_role(tx, log, room_id, heir.get(0), MemberRole::Owner, None).await?;
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! The `messages` table: sending, editing, deleting, paging and searching.
 
+use chat_wire::api::Revision;
 use chat_wire::{EventType, Message, Seq};
 
 use crate::events::Appends;
-use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_FROM};
+use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_FROM, MESSAGE_ROW_COLUMNS, NEW_MESSAGE_COLUMNS};
 use crate::{Client, Committed, GenericClient, Refusal, StoreError, StoreResult};
 
 /// A send's outcome.
@@ -39,6 +40,8 @@ impl Sent {
 /// same statement says why: [`Refusal::NoSuchRoom`], [`Refusal::NotMember`],
 /// [`Refusal::Archived`], [`Refusal::UnknownReplyTo`], or
 /// [`Refusal::ClientIdReused`] when the client_id already sent another text.
+/// A new message has no reactions and no pin, so the statement reads
+/// neither (only a retry looks them up).
 pub async fn send(
     db: &impl GenericClient,
     room_id: i64,
@@ -83,10 +86,15 @@ pub async fn send(
                  WHEN $5::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM parent) \
                      THEN 'bad_reply' \
                  ELSE 'raced' END AS status) \
-             SELECT outcome.status, {MESSAGE_COLUMNS} FROM outcome \
+             SELECT outcome.status, {MESSAGE_ROW_COLUMNS}, \
+                    CASE WHEN outcome.status = 'retry' THEN {reactions} END, \
+                    CASE WHEN outcome.status = 'retry' THEN {pinned} ELSE false END \
+             FROM outcome \
              LEFT JOIN (SELECT * FROM ins UNION ALL \
                         SELECT x.* FROM messages x JOIN prior ON prior.id = x.id) m ON true \
-             LEFT JOIN users au ON au.id = m.author_id"
+             LEFT JOIN users au ON au.id = m.author_id",
+            reactions = rows::message_reactions_column!(),
+            pinned = rows::message_pinned_column!(),
         ))
         .await?;
     // A concurrent change the statement's snapshot could not see (a
@@ -178,7 +186,7 @@ pub async fn send_batch(
              e AS ( \
                  INSERT INTO room_events (room_id, seq, kind, message_id) \
                  SELECT room_id, seq, 'message.created', id FROM m) \
-             SELECT ok.ord, {MESSAGE_COLUMNS} FROM m \
+             SELECT ok.ord, {NEW_MESSAGE_COLUMNS} FROM m \
              JOIN users au ON au.id = m.author_id \
              JOIN next ON next.room_id = m.room_id \
              JOIN ok ON ok.room_id = m.room_id AND ok.k = m.seq - next.base"
@@ -208,8 +216,9 @@ pub async fn get(db: &impl GenericClient, room_id: i64, message_id: i64) -> Stor
     Ok(rows::message(&row))
 }
 
-/// Replaces the body of `editor_id`'s message and logs `message.updated`.
-/// Returns the edited message and its event. Refusals:
+/// Replaces the body of `editor_id`'s message and logs `message.updated`,
+/// keeping the text it replaces in `message_revisions` (unless the edit
+/// changes nothing). Returns the edited message and its event. Refusals:
 /// [`Refusal::NoSuchMessage`], [`Refusal::NotAuthor`],
 /// [`Refusal::MessageDeleted`].
 pub async fn edit(
@@ -223,25 +232,31 @@ pub async fn edit(
     let mut log = Appends::default();
     // The event comes first: appending takes the room's lock, which every
     // writer takes before touching the room's messages.
-    log.append(
-        &tx,
-        room_id,
-        EventType::MessageUpdated,
-        Some(message_id),
-        None,
-        None,
-    )
-    .await?;
+    let seq = log
+        .append(
+            &tx,
+            room_id,
+            EventType::MessageUpdated,
+            Some(message_id),
+            None,
+            None,
+        )
+        .await?;
+    // `target` reads the text before the update (one snapshot for the
+    // whole statement); the room lock keeps other writers out meanwhile.
     let row = tx
         .query_one(
-            "WITH target AS (SELECT author_id, deleted_at IS NOT NULL AS deleted \
+            "WITH target AS (SELECT author_id, deleted_at IS NOT NULL AS deleted, body \
                              FROM messages WHERE room_id = $1 AND id = $2), \
                   changed AS (UPDATE messages SET body = $3, edited_at = now() \
                               WHERE room_id = $1 AND id = $2 AND author_id = $4 \
-                                AND deleted_at IS NULL RETURNING id) \
+                                AND deleted_at IS NULL RETURNING id), \
+                  kept AS (INSERT INTO message_revisions (room_id, message_id, seq, body) \
+                           SELECT $1, $2, $5, t.body FROM target t \
+                           WHERE EXISTS (SELECT 1 FROM changed) AND t.body <> $3) \
              SELECT EXISTS (SELECT 1 FROM changed), t.author_id, t.deleted \
              FROM (SELECT 1) one LEFT JOIN target t ON true",
-            &[&room_id, &message_id, &body, &editor_id],
+            &[&room_id, &message_id, &body, &editor_id, &seq],
         )
         .await?;
     refuse_unless_changed(&row, editor_id, true)?;
@@ -249,9 +264,10 @@ pub async fn edit(
     Ok((message, log.commit(tx).await?))
 }
 
-/// Turns a message into a tombstone (its text is erased) and logs
-/// `message.deleted`. `may_delete_others` is the actor's right to delete
-/// anyone's message (a moderator); otherwise only their own. Nothing
+/// Turns a message into a tombstone (its text, edit history and reactions
+/// are erased, its pin removed) and logs `message.deleted`.
+/// `may_delete_others` is the actor's right to delete anyone's message (a
+/// moderator); otherwise only their own. Nothing
 /// changes, and the returned value is empty, when it was already deleted.
 /// Refusals: [`Refusal::NoSuchMessage`], [`Refusal::NotAuthor`].
 pub async fn delete(
@@ -288,8 +304,55 @@ pub async fn delete(
         // Already a tombstone: roll back the event, change nothing.
         Err(StoreError::Refused(Refusal::MessageDeleted)) => Ok(Committed::default()),
         Err(e) => Err(e),
-        Ok(()) => log.commit(tx).await,
+        Ok(()) => {
+            erase(&tx, room_id, message_id).await?;
+            log.commit(tx).await
+        }
     }
+}
+
+/// Erases what hangs off a deleted message: its earlier texts, its
+/// reactions and its pin. No events: `message.deleted` carries the
+/// message as it is now, with none of them.
+async fn erase(tx: &impl GenericClient, room_id: i64, message_id: i64) -> StoreResult<()> {
+    tx.execute(
+        "WITH revisions AS (DELETE FROM message_revisions WHERE room_id = $1 AND message_id = $2), \
+              reactions AS (DELETE FROM reactions WHERE room_id = $1 AND message_id = $2) \
+         DELETE FROM pins WHERE room_id = $1 AND message_id = $2",
+        &[&room_id, &message_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The earlier texts of a message, oldest first, each with the time the
+/// edit that replaced it was made. [`Refusal::NoSuchMessage`] if the room
+/// has no such message; a deleted message has none.
+pub async fn history(
+    db: &impl GenericClient,
+    room_id: i64,
+    message_id: i64,
+) -> StoreResult<Vec<Revision>> {
+    let rows = db
+        .query(
+            "SELECT r.body, r.edited_at FROM messages m \
+             LEFT JOIN message_revisions r ON r.room_id = m.room_id AND r.message_id = m.id \
+             WHERE m.room_id = $1 AND m.id = $2 ORDER BY r.seq",
+            &[&room_id, &message_id],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Err(Refusal::NoSuchMessage.into());
+    }
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(Revision {
+                body: row.get::<_, Option<String>>(0)?,
+                edited_at: row.get(1),
+            })
+        })
+        .collect())
 }
 
 /// Reads `(changed, author_id, deleted)` of an edit or delete: `Ok` if the

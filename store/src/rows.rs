@@ -1,7 +1,7 @@
 //! Shared column lists and row decoders, so every query that returns a user,
 //! a room or a message selects and decodes it the same way.
 
-use chat_wire::{MemberRole, Message, Room, RoomKind, User, UserRef, Visibility};
+use chat_wire::{MemberRole, Message, Reaction, Room, RoomKind, User, UserRef, Visibility};
 use tokio_postgres::Row;
 
 use crate::{StoreError, StoreResult};
@@ -19,11 +19,54 @@ pub(crate) fn user(row: &Row) -> User {
     }
 }
 
-/// Columns of a message with its author, from
+/// The columns of a message's own row and its author.
+macro_rules! message_row_columns {
+    () => {
+        "m.id, m.room_id, m.seq, m.author_id, au.username, \
+         au.display_name, m.body, m.client_id, m.reply_to, m.created_at, m.edited_at, \
+         m.deleted_at IS NOT NULL"
+    };
+}
+
+/// A message's reactions: a jsonb array of `{emoji, count, user_ids}` in
+/// first-reaction order, or NULL for none. One index range of
+/// (room_id, message_id).
+macro_rules! message_reactions_column {
+    () => {
+        "(SELECT jsonb_agg(jsonb_build_object('emoji', g.emoji, 'count', g.n, \
+                 'user_ids', g.users) ORDER BY g.first) \
+          FROM (SELECT r.emoji, count(*) AS n, min(r.seq) AS first, \
+                       array_agg(r.user_id ORDER BY r.seq) AS users \
+                FROM reactions r WHERE r.room_id = m.room_id AND r.message_id = m.id \
+                GROUP BY r.emoji) g)"
+    };
+}
+pub(crate) use message_reactions_column;
+
+/// Whether the message is pinned: one index probe.
+macro_rules! message_pinned_column {
+    () => {
+        "EXISTS (SELECT 1 FROM pins p WHERE p.room_id = m.room_id AND p.message_id = m.id)"
+    };
+}
+pub(crate) use message_pinned_column;
+
+/// Columns of a message with its author, reactions and pin, from
 /// `messages m JOIN users au ON au.id = m.author_id`.
-pub(crate) const MESSAGE_COLUMNS: &str = "m.id, m.room_id, m.seq, m.author_id, au.username, \
-     au.display_name, m.body, m.client_id, m.reply_to, m.created_at, m.edited_at, \
-     m.deleted_at IS NOT NULL";
+pub(crate) const MESSAGE_COLUMNS: &str = concat!(
+    message_row_columns!(),
+    ", ",
+    message_reactions_column!(),
+    ", ",
+    message_pinned_column!()
+);
+/// [`MESSAGE_COLUMNS`] of a message just sent, which has no reactions and
+/// is not pinned: constants, so the send path reads nothing more.
+pub(crate) const NEW_MESSAGE_COLUMNS: &str =
+    concat!(message_row_columns!(), ", NULL::jsonb, false");
+/// The message's own columns, without reactions and pin; the caller adds
+/// those two (send: constants unless the send was a retry).
+pub(crate) const MESSAGE_ROW_COLUMNS: &str = message_row_columns!();
 pub(crate) const MESSAGE_FROM: &str = "messages m JOIN users au ON au.id = m.author_id";
 
 /// Decodes a message whose columns start at `at` (events select more
@@ -45,7 +88,17 @@ pub(crate) fn message_at(row: &Row, at: usize) -> Message {
         created_at: row.get(at + 9),
         edited_at: row.get(at + 10),
         deleted,
+        reactions: reactions(row.get(at + 12)),
+        pinned: row.get(at + 13),
     }
+}
+
+/// Decodes the reactions column (NULL when there are none). The database
+/// builds it, so a shape it cannot have would be a bug: it reads as none.
+fn reactions(value: Option<serde_json::Value>) -> Vec<Reaction> {
+    value
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
 }
 
 pub(crate) fn message(row: &Row) -> Message {

@@ -28,14 +28,72 @@ pub async fn create(
     token_hash: &[u8],
     ttl: Duration,
 ) -> StoreResult<OffsetDateTime> {
+    create_with_agent(db, user_id, token_hash, ttl, None).await
+}
+
+/// [`create`], noting the client's User-Agent (already truncated) so its
+/// owner can tell their sessions apart.
+pub async fn create_with_agent(
+    db: &impl GenericClient,
+    user_id: i64,
+    token_hash: &[u8],
+    ttl: Duration,
+    user_agent: Option<&str>,
+) -> StoreResult<OffsetDateTime> {
     let row = db
         .query_one(
-            "INSERT INTO sessions (user_id, token_hash, expires_at) \
-             VALUES ($1, $2, now() + $3::bigint * interval '1 second') RETURNING expires_at",
-            &[&user_id, &token_hash, &(ttl.as_secs() as i64)],
+            "INSERT INTO sessions (user_id, token_hash, expires_at, user_agent) \
+             VALUES ($1, $2, now() + $3::bigint * interval '1 second', $4) RETURNING expires_at",
+            &[&user_id, &token_hash, &(ttl.as_secs() as i64), &user_agent],
         )
         .await?;
     Ok(row.get(0))
+}
+
+/// A user's sessions that still count (not revoked, not expired, used
+/// within `idle`), newest first, with `current` marking `current_id`.
+pub async fn list_live(
+    db: &impl GenericClient,
+    user_id: i64,
+    current_id: i64,
+    idle: Duration,
+) -> StoreResult<Vec<chat_wire::api::Session>> {
+    let rows = db
+        .query(
+            "SELECT id, created_at, last_seen_at, user_agent FROM sessions \
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() \
+               AND last_seen_at > now() - $2::bigint * interval '1 second' \
+             ORDER BY created_at DESC, id DESC",
+            &[&user_id, &(idle.as_secs() as i64)],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| chat_wire::api::Session {
+            id: r.get(0),
+            created_at: r.get(1),
+            last_seen_at: r.get(2),
+            user_agent: r.get(3),
+            current: r.get::<_, i64>(0) == current_id,
+        })
+        .collect())
+}
+
+/// Ends one of a user's live sessions. `NotFound` when the id names no
+/// live session of theirs (someone else's looks exactly like none). The
+/// database announces the change, so its sockets close on every instance.
+pub async fn revoke_own(db: &impl GenericClient, user_id: i64, session_id: i64) -> StoreResult<()> {
+    let ended = db
+        .execute(
+            "UPDATE sessions SET revoked_at = now() \
+             WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()",
+            &[&session_id, &user_id],
+        )
+        .await?;
+    if ended == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 /// The caller behind a valid token.

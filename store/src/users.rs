@@ -129,3 +129,41 @@ pub async fn set_password_hash(db: &impl GenericClient, id: i64, hash: &str) -> 
     .await?;
     Ok(())
 }
+
+/// The user directory's query: active accounts whose username or display
+/// name starts with `$1` (ignoring case), at most `$2`, by username.
+///
+/// Sorted by the stored username (always lowercase), which no index
+/// provides: ordering by `lower(username)` would let the planner walk the
+/// unique index in order, filtering, hoping to meet `$2` matches early,
+/// which at 100k accounts reads nearly all of them for a rare prefix.
+///
+/// The prefix is compared as a byte range on the lowercased columns, not
+/// with LIKE, so `%` and `_` are plain characters and the partial
+/// `text_pattern_ops` indexes of migration V8 serve it even in a generic
+/// plan (chatd/tests/api/moderation.rs checks the plan at 100k users). The
+/// range's end, the prefix followed by U+10FFFF, takes in every name that
+/// starts with the prefix (bar one continuing with that noncharacter).
+pub const DIRECTORY_SQL: &str = "SELECT u.id, u.username, u.display_name, u.bio, u.created_at \
+     FROM users u \
+     WHERE NOT u.disabled AND u.deleted_at IS NULL \
+       AND ((lower(u.username) ~>=~ lower($1) \
+             AND lower(u.username) ~<~ (lower($1) || chr(1114111))) \
+         OR (lower(u.display_name) ~>=~ lower($1) \
+             AND lower(u.display_name) ~<~ (lower($1) || chr(1114111)))) \
+     ORDER BY u.username, u.id LIMIT $2";
+
+/// Runs [`DIRECTORY_SQL`].
+pub async fn directory(
+    db: &impl GenericClient,
+    prefix: &str,
+    limit: i64,
+) -> StoreResult<Vec<User>> {
+    let stmt = db.prepare_cached(DIRECTORY_SQL).await?;
+    Ok(db
+        .query(&stmt, &[&prefix, &limit])
+        .await?
+        .iter()
+        .map(rows::user)
+        .collect())
+}

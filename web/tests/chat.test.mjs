@@ -135,6 +135,32 @@ describe('web client', () => {
   });
 });
 
+describe('reactions and pins', () => {
+  test('reactions show as chips under a message and a pin as a mark, live', TEST, async () => {
+    const alice = await server.user('alice');
+    const bob = await server.user('bob');
+    const room = await server.room(alice, [bob]);
+    const context = await newContext(browser);
+    try {
+      const page = await context.newPage();
+      await logIn(page, server, alice, room.name);
+      const message = await server.send(bob, room, 'react to this one');
+      await waitForMessage(page, 'react to this one');
+      const reactions = `/api/v1/rooms/${room.id}/messages/${message.id}/reactions/${encodeURIComponent('👍')}`;
+      for (const user of [bob, alice]) await server.expect(204, reactions, { method: 'PUT', token: user.token });
+      await server.expect(204, `/api/v1/rooms/${room.id}/pins/${message.id}`, { method: 'PUT', token: bob.token });
+      const chips = ui(page).messages.getByRole('list', { name: 'Reactions' });
+      await chips.getByText('👍 2', { exact: true }).waitFor({ timeout: TIMEOUT });
+      await ui(page).messages.getByText('pinned', { exact: false }).first().waitFor({ timeout: TIMEOUT });
+      // Taking a reaction back updates the chip.
+      await server.expect(204, reactions, { method: 'DELETE', token: bob.token });
+      await chips.getByText('👍 1', { exact: true }).waitFor({ timeout: TIMEOUT });
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 /** @param {import('playwright-core').Locator} locator */
 async function isFocused(locator) {
   return locator.evaluate((el) => el === document.activeElement).catch(() => false);

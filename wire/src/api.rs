@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::model::{Event, Member, Message, MessageId, Room, Seq, User, Visibility};
+use crate::model::{
+    Event, Member, MemberRole, Message, MessageId, Room, Seq, User, UserRef, Visibility,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -161,6 +163,30 @@ pub struct EventsResponse {
     pub events: Vec<Event>,
 }
 
+/// One earlier text of an edited message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revision {
+    pub body: String,
+    /// When the edit that replaced this text was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub edited_at: OffsetDateTime,
+}
+
+/// A message's edit history, oldest first; empty once it is deleted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryResponse {
+    pub revisions: Vec<Revision>,
+}
+
+/// A room's pinned messages, most recently pinned first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PinsResponse {
+    pub messages: Vec<Message>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -225,4 +251,82 @@ pub struct SearchQuery {
     /// Most results, 1-200 (default 50).
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<i64>,
+}
+
+/// `GET /api/v1/users` query: the user directory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct UsersQuery {
+    /// The start of a username or display name, ignoring case; 1-64
+    /// characters. `%` and `_` are plain characters.
+    #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 64))]
+    pub q: String,
+    /// Most results, 1-100 (default 20).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsersResponse {
+    pub users: Vec<User>,
+}
+
+/// One of the caller's own live sessions (never its token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Session {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    /// The User-Agent that logged in (truncated), if the client sent one.
+    pub user_agent: Option<String>,
+    /// This is the session making the request.
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionsResponse {
+    pub sessions: Vec<Session>,
+}
+
+/// `PATCH /api/v1/rooms/{room_id}/members/{username}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetRoleRequest {
+    pub role: MemberRole,
+}
+
+/// `PUT /api/v1/rooms/{room_id}/bans/{username}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BanRequest {
+    /// Why, for the room's owner and admins (0-1000 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A user kept out of a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Ban {
+    pub user: UserRef,
+    pub reason: String,
+    /// Who banned them (null if that account is gone).
+    pub by: Option<UserRef>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BansResponse {
+    pub bans: Vec<Ban>,
 }

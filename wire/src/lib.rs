@@ -5,11 +5,12 @@
 //! REST API, the error body and its stable codes, and the validated newtypes
 //! that turn raw client input into values the server can trust.
 //!
-//! The crate depends on serde alone (plus `utoipa` behind the `openapi`
-//! feature, which only chatd enables), so a client never links a database
-//! driver or a password hasher.
+//! The crate depends on serde and small Unicode tables (plus `utoipa`
+//! behind the `openapi` feature, which only chatd enables), so a client
+//! never links a database driver or a password hasher.
 
 pub mod api;
+pub mod emoji;
 pub mod error;
 pub mod limits;
 pub mod model;

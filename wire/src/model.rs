@@ -116,6 +116,23 @@ pub struct Message {
     #[serde(with = "time::serde::rfc3339::option")]
     pub edited_at: Option<OffsetDateTime>,
     pub deleted: bool,
+    /// One entry per emoji, in first-reaction order (empty once deleted).
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
+    /// Pinned to the room (never once deleted).
+    #[serde(default)]
+    pub pinned: bool,
+}
+
+/// The reactions of one emoji on a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    /// One emoji (NFC) or a `:short_name:`.
+    pub emoji: String,
+    pub count: i64,
+    /// Who reacted, in the order they did.
+    pub user_ids: Vec<UserId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -131,8 +148,18 @@ pub enum EventType {
     MemberJoined,
     #[serde(rename = "member.left")]
     MemberLeft,
+    #[serde(rename = "member.updated")]
+    MemberUpdated,
     #[serde(rename = "room.updated")]
     RoomUpdated,
+    #[serde(rename = "reaction.added")]
+    ReactionAdded,
+    #[serde(rename = "reaction.removed")]
+    ReactionRemoved,
+    #[serde(rename = "message.pinned")]
+    MessagePinned,
+    #[serde(rename = "message.unpinned")]
+    MessageUnpinned,
 }
 
 impl EventType {
@@ -144,7 +171,12 @@ impl EventType {
             Self::MessageDeleted => "message.deleted",
             Self::MemberJoined => "member.joined",
             Self::MemberLeft => "member.left",
+            Self::MemberUpdated => "member.updated",
             Self::RoomUpdated => "room.updated",
+            Self::ReactionAdded => "reaction.added",
+            Self::ReactionRemoved => "reaction.removed",
+            Self::MessagePinned => "message.pinned",
+            Self::MessageUnpinned => "message.unpinned",
         }
     }
 
@@ -155,7 +187,12 @@ impl EventType {
             Self::MessageDeleted,
             Self::MemberJoined,
             Self::MemberLeft,
+            Self::MemberUpdated,
             Self::RoomUpdated,
+            Self::ReactionAdded,
+            Self::ReactionRemoved,
+            Self::MessagePinned,
+            Self::MessageUnpinned,
         ]
         .into_iter()
         .find(|t| t.as_str() == name)
@@ -179,12 +216,23 @@ pub struct Event {
     /// For `message.*` events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Message>,
-    /// For `member.*` events: who joined or left.
+    /// For `member.*` events: who joined or left; for `reaction.*` and
+    /// `message.pinned`/`unpinned`: who reacted or pinned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserRef>,
     /// For `room.updated`: the room's new name and topic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<RoomUpdate>,
+    /// For `member.updated`: the member's new role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<MemberRole>,
+    /// For `member.left` when someone else removed the member, and for
+    /// `member.updated`: who did it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<UserRef>,
+    /// For `reaction.*`: the emoji added or removed (by `user`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
 }
 
 /// The fields a `room.updated` event reports.
@@ -211,7 +259,12 @@ mod tests {
             "message.deleted",
             "member.joined",
             "member.left",
+            "member.updated",
             "room.updated",
+            "reaction.added",
+            "reaction.removed",
+            "message.pinned",
+            "message.unpinned",
         ] {
             let t = EventType::parse(name).unwrap();
             assert_eq!(t.as_str(), name);

@@ -83,7 +83,8 @@ pub enum ServerFrame {
     /// A `send` was stored (or had been: a retry returns the original).
     Ack {
         client_id: String,
-        message: Message,
+        /// Boxed: a whole message would make every frame value as large.
+        message: Box<Message>,
     },
     /// A client frame was refused.
     Error {

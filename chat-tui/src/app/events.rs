@@ -219,7 +219,7 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
         ServerFrame::Ack { client_id, message } => {
             state.outbox.ack(&client_id);
             if let Some(r) = state.room_mut(message.room_id) {
-                r.items.insert(message.seq, Item::Message(message));
+                r.items.insert(message.seq, Item::Message(*message));
             }
             Vec::new()
         }
@@ -311,7 +311,13 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
                 state.outbox.ack(&id);
             }
         }
-        EventType::MessageUpdated | EventType::MessageDeleted => {
+        // Each carries the message as it is now (reactions, pin).
+        EventType::MessageUpdated
+        | EventType::MessageDeleted
+        | EventType::ReactionAdded
+        | EventType::ReactionRemoved
+        | EventType::MessagePinned
+        | EventType::MessageUnpinned => {
             if let Some(m) = e.message {
                 room.replace(m);
             }
@@ -323,8 +329,11 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
                     remove_room(state, e.room_id);
                     return fx;
                 }
-                let verb = if joined { "joined" } else { "left" };
-                let text = format!("{} {verb}", u.username);
+                let text = match (&e.by, joined) {
+                    (_, true) => format!("{} joined", u.username),
+                    (Some(by), false) => format!("{} was removed by {}", u.username, by.username),
+                    (None, false) => format!("{} left", u.username),
+                };
                 room.items.insert(
                     e.seq,
                     Item::Notice {
@@ -335,6 +344,25 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
                 if joined && !room.members.contains(&u.username) {
                     room.members.push(u.username);
                 }
+            }
+        }
+        EventType::MemberUpdated => {
+            if let (Some(u), Some(role)) = (e.user, e.role) {
+                if u.username == me {
+                    room.room.role = Some(role);
+                }
+                let role = match role {
+                    chat_wire::MemberRole::Owner => "owner",
+                    chat_wire::MemberRole::Admin => "an admin",
+                    chat_wire::MemberRole::Member => "a member",
+                };
+                room.items.insert(
+                    e.seq,
+                    Item::Notice {
+                        at: e.created_at,
+                        text: format!("{} is now {role}", u.username),
+                    },
+                );
             }
         }
         EventType::RoomUpdated => {

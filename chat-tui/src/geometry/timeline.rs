@@ -49,6 +49,8 @@ pub struct ItemRows {
     pub quote: Option<MessageId>,
     /// Then the text, wrapped with a hanging indent of [`TIME_COLS`].
     pub text: Vec<(String, Part)>,
+    /// Then one row of reactions (`👍 2  🎉 1`), indented like the text.
+    pub reactions: Option<String>,
 }
 
 impl ItemRows {
@@ -57,7 +59,8 @@ impl ItemRows {
         let above = usize::from(self.day.is_some())
             + usize::from(self.new_marker)
             + usize::from(self.quote.is_some());
-        above + self.wrap_text(width, |_, _| ()).len()
+        let below = usize::from(self.reactions.is_some() && width > 0);
+        above + self.wrap_text(width, |_, _| ()).len() + below
     }
 
     /// The text wrapped to `width` columns, each piece tagged by `tag`
@@ -97,12 +100,30 @@ pub fn item_rows(
             (None, vec![(line, Part::Notice)])
         }
     };
+    let reactions = match entry {
+        Entry::Message(m) => reaction_row(m),
+        Entry::Notice { .. } => None,
+    };
     ItemRows {
         day: new_day.then_some(day),
         new_marker,
         quote,
         text,
+        reactions,
     }
+}
+
+/// `👍 2  🎉 1` under a message with reactions, indented like its text.
+fn reaction_row(m: &Message) -> Option<String> {
+    if m.deleted || m.reactions.is_empty() {
+        return None;
+    }
+    let chips: Vec<String> = m
+        .reactions
+        .iter()
+        .map(|r| format!("{} {}", r.emoji, r.count))
+        .collect();
+    Some(format!("{}{}", " ".repeat(TIME_COLS), chips.join("  ")))
 }
 
 /// The name shown for a user: the display name, else the username.
@@ -156,6 +177,9 @@ fn message_text(m: &Message, offset: UtcOffset) -> Vec<(String, Part)> {
     if m.edited_at.is_some() && !m.deleted {
         text.push((format!(" {}", strings::EDITED), Part::Edited));
     }
+    if m.pinned && !m.deleted {
+        text.push((format!(" {}", strings::PINNED), Part::Edited));
+    }
     text
 }
 
@@ -181,6 +205,8 @@ mod tests {
             created_at: OffsetDateTime::from_unix_timestamp(T0).unwrap(),
             edited_at: None,
             deleted: false,
+            reactions: Vec::new(),
+            pinned: false,
         }
     }
 
@@ -196,6 +222,32 @@ mod tests {
         assert!(first.day.is_some());
         assert_eq!(first.height(20), 3 + 3);
         assert_eq!(first.height(0), 3, "no columns, no text");
+    }
+
+    #[test]
+    fn reactions_take_one_row_below_the_text() {
+        let mut m = message("hi", None);
+        let plain = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        m.reactions = vec![
+            chat_wire::Reaction {
+                emoji: "👍".into(),
+                count: 2,
+                user_ids: vec![1, 2],
+            },
+            chat_wire::Reaction {
+                emoji: ":tada:".into(),
+                count: 1,
+                user_ids: vec![2],
+            },
+        ];
+        m.pinned = true;
+        let rows = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        assert_eq!(rows.reactions.as_deref(), Some("      👍 2  :tada: 1"));
+        assert_eq!(rows.height(40), plain.height(40) + 1);
+        assert_eq!(rows.text.last().unwrap().0, " (pinned)");
+        m.deleted = true;
+        let gone = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        assert_eq!(gone.reactions, None);
     }
 
     #[test]

@@ -153,6 +153,11 @@ fn item_lines(ctx: &Ctx, room: &RoomState, item: &Item, rows: &ItemRows) -> Vec<
     }
     let text = rows.wrap_text(ctx.width, |text, part| part_style(ctx, item, text, part));
     out.extend(to_lines(text));
+    if let Some(reactions) = &rows.reactions
+        && ctx.width > 0
+    {
+        out.push(Line::styled(truncate(reactions, ctx.width), dim()));
+    }
     out
 }
 

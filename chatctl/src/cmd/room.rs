@@ -1,7 +1,8 @@
 //! `chatctl room ...`: rooms and their members, with every change logged
 //! in the room's event log (and announced to chatd) like one made in chat.
 
-use chat_store::{StoreError, members, rooms, users};
+use chat_store::moderation::{self, Actor};
+use chat_store::{Refusal, StoreError, members, rooms, users};
 use chat_wire::validate;
 use chat_wire::{MemberRole, Visibility};
 use serde::Serialize;
@@ -158,7 +159,14 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             let user = users::by_username(&client, &username)
                 .await
                 .map_err(|e| user_not_found(e, &username))?;
-            let added = members::add(&mut client, room_id, user.id, member_role(role)).await?;
+            let added = members::add(&mut client, room_id, user.id, member_role(role))
+                .await
+                .map_err(|e| match e {
+                    StoreError::Refused(Refusal::Banned) => {
+                        CliError::Usage(format!("{username} is banned from room {room_id}"))
+                    }
+                    other => other.into(),
+                })?;
             if added.is_empty() {
                 return Err(CliError::Usage(format!(
                     "{username} is already a member of room {room_id}"
@@ -179,14 +187,11 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                 .await
                 .map_err(|e| user_not_found(e, &username))?;
             prompt::confirm(yes, &format!("remove {username} from room {room_id}"))?;
-            let removed = members::remove(&mut client, room_id, user.id)
+            // The room's rules, as the API applies them, with chatctl
+            // acting as a server admin (an owner's powers).
+            let removed = moderation::remove(&mut client, room_id, Actor::ServerAdmin, user.id)
                 .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => {
-                        CliError::NotFound(format!("{username} is not a member of room {room_id}"))
-                    }
-                    other => other.into(),
-                })?;
+                .map_err(|e| refused(e, &username, room_id))?;
             announce(&client, removed).await;
             out.note(format_args!("removed {username} from room {room_id}"));
             out.result(serde_json::json!({ "room_id": room_id, "username": user.username }))
@@ -200,14 +205,16 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             let user = users::by_username(&client, &username)
                 .await
                 .map_err(|e| user_not_found(e, &username))?;
-            members::set_role(&client, room_id, user.id, member_role(role))
-                .await
-                .map_err(|e| match e {
-                    StoreError::NotFound => {
-                        CliError::NotFound(format!("{username} is not a member of room {room_id}"))
-                    }
-                    other => other.into(),
-                })?;
+            let (_, changed) = moderation::set_role(
+                &mut client,
+                room_id,
+                Actor::ServerAdmin,
+                user.id,
+                member_role(role),
+            )
+            .await
+            .map_err(|e| refused(e, &username, room_id))?;
+            announce(&client, changed).await;
             out.note(format_args!(
                 "{username} is now {} of room {room_id}",
                 role_name(role)
@@ -215,7 +222,83 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
             out.result(serde_json::json!({ "room_id": room_id, "username": user.username, "role": role_name(role) }),
             )
         }
+        RoomCommand::Ban {
+            room,
+            username,
+            reason,
+            yes,
+        } => ban(&mut client, &room, &username, &reason, yes, out).await,
+        RoomCommand::Unban { room, username } => unban(&mut client, &room, &username, out).await,
+        RoomCommand::Bans { room } => list_bans(&client, &room, out).await,
     }
+}
+
+/// `room ban`: the API's ban, with chatctl acting as a server admin.
+async fn ban(
+    client: &mut chat_store::Client,
+    room: &str,
+    username: &str,
+    reason: &str,
+    yes: bool,
+    out: Output,
+) -> CliResult {
+    let room_id = resolve(client, room).await?;
+    let reason = validate::text("reason", reason).map_err(CliError::Usage)?;
+    let user = users::by_username(client, username)
+        .await
+        .map_err(|e| user_not_found(e, username))?;
+    prompt::confirm(yes, &format!("ban {username} from room {room_id}"))?;
+    let banned = moderation::ban(client, room_id, Actor::ServerAdmin, user.id, &reason)
+        .await
+        .map_err(|e| refused(e, username, room_id))?;
+    announce(client, banned).await;
+    out.note(format_args!("banned {username} from room {room_id}"));
+    out.result(serde_json::json!({ "room_id": room_id, "username": user.username, "banned": true }))
+}
+
+/// `room unban`.
+async fn unban(
+    client: &mut chat_store::Client,
+    room: &str,
+    username: &str,
+    out: Output,
+) -> CliResult {
+    let room_id = resolve(client, room).await?;
+    let user = users::by_username(client, username)
+        .await
+        .map_err(|e| user_not_found(e, username))?;
+    moderation::unban(client, room_id, Actor::ServerAdmin, user.id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => {
+                CliError::NotFound(format!("{username} is not banned from room {room_id}"))
+            }
+            other => refused(other, username, room_id),
+        })?;
+    out.note(format_args!("lifted {username}'s ban from room {room_id}"));
+    out.result(
+        serde_json::json!({ "room_id": room_id, "username": user.username, "banned": false }),
+    )
+}
+
+/// `room bans`: newest first.
+async fn list_bans(client: &chat_store::Client, room: &str, out: Output) -> CliResult {
+    let room_id = resolve(client, room).await?;
+    let list = moderation::bans(client, room_id, Actor::ServerAdmin)
+        .await
+        .map_err(|e| refused(e, "", room_id))?;
+    out.data(&list, |list| {
+        let mut table = Table::new(&["USERNAME", "BY", "SINCE", "REASON"]);
+        for b in list {
+            table.row(vec![
+                b.user.username.clone(),
+                b.by.as_ref().map_or("-".into(), |u| u.username.clone()),
+                b.created_at.to_string(),
+                b.reason.clone(),
+            ]);
+        }
+        table.print()
+    })
 }
 
 /// A room named by id (a number) or by name (a named room; ignoring case).
@@ -237,6 +320,21 @@ async fn resolve(client: &chat_store::Client, room: &str) -> CliResult<i64> {
                 ids.join(", ")
             )))
         }
+    }
+}
+
+/// A room command's refusal: not a member, no such room, or the room's
+/// rules (the same as the API's, see `chat_store::roles`).
+fn refused(e: StoreError, username: &str, room_id: i64) -> CliError {
+    match e {
+        StoreError::NotFound => {
+            CliError::NotFound(format!("{username} is not a member of room {room_id}"))
+        }
+        StoreError::Refused(Refusal::NoSuchRoom) => {
+            CliError::NotFound(format!("no room {room_id}"))
+        }
+        StoreError::Refused(Refusal::Denied(denied)) => CliError::Usage(denied.to_string()),
+        other => other.into(),
     }
 }
 

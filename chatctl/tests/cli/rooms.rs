@@ -106,7 +106,16 @@ async fn rooms_are_created_shown_and_their_members_managed() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(kinds, ["member.joined", "member.joined", "member.left"]);
+    assert_eq!(
+        kinds,
+        [
+            "member.joined",
+            "member.joined",
+            "member.updated",
+            "member.left",
+            "member.updated"
+        ]
+    );
 
     let list = ok_json(chatctl(&db).args(["room", "list", "--json"]));
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -268,4 +277,122 @@ async fn rooms_are_named_by_id_or_name() {
         .args(["room", "show", "nowhere"])
         .assert()
         .code(3);
+}
+
+/// chatctl's set-role and remove-member apply the room's rules as the API
+/// does (chat_store::roles), acting as a server admin: an owner's powers.
+#[tokio::test]
+async fn room_commands_follow_the_rooms_rules() {
+    let db = TestDb::create().await;
+    add_user(&db, "alice");
+    add_user(&db, "bob");
+    let room = ok_json(chatctl(&db).args(["room", "create", "ops", "--owner", "alice", "--json"]));
+    let id = room["id"].as_i64().unwrap().to_string();
+    ok_json(chatctl(&db).args(["room", "add-member", &id, "bob", "--json"]));
+    let roles = |shown: &Value| -> Vec<(String, String)> {
+        let mut roles: Vec<(String, String)> = shown["member_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["user"]["username"].as_str().unwrap().to_owned(),
+                    m["role"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        roles.sort();
+        roles
+    };
+
+    // The last owner is not demoted without a successor.
+    let out = chatctl(&db)
+        .args(["room", "set-role", &id, "alice", "member"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("last owner"), "{stderr}");
+
+    // Making someone owner hands the room over: the old owner is an admin.
+    let changed = ok_json(chatctl(&db).args(["room", "set-role", &id, "bob", "owner", "--json"]));
+    assert_eq!(changed["role"], "owner");
+    let shown = ok_json(chatctl(&db).args(["room", "show", &id, "--json"]));
+    assert_eq!(
+        roles(&shown),
+        [
+            ("alice".into(), "admin".into()),
+            ("bob".into(), "owner".into())
+        ]
+    );
+
+    // Both changes are logged as member.updated, by no user (the server).
+    let client = connect(&db).await;
+    let events = chat_store::events::list_after(&client, room["id"].as_i64().unwrap(), 0, 100)
+        .await
+        .unwrap();
+    let updates: Vec<(String, Option<chat_wire::MemberRole>, bool)> = events
+        .iter()
+        .filter(|e| e.kind == chat_wire::EventType::MemberUpdated)
+        .map(|e| {
+            (
+                e.user.as_ref().unwrap().username.clone(),
+                e.role,
+                e.by.is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        updates,
+        [
+            ("bob".into(), Some(chat_wire::MemberRole::Owner), false),
+            ("alice".into(), Some(chat_wire::MemberRole::Admin), false),
+        ]
+    );
+
+    // A server admin may remove the owner; the admin inherits the room.
+    ok_json(chatctl(&db).args(["room", "remove-member", &id, "bob", "-y", "--json"]));
+    let shown = ok_json(chatctl(&db).args(["room", "show", &id, "--json"]));
+    assert_eq!(roles(&shown), [("alice".into(), "owner".into())]);
+}
+
+/// `room ban`, `room bans` and `room unban`: the API's bans, logged and
+/// kept the same way.
+#[tokio::test]
+async fn bans_keep_a_user_out_until_lifted() {
+    let db = TestDb::create().await;
+    add_user(&db, "alice");
+    add_user(&db, "bob");
+    let room = ok_json(chatctl(&db).args(["room", "create", "ops", "--owner", "alice", "--json"]));
+    let id = room["id"].as_i64().unwrap().to_string();
+    ok_json(chatctl(&db).args(["room", "add-member", &id, "bob", "--json"]));
+
+    // Asks first; then bob is removed (member.left) and kept out.
+    chatctl(&db)
+        .args(["room", "ban", &id, "bob"])
+        .assert()
+        .code(2);
+    ok_json(chatctl(&db).args([
+        "room", "ban", &id, "bob", "--reason", "spam", "-y", "--json",
+    ]));
+    let shown = ok_json(chatctl(&db).args(["room", "show", &id, "--json"]));
+    assert_eq!(shown["members"], 1);
+    let out = chatctl(&db)
+        .args(["room", "add-member", &id, "bob"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("banned"), "{stderr}");
+    let bans = ok_json(chatctl(&db).args(["room", "bans", &id, "--json"]));
+    assert_eq!(bans[0]["user"]["username"], "bob");
+    assert_eq!(bans[0]["reason"], "spam");
+    assert_eq!(bans[0]["by"], Value::Null);
+
+    ok_json(chatctl(&db).args(["room", "unban", &id, "bob", "--json"]));
+    chatctl(&db)
+        .args(["room", "unban", &id, "bob"])
+        .assert()
+        .code(3);
+    ok_json(chatctl(&db).args(["room", "add-member", &id, "bob", "--json"]));
+    let bans = ok_json(chatctl(&db).args(["room", "bans", &id, "--json"]));
+    assert_eq!(bans, serde_json::json!([]));
 }

@@ -32,6 +32,7 @@ pub fn routes(
         .and(warp::post())
         .and(ctx.clone())
         .and(json(limit))
+        .and(user_agent())
         .then(login);
     let logout = path!("api" / "v1" / "auth" / "logout")
         .and(warp::post())
@@ -41,6 +42,7 @@ pub fn routes(
         .and(warp::post())
         .and(ctx.clone())
         .and(json(limit))
+        .and(user_agent())
         .then(open_session);
     let end_session = path!("api" / "v1" / "auth" / "session")
         .and(warp::delete())
@@ -108,13 +110,24 @@ pub async fn register(ctx: Ctx, body: Body<RegisterRequest>) -> Result<Response,
         (status = 401, description = "Wrong username or password (the same answer for both)", body = ErrorBody),
         (status = 403, description = "The account is disabled", body = ErrorBody),
     ))]
-pub async fn login(ctx: Ctx, body: Body<LoginRequest>) -> Result<Response, ApiError> {
+pub async fn login(
+    ctx: Ctx,
+    body: Body<LoginRequest>,
+    agent: Option<String>,
+) -> Result<Response, ApiError> {
     let req = body?;
     let LoggedIn {
         token,
         user,
         expires_at,
-    } = service::login(&ctx.state, ctx.client(), &req.username, &req.password).await?;
+    } = service::login(
+        &ctx.state,
+        ctx.client(),
+        &req.username,
+        &req.password,
+        agent.as_deref(),
+    )
+    .await?;
     ok(&LoginResponse {
         token,
         user,
@@ -147,11 +160,21 @@ pub async fn logout(ctx: Ctx) -> Result<Response, ApiError> {
         (status = 401, description = "Wrong username or password (the same answer for both)", body = ErrorBody),
         (status = 403, description = "The account is disabled, or the request comes from another site's page", body = ErrorBody),
     ))]
-pub async fn open_session(ctx: Ctx, body: Body<LoginRequest>) -> Result<Response, ApiError> {
+pub async fn open_session(
+    ctx: Ctx,
+    body: Body<LoginRequest>,
+    agent: Option<String>,
+) -> Result<Response, ApiError> {
     ctx.provenance().check_not_foreign()?;
     let req = body?;
-    let LoggedIn { token, user, .. } =
-        service::login(&ctx.state, ctx.client(), &req.username, &req.password).await?;
+    let LoggedIn { token, user, .. } = service::login(
+        &ctx.state,
+        ctx.client(),
+        &req.username,
+        &req.password,
+        agent.as_deref(),
+    )
+    .await?;
     let mut response = ok(&UserResponse { user })?;
     let cookie = browser::set_cookie(&token, ctx.config().session_ttl, ctx.https());
     response.headers_mut().insert("set-cookie", cookie);
@@ -245,4 +268,15 @@ pub async fn update_me(ctx: Ctx, body: Body<UpdateProfileRequest>) -> Result<Res
 pub async fn get_user(username: String, ctx: Ctx) -> Result<Response, ApiError> {
     let user = service::profile(ctx.call().await?, &username).await?;
     ok(&UserResponse { user })
+}
+
+/// The User-Agent header, whatever bytes it holds (never a rejection: a
+/// login must not fail over it).
+fn user_agent() -> impl Filter<Extract = (Option<String>,), Error = Infallible> + Clone + Send + Sync
+{
+    warp::header::headers_cloned().map(|headers: http::HeaderMap| {
+        headers
+            .get("user-agent")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    })
 }

@@ -36,6 +36,27 @@ pub fn json<T: DeserializeOwned + Send + 'static>(
         })
 }
 
+/// [`json`], where an empty body stands for `T::default()` (a body whose
+/// every field is optional).
+pub fn json_or_empty<T: DeserializeOwned + Default + Send + 'static>(
+    limit: usize,
+) -> impl Filter<Extract = (Body<T>,), Error = Rejection> + Clone + Send + Sync + 'static {
+    warp::header::optional::<String>("content-type")
+        .and(warp::body::stream())
+        .then(move |content_type: Option<String>, body| async move {
+            let bytes = read_limited(body, limit).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(T::default());
+            }
+            check_content_type(content_type.as_deref())?;
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+                return Err(ApiError::invalid("request body must be a JSON object"));
+            }
+            serde_json::from_slice::<T>(&bytes)
+                .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+        })
+}
+
 /// Parses the query string (absent means empty) into `T`.
 pub fn query<T: DeserializeOwned + Send + 'static>()
 -> impl Filter<Extract = (Query<T>,), Error = Infallible> + Clone + Send + Sync + 'static {

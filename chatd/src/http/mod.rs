@@ -9,10 +9,13 @@
 
 mod accounts;
 mod allow;
+mod conversations;
 mod extract;
 mod messages;
+mod moderation;
 pub mod openapi;
 mod ops;
+mod people;
 mod rooms;
 pub mod web;
 pub mod ws;
@@ -44,6 +47,12 @@ pub fn routes(
         .or(rooms::routes(ctx.clone(), limit))
         .unify()
         .or(messages::routes(ctx.clone(), limit))
+        .unify()
+        .or(conversations::routes(ctx.clone()))
+        .unify()
+        .or(people::routes(ctx.clone()))
+        .unify()
+        .or(moderation::routes(ctx.clone(), limit))
         .unify()
         .or(ws::routes(ctx.clone()))
         .unify()

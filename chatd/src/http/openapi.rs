@@ -7,7 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, messages, ops, rooms, ws};
+use super::{accounts, conversations, messages, moderation, ops, people, rooms, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,12 @@ use super::{accounts, messages, ops, rooms, ws};
         rooms::list_members, rooms::open_direct,
         messages::send_message, messages::list_messages, messages::edit_message,
         messages::delete_message, messages::list_events, messages::mark_read, messages::search,
+        conversations::add_reaction, conversations::remove_reaction,
+        conversations::message_history, conversations::pin_message, conversations::unpin_message,
+        conversations::list_pins,
+        people::directory, people::list_sessions, people::end_session,
+        moderation::remove_member, moderation::set_role, moderation::ban, moderation::unban,
+        moderation::list_bans,
         ws::upgrade,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),

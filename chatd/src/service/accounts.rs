@@ -69,12 +69,14 @@ pub async fn register(
 }
 
 /// Checks a username and password and opens a session, upgrading the
-/// stored hash when its parameters are out of date.
+/// stored hash when its parameters are out of date. The client's
+/// User-Agent is kept with the session (see [`super::people::user_agent`]).
 pub async fn login(
     state: &AppState,
     client: IpAddr,
     username: &str,
     password: &str,
+    user_agent: Option<&str>,
 ) -> Result<LoggedIn, ApiError> {
     // Counted before the password is checked, so guessing costs a token
     // whether or not the guess is right.
@@ -110,7 +112,10 @@ pub async fn login(
         users::set_password_hash(&db, user.id, &fresh).await?;
     }
     let (token, token_hash) = sessions::new_token()?;
-    let expires_at = sessions::create(&db, user.id, &token_hash, state.config.session_ttl).await?;
+    let agent = super::people::user_agent(user_agent);
+    let ttl = state.config.session_ttl;
+    let expires_at =
+        sessions::create_with_agent(&db, user.id, &token_hash, ttl, agent.as_deref()).await?;
     metrics.logins.inc();
     tracing::info!(user_id = user.id, "login");
     Ok(LoggedIn {

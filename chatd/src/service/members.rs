@@ -18,7 +18,14 @@ pub async fn join(mut call: Call, room_id: i64) -> Result<Room, ApiError> {
         if access.archived {
             return Err(Refusal::Archived.into());
         }
-        let joined = store::add(&mut call.db, room_id, call.me.user_id, MemberRole::Member).await?;
+        let joined = store::add(&mut call.db, room_id, call.me.user_id, MemberRole::Member)
+            .await
+            .map_err(|e| match e {
+                StoreError::Refused(Refusal::Banned) => {
+                    ApiError::forbidden("you are banned from this room")
+                }
+                other => other.into(),
+            })?;
         call.state.gateway.publish(joined);
     }
     Ok(rooms::view(&call.db, room_id, call.me.user_id).await?)
@@ -55,7 +62,14 @@ pub async fn add(mut call: Call, room_id: i64, username: &str) -> Result<Member,
         return Err(Refusal::Archived.into());
     }
     let user = user_named(&call, username).await?;
-    let added = store::add(&mut call.db, room_id, user.id, MemberRole::Member).await?;
+    let added = store::add(&mut call.db, room_id, user.id, MemberRole::Member)
+        .await
+        .map_err(|e| match e {
+            StoreError::Refused(Refusal::Banned) => {
+                ApiError::forbidden(format!("{} is banned from this room", user.username))
+            }
+            other => other.into(),
+        })?;
     if added.is_empty() {
         return Err(ApiError::conflict("already a member"));
     }

@@ -11,6 +11,10 @@
 pub mod accounts;
 pub mod members;
 pub mod messages;
+pub mod moderation;
+pub mod people;
+pub mod pins;
+pub mod reactions;
 pub mod rooms;
 
 use std::sync::Arc;

@@ -423,6 +423,11 @@ export function applyEvent(ev) {
     }
     case 'message.updated':
     case 'message.deleted':
+    // These carry the message as it is now, with its reactions and pin.
+    case 'reaction.added':
+    case 'reaction.removed':
+    case 'message.pinned':
+    case 'message.unpinned':
       if (ev.message) {
         placeMessage(view, ev.message);
         if (state.compose.editing && state.compose.editing.id === ev.message.id && ev.message.deleted) {
@@ -437,6 +442,11 @@ export function applyEvent(ev) {
       }
       break;
     case 'member.joined':
+      break;
+    case 'member.updated':
+      if (me && ev.user && ev.user.id === me.id && ev.role) {
+        view.room = { ...view.room, role: ev.role };
+      }
       break;
     case 'room.updated':
       if (ev.room) {

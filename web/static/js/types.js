@@ -44,10 +44,20 @@
  * @property {string} created_at
  * @property {string|null} edited_at
  * @property {boolean} deleted
+ * @property {Reaction[]} [reactions]  in first-reaction order; absent from older servers
+ * @property {boolean} [pinned]
  */
 
 /**
- * @typedef {'message.created'|'message.updated'|'message.deleted'|'member.joined'|'member.left'|'room.updated'} EventType
+ * The reactions of one emoji on a message.
+ * @typedef {object} Reaction
+ * @property {string} emoji  one emoji or a `:short_name:`
+ * @property {number} count
+ * @property {number[]} user_ids
+ */
+
+/**
+ * @typedef {'message.created'|'message.updated'|'message.deleted'|'member.joined'|'member.left'|'member.updated'|'room.updated'|'reaction.added'|'reaction.removed'|'message.pinned'|'message.unpinned'} EventType
  */
 
 /**
@@ -60,6 +70,9 @@
  * @property {Message} [message]
  * @property {UserRef} [user]
  * @property {{name: string, topic: string, archived?: boolean}} [room]
+ * @property {'owner'|'admin'|'member'} [role]  member.updated: the new role
+ * @property {UserRef} [by]  member.left when someone else removed the member; member.updated
+ * @property {string} [emoji]  reaction.added, reaction.removed
  */
 
 /** @typedef {{code: string, message: string}} ErrorDetail */

@@ -242,6 +242,9 @@ fn any_message_can_be_selected_to_reply_edit_or_delete() {
             display_name: "carol".into(),
         }),
         room: None,
+        role: None,
+        by: None,
+        emoji: None,
     };
     net(&mut s, NetEvent::Frame(Incoming::Event(Box::new(join))));
     // Selection starts at the newest message (not the join notice).

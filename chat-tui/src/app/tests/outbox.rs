@@ -31,7 +31,7 @@ fn a_message_is_pending_until_acked() {
         &mut s,
         NetEvent::Frame(Incoming::Control(ServerFrame::Ack {
             client_id: "n-1".into(),
-            message: m.clone(),
+            message: Box::new(m.clone()),
         })),
     );
     assert!(s.outbox.is_empty());

@@ -265,3 +265,88 @@ fn a_search_result_opens_its_room() {
     assert_eq!(s.overlay, Overlay::None);
     assert_eq!(s.active, Some(2));
 }
+
+#[test]
+fn reaction_and_pin_events_update_the_message_in_place() {
+    let mut s = logged_in();
+    net(&mut s, created(msg(1, 15, "bob", "hello")));
+    let unread = s.room(1).unwrap().unread;
+    let mut now = msg(1, 15, "bob", "hello");
+    now.reactions = vec![chat_wire::Reaction {
+        emoji: "👍".into(),
+        count: 1,
+        user_ids: vec![1],
+    }];
+    now.pinned = true;
+    for (seq, kind) in [
+        (16, chat_wire::EventType::ReactionAdded),
+        (17, chat_wire::EventType::MessagePinned),
+    ] {
+        let e = chat_wire::Event {
+            kind,
+            room_id: 1,
+            seq,
+            created_at: now.created_at,
+            message: Some(now.clone()),
+            user: Some(now.author.clone()),
+            room: None,
+            role: None,
+            by: None,
+            emoji: Some("👍".into()),
+        };
+        net(
+            &mut s,
+            NetEvent::Frame(chat_wire::ws::Incoming::Event(Box::new(e))),
+        );
+    }
+    let r = s.room(1).unwrap();
+    assert_eq!(r.find(now.id), Some(&now));
+    assert_eq!(r.items.len(), 1, "no notices");
+    assert_eq!(r.unread, unread, "not new messages");
+}
+
+/// A room event as the server sends it (missing fields take their defaults).
+fn event(value: serde_json::Value) -> NetEvent {
+    let e: chat_wire::Event = serde_json::from_value(value).unwrap();
+    NetEvent::Frame(chat_wire::ws::Incoming::Event(Box::new(e)))
+}
+
+#[test]
+fn role_changes_and_removals_by_others_are_shown() {
+    let mut s = logged_in();
+    let at = "2024-01-01T00:00:00Z";
+    let alice = serde_json::json!({"id": 1, "username": "alice", "display_name": "alice"});
+    let bob = serde_json::json!({"id": 2, "username": "bob", "display_name": "bob"});
+    net(
+        &mut s,
+        event(
+            serde_json::json!({"type": "member.updated", "room_id": 1, "seq": 11,
+            "created_at": at, "user": alice, "role": "admin", "by": bob}),
+        ),
+    );
+    assert_eq!(
+        s.room(1).unwrap().room.role,
+        Some(chat_wire::MemberRole::Admin)
+    );
+    net(
+        &mut s,
+        event(
+            serde_json::json!({"type": "member.left", "room_id": 1, "seq": 12,
+            "created_at": at, "user": bob, "by": alice}),
+        ),
+    );
+    let notices: Vec<&str> = s
+        .room(1)
+        .unwrap()
+        .items
+        .values()
+        .filter_map(|i| match i {
+            room::Item::Notice { text, .. } => Some(text.as_str()),
+            room::Item::Message(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        notices,
+        ["alice is now an admin", "bob was removed by alice"]
+    );
+}

@@ -126,7 +126,7 @@ impl Conn {
                 let answer = match service::send(&self.state, &self.me, room_id, new).await {
                     Ok(sent) => ServerFrame::Ack {
                         client_id,
-                        message: sent.message,
+                        message: Box::new(sent.message),
                     },
                     Err(e) => ServerFrame::Error {
                         client_id: Some(client_id),

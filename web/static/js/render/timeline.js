@@ -57,6 +57,31 @@ function sameSig(a, b) {
   );
 }
 
+/**
+ * A pinned mark and the reactions as text chips (`👍 2`) under a message;
+ * null when it has neither.
+ * @param {Message} msg
+ * @returns {HTMLElement|null}
+ */
+function messageExtras(msg) {
+  const reactions = msg.reactions ?? [];
+  if (!msg.pinned && reactions.length === 0) return null;
+  return h(
+    'div',
+    { class: 'msg-extras' },
+    msg.pinned ? h('span', { class: 'pinned-mark' }, '📌 pinned') : null,
+    reactions.length > 0
+      ? h(
+          'ul',
+          { class: 'reactions', 'aria-label': 'Reactions' },
+          reactions.map((r) =>
+            h('li', { class: 'reaction', title: `${r.count} × ${r.emoji}` }, `${r.emoji} ${r.count}`),
+          ),
+        )
+      : null,
+  );
+}
+
 /** @param {Message|Outgoing} d @returns {d is Outgoing} */
 function isOutgoing(d) {
   return 'status' in d;
@@ -356,6 +381,11 @@ export class Timeline {
       const body = h('div', { class: 'msg-body' });
       body.appendChild(formatBody(outgoing ? item.body : item.body ?? ''));
       node.appendChild(body);
+    }
+
+    if (!outgoing && !deleted) {
+      const extras = messageExtras(item);
+      if (extras) node.appendChild(extras);
     }
 
     if (outgoing) {
