@@ -5,6 +5,7 @@ import * as actions from './actions.js';
 import { byId } from './dom.js';
 import { installShortcuts } from './keyboard.js';
 import { Gateway } from './socket.js';
+import * as live from './live.js';
 import * as store from './store.js';
 import { state } from './store.js';
 import { Chrome } from './render/chrome.js';
@@ -24,7 +25,7 @@ const chatScreen = byId('chat-screen', HTMLElement);
 
 const gateway = new Gateway({
   onReady(ready) {
-    const { resume, unknownRooms } = store.applyReady(ready);
+    const { resume, unknownRooms } = live.applyReady(ready);
     if (unknownRooms.length) void actions.refreshRooms();
     return resume;
   },
@@ -47,15 +48,15 @@ const gateway = new Gateway({
         }
         break;
       case 'typing':
-        store.addTyping(frame.room_id, frame.user);
+        live.addTyping(frame.room_id, frame.user);
         scheduleTypingExpiry();
         break;
       case 'presence':
-        store.setPresence(frame.user, frame.status);
+        live.setPresence(frame.user, frame.status);
         break;
       default:
         if (typeof frame.seq === 'number' && typeof frame.room_id === 'number') {
-          const out = store.applyEvent(frame);
+          const out = live.applyEvent(frame);
           if (out.refetchRooms) void actions.refreshRooms();
           if (out.applied && state.currentId === frame.room_id && state.reading) actions.markRead(frame.room_id);
           if (out.removed && state.currentId === null) openDefaultRoom();
@@ -85,7 +86,7 @@ let typingTimer;
 function scheduleTypingExpiry() {
   if (typingTimer !== undefined) return;
   typingTimer = setInterval(() => {
-    if (!store.expireTyping()) {
+    if (!live.expireTyping()) {
       clearInterval(typingTimer);
       typingTimer = undefined;
     }
