@@ -8,6 +8,7 @@ use chat_wire::{Event, Message, Seq, validate};
 
 use super::{Call, as_member};
 use crate::error::ApiError;
+use crate::sends::Stored;
 use crate::state::AppState;
 
 /// A message to send, as the client gave it.
@@ -18,14 +19,6 @@ pub struct NewMessage<'a> {
     pub reply_to: Option<i64>,
 }
 
-/// The outcome of a send.
-#[derive(Debug)]
-pub struct Sent {
-    pub message: Message,
-    /// False when a retry found the message its client_id already sent.
-    pub created: bool,
-}
-
 /// Sends a message: the sender's rate limit, validation, then the send
 /// writer, which stores it (checking membership in the same statement) and
 /// publishes its event after the commit.
@@ -34,7 +27,7 @@ pub async fn send(
     author: &SessionUser,
     room_id: i64,
     new: NewMessage<'_>,
-) -> Result<Sent, ApiError> {
+) -> Result<Stored, ApiError> {
     // REST and WebSocket sends share one budget per user.
     state
         .limiter
@@ -53,11 +46,7 @@ pub async fn send(
         client_id,
         reply_to: new.reply_to,
     };
-    let message = state.sends.send(draft).await?;
-    Ok(Sent {
-        created: message.created,
-        message: message.message,
-    })
+    Ok(state.sends.send(draft).await?)
 }
 
 /// A page of a room's history, and whether more lie beyond it.
