@@ -59,3 +59,45 @@ test('axe finds no serious or critical violations, logged out or in', TEST, asyn
     await context.close();
   }
 });
+
+test('axe finds nothing serious in the panels: reactions, pins, search, people, settings, members', TEST, async () => {
+  const gina = await server.user('gina', { display_name: 'Gina' });
+  const hugo = await server.user('hugo', { display_name: 'Hugo' });
+  const room = await server.room(gina, [hugo], { topic: 'panels' });
+  const msg = await server.send(hugo, room, 'pin me and react to me');
+  await server.expect(204, `/api/v1/rooms/${room.id}/pins/${msg.id}`, { method: 'PUT', token: hugo.token });
+  await server.expect(204, `/api/v1/rooms/${room.id}/messages/${msg.id}/reactions/${encodeURIComponent('👍')}`, { method: 'PUT', token: gina.token });
+  const context = await newContext(browser, { bypassCSP: true });
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, gina, room.name);
+    await waitForMessage(page, 'pin me and react to me');
+    assert.deepEqual(await seriousViolations(page), [], 'a room with reactions and a pin');
+
+    /** @param {string} button @param {string} dialog @param {(d: import('playwright-core').Locator) => Promise<void>} [fill] */
+    const check = async (button, dialog, fill) => {
+      await page.getByRole('button', { name: button, exact: true }).first().click();
+      const d = page.getByRole('dialog', { name: dialog });
+      await d.waitFor();
+      if (fill) await fill(d);
+      assert.deepEqual(await seriousViolations(page), [], `the ${dialog} dialog`);
+      await page.keyboard.press('Escape');
+      await d.waitFor({ state: 'hidden' });
+    };
+    await check('Add reaction', 'Add a reaction');
+    await check('Pinned messages', 'Pinned messages', (d) => d.getByText('pin me and react to me').waitFor());
+    await check('Search', 'Search messages', async (d) => {
+      await d.getByRole('searchbox').fill('react');
+      await d.getByRole('searchbox').press('Enter');
+      await d.getByRole('button', { name: /^Open the message/ }).waitFor();
+    });
+    await check('People', 'People', async (d) => {
+      await d.getByRole('searchbox').fill('hugo');
+      await d.getByRole('button', { name: /^Message hugo/ }).waitFor();
+    });
+    await check('Settings', 'Settings', (d) => d.getByText('(this device)').waitFor());
+    await check('Members', 'Members', (d) => d.getByRole('combobox', { name: /^Role for hugo/ }).waitFor());
+  } finally {
+    await context.close();
+  }
+});

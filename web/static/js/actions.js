@@ -159,7 +159,11 @@ export async function openDm(username) {
  * @param {number|null} replyTo
  */
 export function send(roomId, body, replyTo) {
-  const item = state.outbox.add(roomId, body, replyTo);
+  sendQueued(state.outbox.add(roomId, body, replyTo));
+}
+
+/** Sends a message just queued in the outbox (if the socket is up). @param {import('./types.js').Outgoing} item */
+export function sendQueued(item) {
   gateway?.send(frameOf(item));
   store.changed();
 }
@@ -213,6 +217,61 @@ export async function remove(msg) {
     store.putMessage({ ...msg, body: null, deleted: true });
   } catch (err) {
     notifyError(err);
+  }
+}
+
+// ---- reactions, pins, jumping to a message -----------------------------------
+
+/** @param {Message} msg @param {string} emoji @param {boolean} on @returns {Promise<boolean>} */
+export async function react(msg, emoji, on) {
+  try {
+    await api.react(msg.room_id, msg.id, emoji, on);
+    return true;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 400)) notifyError(err);
+    return false;
+  }
+}
+
+/** @param {Message} msg @param {boolean} on @returns {Promise<boolean>} */
+export async function pin(msg, on) {
+  try {
+    await api.pin(msg.room_id, msg.id, on);
+    return true;
+  } catch (err) {
+    notifyError(err);
+    return false;
+  }
+}
+
+/**
+ * Opens a message's room with the message in its window (loading the pages
+ * around it when it is elsewhere). False if I am not in that room.
+ * @param {Message} msg
+ */
+export async function showMessage(msg) {
+  const view = state.rooms.get(msg.room_id);
+  if (!view) {
+    store.setNotice('You are no longer in that room.', 'error');
+    return false;
+  }
+  if (view.loaded && view.messages.some((m) => m.id === msg.id)) {
+    openRoom(msg.room_id);
+    return true;
+  }
+  store.selectRoom(msg.room_id);
+  history.replaceState(null, '', `#room/${msg.room_id}`);
+  store.setLoading(msg.room_id, true);
+  try {
+    const [older, newer] = await Promise.all([
+      api.messages(msg.room_id, { before: msg.seq + 1, limit: PAGE / 2 }),
+      api.messages(msg.room_id, { after: msg.seq, limit: PAGE / 2 }),
+    ]);
+    store.setAround(msg.room_id, [...older.messages, ...newer.messages], older.has_more, newer.has_more);
+    return true;
+  } catch (err) {
+    store.setHistoryError(msg.room_id, messageOf(err));
+    return false;
   }
 }
 

@@ -4,6 +4,10 @@
 /** @typedef {import('./types.js').User} User */
 /** @typedef {import('./types.js').Room} Room */
 /** @typedef {import('./types.js').Message} Message */
+/** @typedef {import('./types.js').Member} Member */
+/** @typedef {import('./types.js').Ban} Ban */
+/** @typedef {import('./types.js').Session} Session */
+/** @typedef {import('./types.js').Revision} Revision */
 
 const BASE = '/api/v1';
 
@@ -148,5 +152,97 @@ export const api = {
   /** @param {number} roomId @param {number} seq */
   async markRead(roomId, seq) {
     await request('POST', `${room(roomId)}/read`, { seq });
+  },
+
+  // ---- reactions, pins, edit history ----
+  /** @param {number} roomId @param {number} messageId @param {string} emoji @param {boolean} on */
+  async react(roomId, messageId, emoji, on) {
+    await request(on ? 'PUT' : 'DELETE', `${room(roomId)}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+  },
+  /** @param {number} roomId @param {number} messageId @param {boolean} on */
+  async pin(roomId, messageId, on) {
+    await request(on ? 'PUT' : 'DELETE', `${room(roomId)}/pins/${messageId}`);
+  },
+  /** @param {number} roomId @returns {Promise<Message[]>} most recently pinned first */
+  async pins(roomId) {
+    return (await request('GET', `${room(roomId)}/pins`)).messages;
+  },
+  /** @param {number} roomId @param {number} messageId @returns {Promise<Revision[]>} oldest first */
+  async history(roomId, messageId) {
+    return (await request('GET', `${room(roomId)}/messages/${messageId}/history`)).revisions;
+  },
+  /** @param {string} q @returns {Promise<Message[]>} newest first */
+  async search(q) {
+    return (await request('GET', `/search?${new URLSearchParams({ q, limit: '50' })}`)).messages;
+  },
+
+  // ---- threads and mentions ----
+  /**
+   * @param {number} roomId @param {number} rootId @param {{before?: number, limit?: number}} q
+   * @returns {Promise<{messages: Message[], has_more: boolean}>}
+   */
+  async threadMessages(roomId, rootId, q) {
+    const params = new URLSearchParams({ limit: String(q.limit ?? 50) });
+    if (q.before !== undefined) params.set('before', String(q.before));
+    const data = await request('GET', `${room(roomId)}/threads/${rootId}/messages?${params}`);
+    return { messages: data.messages, has_more: Boolean(data.has_more) };
+  },
+  /** @param {number} roomId @param {number} rootId @param {number} seq */
+  async markThreadRead(roomId, rootId, seq) {
+    await request('POST', `${room(roomId)}/threads/${rootId}/read`, { seq });
+  },
+  /** @returns {Promise<{room_id: number, root: Message, unread_count: number}[]>} most recent activity first */
+  async threads() {
+    return (await request('GET', '/threads')).threads;
+  },
+  /** @param {number} [before] a message id: the page older than it @returns {Promise<Message[]>} newest first */
+  async mentions(before) {
+    const params = new URLSearchParams({ limit: '50' });
+    if (before !== undefined) params.set('before', String(before));
+    return (await request('GET', `/mentions?${params}`)).messages;
+  },
+
+  // ---- people and my account ----
+  /** @param {string} q @returns {Promise<User[]>} */
+  async users(q) {
+    return (await request('GET', `/users?${new URLSearchParams({ q, limit: '20' })}`)).users;
+  },
+  /** @param {{display_name?: string, bio?: string}} patch @returns {Promise<User>} */
+  async updateMe(patch) {
+    return (await request('PATCH', '/me', patch)).user;
+  },
+  /** @returns {Promise<Session[]>} */
+  async sessions() {
+    return (await request('GET', '/me/sessions')).sessions;
+  },
+  /** @param {number} id */
+  async endSession(id) {
+    await request('DELETE', `/me/sessions/${encodeURIComponent(String(id))}`);
+  },
+
+  // ---- running a room ----
+  /** @param {number} roomId @returns {Promise<Member[]>} */
+  async members(roomId) {
+    return (await request('GET', `${room(roomId)}/members`)).members;
+  },
+  /** @param {number} roomId @param {string} username @param {'owner'|'admin'|'member'} role */
+  async setRole(roomId, username, role) {
+    return /** @type {Member} */ ((await request('PATCH', `${room(roomId)}/members/${encodeURIComponent(username)}`, { role })).member);
+  },
+  /** @param {number} roomId @param {string} username */
+  async removeMember(roomId, username) {
+    await request('DELETE', `${room(roomId)}/members/${encodeURIComponent(username)}`);
+  },
+  /** @param {number} roomId @param {string} username @param {string} reason */
+  async ban(roomId, username, reason) {
+    await request('PUT', `${room(roomId)}/bans/${encodeURIComponent(username)}`, reason ? { reason } : {});
+  },
+  /** @param {number} roomId @param {string} username */
+  async unban(roomId, username) {
+    await request('DELETE', `${room(roomId)}/bans/${encodeURIComponent(username)}`);
+  },
+  /** @param {number} roomId @returns {Promise<Ban[]>} */
+  async bans(roomId) {
+    return (await request('GET', `${room(roomId)}/bans`)).bans;
   },
 };

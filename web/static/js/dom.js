@@ -80,3 +80,22 @@ export function focusIn(root, selector) {
   const el = root?.querySelector(selector);
   if (el instanceof HTMLElement) el.focus();
 }
+
+/**
+ * Makes `parent`'s children exactly `wanted`, in order, moving only the
+ * nodes out of place (so focus and scroll positions survive).
+ * @param {Element} parent
+ * @param {Element[]} wanted
+ */
+export function reorder(parent, wanted) {
+  let cursor = parent.firstElementChild;
+  for (const node of wanted) {
+    if (node === cursor) cursor = cursor.nextElementSibling;
+    else parent.insertBefore(node, cursor);
+  }
+  while (cursor) {
+    const next = cursor.nextElementSibling;
+    cursor.remove();
+    cursor = next;
+  }
+}

@@ -2,6 +2,7 @@
 //   Alt+↑ / Alt+↓            previous / next room
 //   Alt+Shift+↑ / ↓          previous / next room with unread messages
 //   ? (outside text fields), F1   keyboard help
+//   / (outside text fields)  search messages
 //   Esc                      close the innermost overlay (menus, drawer)
 // Dialogs close on Esc by themselves (native <dialog>).
 
@@ -10,6 +11,7 @@
  * @property {() => boolean} active  shortcuts apply (logged in, no modal dialog open)
  * @property {(delta: number, unreadOnly: boolean) => void} moveRoom
  * @property {() => void} help
+ * @property {() => void} search
  * @property {() => boolean} escape  closes something; true if it did
  */
 
@@ -40,6 +42,11 @@ export function installShortcuts(hooks) {
     if (ev.key === '?' && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !isTextField(ev.target)) {
       ev.preventDefault();
       hooks.help();
+      return;
+    }
+    if (ev.key === '/' && !ev.ctrlKey && !ev.metaKey && !ev.altKey && !isTextField(ev.target)) {
+      ev.preventDefault();
+      hooks.search();
       return;
     }
     if (ev.key === 'Escape') {

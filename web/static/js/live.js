@@ -1,7 +1,7 @@
 // What the gateway changes: `ready`, room events in seq order, presence
 // and typing notices, applied to the state in store.js.
 
-import { changed, placeMessage, removeRoom, state } from './store.js';
+import { changed, countReply, keepSummary, mentionsMe, placeMessage, putReply, removeRoom, state } from './store.js';
 
 /** @typedef {import('./types.js').UserRef} UserRef */
 /** @typedef {import('./types.js').RoomEvent} RoomEvent */
@@ -43,6 +43,7 @@ export function applyReady(ready) {
  * @property {boolean} applied  false: a seq already seen, or an unknown room
  * @property {boolean} [refetchRooms]  our membership changed elsewhere
  * @property {boolean} [removed]  we left (or were removed from) the room
+ * @property {boolean} [reply]  a new thread reply (kept out of the timeline)
  */
 
 /**
@@ -70,12 +71,21 @@ export function applyEvent(ev) {
       if (!msg) break;
       const mine = me !== null && msg.author.id === me.id;
       if (mine && msg.client_id) state.outbox.ack(msg.client_id);
-      const placed = placeMessage(view, msg);
       clearTyping(view.room.id, msg.author.id);
+      if (msg.thread_root != null) {
+        // A thread reply stays out of the timeline; its root counts it.
+        countReply(view, msg);
+        putReply(msg);
+        if (!mine && mentionsMe(msg, me?.id) && !(state.currentId === view.room.id && state.reading)) view.mentions += 1;
+        out.reply = true;
+        break;
+      }
+      const placed = placeMessage(view, msg);
       if (!mine) {
         const isCurrent = state.currentId === view.room.id;
         const onScreen = isCurrent && state.reading && placed !== 'outside' && document.visibilityState === 'visible';
         if (!onScreen) view.unread += 1;
+        if (!onScreen && mentionsMe(msg, me?.id)) view.mentions += 1;
         if (isCurrent && !(state.reading && placed !== 'outside')) view.newBelow += 1;
       }
       break;
@@ -87,8 +97,12 @@ export function applyEvent(ev) {
     case 'reaction.removed':
     case 'message.pinned':
     case 'message.unpinned':
-      if (ev.message) {
-        placeMessage(view, ev.message);
+      if (ev.message && ev.message.thread_root != null) {
+        putReply(ev.message);
+      } else if (ev.message) {
+        const msg = keepSummary(view, ev.message);
+        placeMessage(view, msg);
+        if (state.thread && state.thread.root.id === msg.id) state.thread.root = msg;
         if (state.compose.editing && state.compose.editing.id === ev.message.id && ev.message.deleted) {
           state.compose = { ...state.compose, editing: null };
         }

@@ -12,6 +12,12 @@ import { Chrome } from './render/chrome.js';
 import { Composer } from './render/composer.js';
 import { Dialogs } from './render/dialogs.js';
 import { LoginForm } from './render/login.js';
+import { Inbox } from './render/inbox.js';
+import { Members } from './render/members.js';
+import { ThreadPanel } from './render/thread.js';
+import * as threads from './threads.js';
+import { Panels } from './render/panels.js';
+import { People } from './render/people.js';
 import { RoomList } from './render/rooms.js';
 import { Timeline } from './render/timeline.js';
 
@@ -57,6 +63,8 @@ const gateway = new Gateway({
       default:
         if (typeof frame.seq === 'number' && typeof frame.room_id === 'number') {
           const out = live.applyEvent(frame);
+          if (frame.type === 'message.pinned' || frame.type === 'message.unpinned') panels.pinsChanged(frame.room_id);
+          if (frame.type.startsWith('member.')) members.changed(frame.room_id);
           if (out.refetchRooms) void actions.refreshRooms();
           if (out.applied && state.currentId === frame.room_id && state.reading) actions.markRead(frame.room_id);
           if (out.removed && state.currentId === null) openDefaultRoom();
@@ -130,8 +138,64 @@ const timeline = new Timeline(
     remove: (msg) => void actions.remove(msg),
     retry: (clientId) => actions.retry(clientId),
     discard: (clientId) => actions.discard(clientId),
+    react: (msg, emoji, on) => void actions.react(msg, emoji, on),
+    pickReaction: (msg) => panels.openReact(msg),
+    pin: (msg, on) => void actions.pin(msg, on),
+    history: (msg) => void panels.openHistory(msg),
+    openThread: (msg) => void openThread(msg),
   },
 );
+
+/** Opens a message's thread in the side panel, its room in the main view. @param {import('./types.js').Message} msg */
+async function openThread(msg) {
+  if (state.currentId !== msg.room_id) actions.openRoom(msg.room_id);
+  chrome.closeDrawer(false);
+  await threads.openThread(msg);
+  threadPanel.focus();
+}
+
+const threadPanel = new ThreadPanel({
+  message: {
+    reply: () => {},
+    edit: () => {},
+    remove: (msg) => void actions.remove(msg),
+    retry: (clientId) => actions.retry(clientId),
+    discard: (clientId) => actions.discard(clientId),
+    react: (msg, emoji, on) => void actions.react(msg, emoji, on),
+    pickReaction: (msg) => panels.openReact(msg),
+    pin: (msg, on) => void actions.pin(msg, on),
+    history: (msg) => void panels.openHistory(msg),
+  },
+  send: (roomId, rootId, body) => threads.sendReply(roomId, rootId, body),
+  loadOlder: () => void threads.loadOlderReplies(),
+  close() {
+    store.closeThread();
+    composer.focus();
+  },
+  markRead: () => threads.markThreadRead(),
+});
+
+const panels = new Panels({
+  react: (msg, emoji, on) => actions.react(msg, emoji, on),
+  pin: (msg, on) => actions.pin(msg, on),
+  jump: (msg) => jumpTo(msg),
+});
+const inbox = new Inbox({ jump: (msg) => jumpTo(msg), openThread: (root) => openThread(root) });
+
+/** Shows a message where it lives: in its room, or a reply in its thread. @param {import('./types.js').Message} msg */
+async function jumpTo(msg) {
+  chrome.closeDrawer(false);
+  if (msg.thread_root != null) {
+    await openThread(msg);
+    return;
+  }
+  if (await actions.showMessage(msg)) timeline.reveal(msg.id);
+}
+const people = new People({
+  dm: (username) => thenCloseDrawer(actions.openDm(username)),
+  logOut: () => void logOut(),
+});
+const members = new Members();
 
 const composer = new Composer(
   {
@@ -183,17 +247,32 @@ store.subscribe((s) => {
   rooms.render(s);
   timeline.render(s);
   composer.render(s);
+  threadPanel.render(s);
 });
 
 byId('browse-button', HTMLButtonElement).addEventListener('click', () => void dialogs.openBrowse());
 byId('create-button', HTMLButtonElement).addEventListener('click', () => dialogs.openCreate());
-byId('dm-button', HTMLButtonElement).addEventListener('click', () => dialogs.openDm());
+byId('dm-button', HTMLButtonElement).addEventListener('click', () => {
+  dialogs.openDm();
+  people.opened();
+});
+byId('search-button', HTMLButtonElement).addEventListener('click', () => panels.openSearch());
+byId('mentions-button', HTMLButtonElement).addEventListener('click', () => void inbox.openMentions());
+byId('threads-button', HTMLButtonElement).addEventListener('click', () => void inbox.openThreads());
+byId('settings-button', HTMLButtonElement).addEventListener('click', () => void people.openSettings());
+byId('pins-button', HTMLButtonElement).addEventListener('click', () => {
+  if (state.currentId !== null) void panels.openPins(state.currentId);
+});
+byId('members-button', HTMLButtonElement).addEventListener('click', () => {
+  if (state.currentId !== null) void members.open(state.currentId);
+});
 byId('help-button', HTMLButtonElement).addEventListener('click', () => dialogs.openHelp());
 byId('logout-button', HTMLButtonElement).addEventListener('click', () => void logOut());
 
 installShortcuts({
-  active: () => state.screen === 'chat' && !dialogs.anyOpen(),
+  active: () => state.screen === 'chat' && !document.querySelector('dialog[open]'),
   help: () => dialogs.openHelp(),
+  search: () => panels.openSearch(),
   moveRoom(delta, unreadOnly) {
     const list = store.orderedRooms();
     if (!list.length) return;
@@ -244,6 +323,7 @@ function openDefaultRoom() {
 async function loggedOut(message) {
   gateway.stop();
   dialogs.closeAll();
+  for (const d of document.querySelectorAll('dialog[open]')) if (d instanceof HTMLDialogElement) d.close();
   chrome.closeDrawer(false);
   store.reset();
   history.replaceState(null, '', location.pathname);

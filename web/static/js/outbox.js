@@ -17,6 +17,7 @@ export function frameOf(o) {
   /** @type {SendFrame} */
   const frame = { type: 'send', room_id: o.room_id, body: o.body, client_id: o.client_id };
   if (o.reply_to !== null) frame.reply_to = o.reply_to;
+  if (o.thread_root != null) frame.thread_root = o.thread_root;
   return frame;
 }
 
@@ -31,15 +32,17 @@ export class Outbox {
    * @param {number} roomId
    * @param {string} body
    * @param {number|null} replyTo
+   * @param {number|null} [threadRoot]  a reply in this message's thread
    * @returns {Outgoing}
    */
-  add(roomId, body, replyTo) {
+  add(roomId, body, replyTo, threadRoot = null) {
     /** @type {Outgoing} */
     const item = {
       client_id: newClientId(),
       room_id: roomId,
       body,
       reply_to: replyTo,
+      thread_root: threadRoot,
       status: 'pending',
       created_at: new Date().toISOString(),
     };
@@ -81,7 +84,7 @@ export class Outbox {
     let found;
     this.items = this.items.map((o) => {
       if (o.client_id !== clientId) return o;
-      found = { client_id: o.client_id, room_id: o.room_id, body: o.body, reply_to: o.reply_to, status: 'pending', created_at: o.created_at };
+      found = { client_id: o.client_id, room_id: o.room_id, body: o.body, reply_to: o.reply_to, thread_root: o.thread_root ?? null, status: 'pending', created_at: o.created_at };
       return found;
     });
     return found;
@@ -99,7 +102,12 @@ export class Outbox {
 
   /** @param {number} roomId */
   inRoom(roomId) {
-    return this.items.filter((o) => o.room_id === roomId);
+    return this.items.filter((o) => o.room_id === roomId && o.thread_root == null);
+  }
+
+  /** Replies on their way into one thread. @param {number} rootId */
+  inThread(rootId) {
+    return this.items.filter((o) => o.thread_root === rootId);
   }
 
   clear() {

@@ -23,9 +23,22 @@ export const WINDOW_MAX = 300;
  * @property {boolean} hasMoreBefore  older messages exist on the server
  * @property {boolean} hasNewer  newer messages exist beyond the window
  * @property {number} unread
+ * @property {number} mentions  messages mentioning me since my read marker
  * @property {number|undefined} seen  highest event seq applied (for resume)
  * @property {number} newBelow  messages that arrived while reading history
  * @property {string|null} error  why the history did not load
+ */
+
+/**
+ * The open thread (the side panel).
+ * @typedef {object} ThreadView
+ * @property {number} roomId
+ * @property {Message} root
+ * @property {Message[]} replies  ascending by seq
+ * @property {boolean} loaded
+ * @property {boolean} loading
+ * @property {boolean} hasMore  older replies exist on the server
+ * @property {string|null} error
  */
 
 /**
@@ -48,6 +61,7 @@ export const WINDOW_MAX = 300;
  * @property {{text: string, kind: 'info'|'error'}|null} notice
  * @property {Compose} compose
  * @property {boolean} reading  the current room's newest messages are on screen
+ * @property {ThreadView|null} thread
  */
 
 /** @returns {State} */
@@ -65,6 +79,7 @@ function initial() {
     notice: null,
     compose: { editing: null, replyTo: null },
     reading: false,
+    thread: null,
   };
 }
 
@@ -131,6 +146,7 @@ function newView(room) {
     hasMoreBefore: true,
     hasNewer: false,
     unread: room.unread_count ?? 0,
+    mentions: room.mention_count ?? 0,
     seen: undefined,
     newBelow: 0,
     error: null,
@@ -146,6 +162,7 @@ export function setRooms(rooms) {
     if (old) {
       old.room = room;
       old.unread = room.unread_count ?? old.unread;
+      old.mentions = room.mention_count ?? old.mentions;
       next.set(room.id, old);
     } else {
       next.set(room.id, newView(room));
@@ -178,6 +195,7 @@ export function removeRoom(id) {
   state.rooms.delete(id);
   state.typing.delete(id);
   if (state.currentId === id) state.currentId = null;
+  if (state.thread && state.thread.roomId === id) state.thread = null;
   changed();
 }
 
@@ -257,6 +275,22 @@ export function setLatest(id, messages, hasMore) {
   view.loaded = true;
   view.loading = false;
   view.newBelow = 0;
+  changed();
+}
+
+/**
+ * A window around one message (a search result, a pin): the window starts
+ * over with the pages on both sides of it.
+ * @param {number} id @param {Message[]} messages @param {boolean} moreBefore @param {boolean} moreAfter
+ */
+export function setAround(id, messages, moreBefore, moreAfter) {
+  const view = state.rooms.get(id);
+  if (!view) return;
+  view.messages = merge([], messages);
+  view.hasMoreBefore = moreBefore;
+  view.hasNewer = moreAfter;
+  view.loaded = true;
+  view.loading = false;
   changed();
 }
 
@@ -341,15 +375,102 @@ export function placeMessage(view, msg) {
 export function putMessage(msg) {
   const view = state.rooms.get(msg.room_id);
   if (!view) return;
-  placeMessage(view, msg);
+  if (msg.thread_root != null) putReply(msg);
+  else placeMessage(view, keepSummary(view, msg));
+  changed();
+}
+
+/** Whether the message mentions me (by name or the whole room). @param {Message} msg @param {number|undefined} meId */
+export function mentionsMe(msg, meId) {
+  if (meId === undefined || msg.author.id === meId || msg.deleted) return false;
+  return Boolean(msg.mentions_room) || (msg.mentions ?? []).includes(meId);
+}
+
+// ---- threads ---------------------------------------------------------------
+
+/**
+ * A message as an event or an answer carries it, keeping the thread summary
+ * we know when it comes without one (a root stays a root, even deleted).
+ * @param {RoomView} view @param {Message} msg
+ */
+export function keepSummary(view, msg) {
+  if (msg.thread != null) return msg;
+  const known = view.messages.find((m) => m.id === msg.id)?.thread ?? (state.thread?.root.id === msg.id ? state.thread.root.thread : null);
+  return known ? { ...msg, thread: known } : msg;
+}
+
+/** Puts a reply (new or changed) into the open thread if it is that thread's. @param {Message} msg */
+export function putReply(msg) {
+  const t = state.thread;
+  if (!t || t.root.id !== msg.thread_root) return;
+  const i = t.replies.findIndex((m) => m.id === msg.id);
+  if (i >= 0) t.replies = [...t.replies.slice(0, i), msg, ...t.replies.slice(i + 1)];
+  else if (t.loaded) t.replies = merge(t.replies, [msg]);
+}
+
+/**
+ * A new reply: its root's summary counts it (in the room's window and the
+ * open thread). Called once per reply (from its message.created event).
+ * @param {RoomView} view @param {Message} reply
+ */
+export function countReply(view, reply) {
+  /** @param {Message} root @returns {Message} */
+  const bump = (root) => {
+    const t = root.thread ?? { reply_count: 0, last_reply_at: null, participant_ids: [] };
+    const ids = t.participant_ids.includes(reply.author.id) ? t.participant_ids : [...t.participant_ids, reply.author.id];
+    return { ...root, thread: { reply_count: t.reply_count + 1, last_reply_at: reply.created_at, participant_ids: ids } };
+  };
+  const i = view.messages.findIndex((m) => m.id === reply.thread_root);
+  const inWindow = view.messages[i];
+  if (inWindow) view.messages = [...view.messages.slice(0, i), bump(inWindow), ...view.messages.slice(i + 1)];
+  if (state.thread && state.thread.root.id === reply.thread_root) state.thread.root = bump(state.thread.root);
+}
+
+/** Opens the side panel on a thread. @param {Message} root */
+export function openThread(root) {
+  if (state.thread && state.thread.root.id === root.id) {
+    state.thread.root = root;
+  } else {
+    state.thread = { roomId: root.room_id, root, replies: [], loaded: false, loading: false, hasMore: false, error: null };
+  }
+  changed();
+}
+
+export function closeThread() {
+  state.thread = null;
+  changed();
+}
+
+/**
+ * A page of the open thread's replies (`older`: one before what we have).
+ * @param {number} rootId @param {Message[]} replies @param {boolean} hasMore @param {boolean} older
+ */
+export function setReplies(rootId, replies, hasMore, older) {
+  const t = state.thread;
+  if (!t || t.root.id !== rootId) return;
+  t.replies = older ? merge(replies, t.replies) : merge(t.loaded ? t.replies : [], replies);
+  t.hasMore = hasMore;
+  t.loaded = true;
+  t.loading = false;
+  t.error = null;
+  changed();
+}
+
+/** @param {number} rootId @param {boolean} loading @param {string|null} [error] */
+export function setThreadLoading(rootId, loading, error = null) {
+  const t = state.thread;
+  if (!t || t.root.id !== rootId) return;
+  t.loading = loading;
+  t.error = error;
   changed();
 }
 
 /** @param {number} roomId */
 export function markedRead(roomId) {
   const view = state.rooms.get(roomId);
-  if (!view || view.unread === 0) return;
+  if (!view || (view.unread === 0 && view.mentions === 0)) return;
   view.unread = 0;
+  view.mentions = 0;
   changed();
 }
 

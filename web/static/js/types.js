@@ -30,6 +30,7 @@
  * @property {'owner'|'admin'|'member'} [role]
  * @property {number} [read_seq]
  * @property {boolean} [archived]
+ * @property {number|null} [mention_count]
  */
 
 /**
@@ -46,6 +47,17 @@
  * @property {boolean} deleted
  * @property {Reaction[]} [reactions]  in first-reaction order; absent from older servers
  * @property {boolean} [pinned]
+ * @property {number[]} [mentions]  user ids mentioned by name
+ * @property {boolean} [mentions_room]  the whole room was mentioned
+ * @property {number|null} [thread_root]  set on a thread reply
+ * @property {ThreadSummary|null} [thread]  on a root that has replies
+ */
+
+/**
+ * @typedef {object} ThreadSummary
+ * @property {number} reply_count
+ * @property {string|null} last_reply_at
+ * @property {number[]} participant_ids
  */
 
 /**
@@ -75,6 +87,37 @@
  * @property {string} [emoji]  reaction.added, reaction.removed
  */
 
+/**
+ * @typedef {object} Member
+ * @property {UserRef} user
+ * @property {'owner'|'admin'|'member'} role
+ */
+
+/**
+ * @typedef {object} Ban
+ * @property {UserRef} user
+ * @property {string} reason
+ * @property {UserRef|null} by
+ * @property {string} created_at
+ */
+
+/**
+ * One of my live sessions.
+ * @typedef {object} Session
+ * @property {number} id
+ * @property {string} created_at
+ * @property {string} last_seen_at
+ * @property {string|null} user_agent
+ * @property {boolean} current
+ */
+
+/**
+ * A text an edit replaced, with when it was replaced.
+ * @typedef {object} Revision
+ * @property {string} body
+ * @property {string} edited_at
+ */
+
 /** @typedef {{code: string, message: string}} ErrorDetail */
 
 /**
@@ -88,7 +131,7 @@
  */
 
 /**
- * @typedef {{type: 'send', room_id: number, body: string, client_id: string, reply_to?: number}} SendFrame
+ * @typedef {{type: 'send', room_id: number, body: string, client_id: string, reply_to?: number, thread_root?: number}} SendFrame
  * @typedef {{type: 'typing', room_id: number}} TypingOutFrame
  * @typedef {{type: 'resume', rooms: Record<string, number>}} ResumeFrame
  * @typedef {{type: 'ping'}} PingFrame
@@ -102,6 +145,7 @@
  * @property {number} room_id
  * @property {string} body
  * @property {number|null} reply_to
+ * @property {number|null} [thread_root]  a reply in this message's thread
  * @property {'pending'|'failed'} status
  * @property {string} [error]
  * @property {string} created_at

@@ -23,6 +23,7 @@ export class Chrome {
     this.drawerButton = byId('show-rooms', HTMLButtonElement);
     this.scrim = byId('scrim', HTMLElement);
     this.sidebar = byId('sidebar', HTMLElement);
+    this.roomTools = byId('room-tools', HTMLElement);
     /** @type {ReturnType<typeof setTimeout>|undefined} */
     this.noticeTimer = undefined;
     /** @type {{text: string, kind: string}|null} */
@@ -78,6 +79,7 @@ export class Chrome {
     }
     this.timeline.hidden = !view;
     this.composer.hidden = !view;
+    this.roomTools.hidden = !view;
     if (view) {
       const direct = view.room.kind === 'direct';
       const online = direct && state.online.has(view.room.name);

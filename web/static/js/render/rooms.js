@@ -1,5 +1,5 @@
 // The room list: a navigation landmark named "Rooms" with one button per
-// room, named exactly by the room's name (unread counts and presence are
+// room, named exactly by the room's name (unread and mention counts and presence are
 // its description, so the name stays the name).
 
 import { h, clear } from '../dom.js';
@@ -26,7 +26,7 @@ export class RoomList {
     // Rebuild only when something shown changed (keeps focus and is cheap).
     const key = JSON.stringify([
       state.currentId,
-      views.map((v) => [v.room.id, v.room.name, v.unread, v.room.kind === 'direct' && state.online.has(v.room.name)]),
+      views.map((v) => [v.room.id, v.room.name, v.unread, v.mentions, v.room.kind === 'direct' && state.online.has(v.room.name)]),
     ]);
     if (key === this.lastKey) return;
     this.lastKey = key;
@@ -75,6 +75,7 @@ export class RoomList {
     const descId = `room-desc-${room.id}`;
     const desc = [];
     if (view.unread > 0) desc.push(`${view.unread} unread`);
+    if (view.mentions > 0) desc.push(`${view.mentions} ${view.mentions === 1 ? 'mention' : 'mentions'}`);
     if (direct) desc.push(online ? 'online' : 'offline');
     if (room.visibility === 'private' && !direct) desc.push('private');
 
@@ -96,6 +97,7 @@ export class RoomList {
         ? h('span', { class: `presence ${online ? 'online' : 'offline'}`, 'aria-hidden': 'true' })
         : h('span', { class: 'room-glyph', 'aria-hidden': 'true' }, room.visibility === 'private' ? '🔒' : '#'),
       h('span', { class: 'room-name' }, room.name),
+      view.mentions > 0 ? h('span', { class: 'badge mention-badge', 'aria-hidden': 'true', title: 'mentions' }, `@${view.mentions > 99 ? '99+' : view.mentions}`) : null,
       view.unread > 0 ? h('span', { class: 'badge', 'aria-hidden': 'true' }, view.unread > 99 ? '99+' : String(view.unread)) : null,
       desc.length ? h('span', { id: descId, class: 'visually-hidden' }, desc.join(', ')) : null,
     );

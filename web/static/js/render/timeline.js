@@ -3,89 +3,30 @@
 // It keeps the reading position when older pages arrive, sticks to the
 // bottom while you are there, and asks for more history as you scroll.
 
-import { h, clear, focusIn, setText } from '../dom.js';
-import { formatBody, excerpt } from '../format.js';
-import { dayKey, dayLabel, fullTime, shortTime } from '../time.js';
+import { clear, focusIn, reorder, setText } from '../dom.js';
+import { dayKey, dayLabel } from '../time.js';
 import * as store from '../store.js';
+import { buildMessage, isOutgoing, sameSig } from './message.js';
 
 /** @typedef {import('../types.js').Message} Message */
 /** @typedef {import('../types.js').Outgoing} Outgoing */
 /** @typedef {import('../store.js').State} State */
 /** @typedef {import('../store.js').RoomView} RoomView */
+/** @typedef {import('./message.js').Sig} Sig */
+/** @typedef {import('./message.js').MessageHooks} MessageHooks */
 
 const NEAR_TOP_PX = 400;
 const AT_BOTTOM_PX = 48;
 const GROUP_MS = 5 * 60_000;
 
 /**
- * @typedef {object} TimelineHooks
+ * @typedef {object} TimelineLoaders
  * @property {(roomId: number) => void} loadOlder
  * @property {(roomId: number) => void} loadNewer
  * @property {(roomId: number) => void} loadLatest
  * @property {(roomId: number) => void} markRead
- * @property {(msg: Message) => void} reply
- * @property {(msg: Message) => void} edit
- * @property {(msg: Message) => void} remove
- * @property {(clientId: string) => void} retry
- * @property {(clientId: string) => void} discard
+ * @typedef {TimelineLoaders & MessageHooks} TimelineHooks
  */
-
-/**
- * What a message's node depends on; a node is rebuilt only when this changes.
- * @typedef {object} Sig
- * @property {Message|Outgoing} data
- * @property {string|null} day
- * @property {boolean} grouped
- * @property {Message|null|undefined} quoted
- * @property {boolean} menuOpen
- * @property {boolean} canEdit
- * @property {boolean} canDelete
- * @property {string} link  for messages on their way: the connection state
- */
-
-/** @param {Sig} a @param {Sig} b */
-function sameSig(a, b) {
-  return (
-    a.data === b.data &&
-    a.day === b.day &&
-    a.grouped === b.grouped &&
-    a.quoted === b.quoted &&
-    a.menuOpen === b.menuOpen &&
-    a.canEdit === b.canEdit &&
-    a.canDelete === b.canDelete &&
-    a.link === b.link
-  );
-}
-
-/**
- * A pinned mark and the reactions as text chips (`👍 2`) under a message;
- * null when it has neither.
- * @param {Message} msg
- * @returns {HTMLElement|null}
- */
-function messageExtras(msg) {
-  const reactions = msg.reactions ?? [];
-  if (!msg.pinned && reactions.length === 0) return null;
-  return h(
-    'div',
-    { class: 'msg-extras' },
-    msg.pinned ? h('span', { class: 'pinned-mark' }, '📌 pinned') : null,
-    reactions.length > 0
-      ? h(
-          'ul',
-          { class: 'reactions', 'aria-label': 'Reactions' },
-          reactions.map((r) =>
-            h('li', { class: 'reaction', title: `${r.count} × ${r.emoji}` }, `${r.emoji} ${r.count}`),
-          ),
-        )
-      : null,
-  );
-}
-
-/** @param {Message|Outgoing} d @returns {d is Outgoing} */
-function isOutgoing(d) {
-  return 'status' in d;
-}
 
 export class Timeline {
   /**
@@ -107,6 +48,8 @@ export class Timeline {
     this.menuKey = null;
     /** @type {State|null} */
     this.last = null;
+    /** @type {number|null} a message to bring into view once it is rendered */
+    this.revealId = null;
 
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
     document.addEventListener('visibilitychange', () => this.onScroll());
@@ -133,6 +76,12 @@ export class Timeline {
     this.onScroll();
   }
 
+  /** Scroll to a message and focus it, now or once it is rendered. @param {number} id */
+  reveal(id) {
+    this.revealId = id;
+    if (this.last) this.render(this.last);
+  }
+
   /** After sending: show the newest messages. */
   stickToBottom() {
     this.jumpToLatest();
@@ -147,7 +96,7 @@ export class Timeline {
     const key = this.menuKey;
     this.menuKey = null;
     if (this.last) this.render(this.last);
-    if (refocus && key) focusIn(this.nodes.get(key)?.node, 'button.msg-menu-toggle');
+    if (refocus && key) focusIn(this.nodes.get(key)?.node, 'button.msg-menu-toggle[aria-label="More actions"]');
   }
 
   /** Closes an open message menu; true if one was open (for Esc). */
@@ -202,7 +151,15 @@ export class Timeline {
     this.renderMessages(state, view);
     this.renderPill(state, view);
 
-    if (view.loaded && (this.toBottom || (wasAtBottom && !view.hasNewer && this.nodes.size > 0))) {
+    const target = this.revealId === null ? null : document.getElementById(`msg-${this.revealId}`);
+    if (target && this.log.contains(target)) {
+      this.revealId = null;
+      this.toBottom = false;
+      target.tabIndex = -1;
+      target.scrollIntoView({ block: 'center' });
+      target.classList.add('flash');
+      target.focus({ preventScroll: true });
+    } else if (view.loaded && (this.toBottom || (wasAtBottom && !view.hasNewer && this.nodes.size > 0))) {
       this.scroller.scrollTop = this.scroller.scrollHeight;
       if (view.loaded) this.toBottom = false;
     } else if (anchor && anchor.node.isConnected) {
@@ -308,20 +265,7 @@ export class Timeline {
         this.nodes.delete(key);
       }
     }
-    // Put the nodes in order, moving only those out of place.
-    let cursor = this.log.firstElementChild;
-    for (const node of wanted) {
-      if (node === cursor) {
-        cursor = cursor.nextElementSibling;
-      } else {
-        this.log.insertBefore(node, cursor);
-      }
-    }
-    while (cursor) {
-      const next = cursor.nextElementSibling;
-      cursor.remove();
-      cursor = next;
-    }
+    reorder(this.log, wanted);
   }
 
   /**
@@ -331,126 +275,19 @@ export class Timeline {
    * @returns {HTMLElement}
    */
   build(key, sig, state) {
-    const item = sig.data;
-    const outgoing = isOutgoing(item);
-    const me = state.me;
-    const author = outgoing ? me : item.author;
-    const authorName = author ? author.display_name || author.username : '';
-    const deleted = !outgoing && item.deleted;
-    const classes = ['msg'];
-    if (sig.grouped) classes.push('grouped');
-    if (deleted) classes.push('deleted');
-    if (outgoing) classes.push(item.status === 'failed' ? 'failed' : 'pending');
-    if (sig.menuOpen) classes.push('menu-open');
-
-    const node = h('div', { class: classes.join(' '), 'data-key': key });
-    if (!outgoing) node.id = `msg-${item.id}`;
-
-    if (sig.day) {
-      node.appendChild(h('div', { class: 'day-divider' }, h('span', {}, sig.day)));
-    }
-    if (item.reply_to !== null) {
-      const q = sig.quoted;
-      node.appendChild(
-        h(
-          'div',
-          { class: 'reply-quote' },
-          q
-            ? [
-                h('span', { class: 'reply-author' }, q.author.display_name || q.author.username),
-                ' ',
-                h('span', { class: 'reply-text' }, q.deleted || q.body === null ? 'message deleted' : excerpt(q.body)),
-              ]
-            : h('span', { class: 'reply-text' }, 'Reply to an earlier message'),
-        ),
-      );
-    }
-    const head = h(
-      'div',
-      { class: 'msg-head' },
-      h('span', { class: 'author', title: author ? `@${author.username}` : undefined }, authorName),
-      ' ',
-      h('time', { class: 'msg-time', datetime: item.created_at, title: fullTime(item.created_at) }, shortTime(item.created_at)),
-      !outgoing && !item.deleted && item.edited_at ? h('span', { class: 'edited', title: `Edited ${fullTime(item.edited_at)}` }, ' (edited)') : null,
-    );
-    node.appendChild(head);
-
-    if (deleted) {
-      node.appendChild(h('p', { class: 'msg-body tombstone' }, 'message deleted'));
-    } else {
-      const body = h('div', { class: 'msg-body' });
-      body.appendChild(formatBody(outgoing ? item.body : item.body ?? ''));
-      node.appendChild(body);
-    }
-
-    if (!outgoing && !deleted) {
-      const extras = messageExtras(item);
-      if (extras) node.appendChild(extras);
-    }
-
-    if (outgoing) {
-      if (item.status === 'failed') {
-        node.appendChild(
-          h(
-            'div',
-            { class: 'msg-status error' },
-            h('span', {}, `Not sent: ${item.error ?? 'error'}`),
-            ' ',
-            h('button', { class: 'link-button', type: 'button', onclick: () => this.hooks.retry(item.client_id) }, 'Retry'),
-            ' ',
-            h('button', { class: 'link-button', type: 'button', onclick: () => this.hooks.discard(item.client_id) }, 'Discard'),
-          ),
-        );
-      } else {
-        node.appendChild(h('div', { class: 'msg-status' }, state.link === 'online' ? 'Sending…' : 'Waiting for connection…'));
-      }
-      return node;
-    }
-    if (deleted) return node;
-
-    const msg = item;
-    const toggle = h(
-      'button',
-      {
-        class: 'msg-menu-toggle',
-        type: 'button',
-        'aria-label': 'More actions',
-        'aria-expanded': sig.menuOpen ? 'true' : 'false',
-        onclick: (ev) => {
-          ev.stopPropagation();
-          this.menuKey = this.menuKey === key ? null : key;
-          if (this.last) this.render(this.last);
-          const focus = this.menuKey === key ? '.msg-menu .menu-item' : 'button.msg-menu-toggle';
-          focusIn(this.nodes.get(key)?.node, focus);
-        },
+    return buildMessage(key, sig, state, {
+      hooks: this.hooks,
+      toggleMenu: (k) => {
+        this.menuKey = this.menuKey === k ? null : k;
+        if (this.last) this.render(this.last);
+        const focus = this.menuKey === k ? '.msg-menu .menu-item' : 'button.msg-menu-toggle[aria-label="More actions"]';
+        focusIn(this.nodes.get(k)?.node, focus);
       },
-      '⋯',
-    );
-    const tools = h('div', { class: 'msg-tools' }, toggle);
-    if (sig.menuOpen) {
-      /** @param {string} label @param {() => void} fn */
-      const item = (label, fn) =>
-        h('button', {
-          type: 'button',
-          class: 'menu-item',
-          onclick: (ev) => {
-            ev.stopPropagation();
-            this.menuKey = null;
-            fn();
-            if (this.last) this.render(this.last);
-          },
-        }, label);
-      tools.appendChild(
-        h(
-          'div',
-          { class: 'msg-menu' },
-          item('Reply', () => this.hooks.reply(msg)),
-          sig.canEdit ? item('Edit', () => this.hooks.edit(msg)) : null,
-          sig.canDelete ? item('Delete', () => this.hooks.remove(msg)) : null,
-        ),
-      );
-    }
-    node.appendChild(tools);
-    return node;
+      runMenu: (fn) => {
+        this.menuKey = null;
+        fn();
+        if (this.last) this.render(this.last);
+      },
+    });
   }
 }

@@ -1,0 +1,183 @@
+// The Members dialog: who is in the room and their roles; owners and admins
+// also change roles, remove, ban (with a reason) and lift bans. The server
+// decides who may do what (store/src/roles.rs); a refusal shows its message.
+
+import { byId, clear, h, setText } from '../dom.js';
+import { api } from '../api.js';
+import { fullTime } from '../time.js';
+import { state } from '../store.js';
+import { errorText, modal, show } from './panels.js';
+
+/** @typedef {import('../types.js').Member} Member */
+/** @typedef {import('../types.js').Ban} Ban */
+
+const ROLES = /** @type {const} */ (['owner', 'admin', 'member']);
+const ROLE_ORDER = { owner: 0, admin: 1, member: 2 };
+
+export class Members {
+  constructor() {
+    this.dialog = modal('members-dialog');
+    this.list = byId('members-list', HTMLUListElement);
+    this.bansList = byId('bans-list', HTMLUListElement);
+    this.bansSection = byId('bans-section', HTMLElement);
+    this.status = byId('members-status', HTMLElement);
+    this.error = byId('members-error', HTMLElement);
+    /** @type {number|null} */
+    this.roomId = null;
+    /** @type {string|null} the member whose ban form is open */
+    this.banning = null;
+  }
+
+  /** @param {number} roomId */
+  async open(roomId) {
+    this.roomId = roomId;
+    this.banning = null;
+    setText(this.error, '');
+    clear(this.list);
+    clear(this.bansList);
+    setText(this.status, 'Loading members…');
+    show(this.dialog);
+    await this.load();
+    const first = this.list.querySelector('select, button');
+    if (first instanceof HTMLElement) first.focus();
+  }
+
+  /** Membership changed in a room: refresh if the dialog shows it. @param {number} roomId */
+  changed(roomId) {
+    if (this.dialog.open && this.roomId === roomId) void this.load();
+  }
+
+  moderator() {
+    const role = this.roomId === null ? undefined : state.rooms.get(this.roomId)?.room.role;
+    return role === 'owner' || role === 'admin';
+  }
+
+  async load() {
+    const roomId = this.roomId;
+    if (roomId === null) return;
+    const room = state.rooms.get(roomId)?.room;
+    const direct = room?.kind === 'direct';
+    const moderator = !direct && this.moderator();
+    /** @type {Member[]} */
+    let members;
+    /** @type {Ban[]} */
+    let bans = [];
+    try {
+      [members, bans] = await Promise.all([api.members(roomId), moderator ? api.bans(roomId) : Promise.resolve([])]);
+    } catch (err) {
+      setText(this.status, errorText(err));
+      return;
+    }
+    if (this.roomId !== roomId) return;
+    members.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.user.username.localeCompare(b.user.username));
+    const focusedLabel = document.activeElement instanceof HTMLElement && this.dialog.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') : null;
+    clear(this.list);
+    setText(this.status, `${members.length} ${members.length === 1 ? 'member' : 'members'}${room ? ` of ${direct ? room.name : `#${room.name}`}` : ''}`);
+    for (const m of members) this.list.appendChild(this.memberItem(m, moderator));
+    clear(this.bansList);
+    this.bansSection.hidden = !moderator;
+    if (moderator && bans.length === 0) this.bansList.appendChild(h('li', { class: 'section-empty' }, 'Nobody is banned.'));
+    for (const b of bans) this.bansList.appendChild(this.banItem(b));
+    if (focusedLabel) {
+      const again = this.dialog.querySelector(`[aria-label="${CSS.escape(focusedLabel)}"]`);
+      if (again instanceof HTMLElement) again.focus();
+    }
+  }
+
+  /** @param {Member} m @param {boolean} moderator */
+  memberItem(m, moderator) {
+    const name = m.user.display_name || m.user.username;
+    const me = state.me !== null && state.me.id === m.user.id;
+    const text = h(
+      'div',
+      { class: 'result-text' },
+      h('span', { class: 'result-body' }, name, me ? ' (you)' : ''),
+      h('span', { class: 'result-meta' }, `@${m.user.username} · ${m.role}`),
+    );
+    if (!moderator || me) return h('li', { class: 'result-item' }, text);
+    const who = m.user.username;
+    const select = h(
+      'select',
+      {
+        'aria-label': `Role for ${who}`,
+        onchange: () => void this.act(() => api.setRole(/** @type {number} */ (this.roomId), who, /** @type {'owner'|'admin'|'member'} */ (select.value))),
+      },
+      ROLES.map((r) => h('option', { value: r, selected: r === m.role }, r)),
+    );
+    const buttons = h(
+      'span',
+      { class: 'result-buttons' },
+      select,
+      h('button', { type: 'button', class: 'button subtle', 'aria-label': `Remove ${who}`, onclick: () => void this.act(() => api.removeMember(/** @type {number} */ (this.roomId), who)) }, 'Remove'),
+      h('button', { type: 'button', class: 'button subtle', 'aria-label': `Ban ${who}`, 'aria-expanded': this.banning === who ? 'true' : 'false', onclick: () => this.toggleBan(who) }, 'Ban…'),
+    );
+    const li = h('li', { class: 'result-item wrap' }, text, buttons);
+    if (this.banning === who) li.appendChild(this.banForm(who));
+    return li;
+  }
+
+  /** @param {string} who */
+  toggleBan(who) {
+    this.banning = this.banning === who ? null : who;
+    void this.load().then(() => {
+      const input = this.dialog.querySelector('.ban-form input');
+      if (input instanceof HTMLElement) input.focus();
+    });
+  }
+
+  /** @param {string} who */
+  banForm(who) {
+    const id = `ban-reason-${who}`;
+    const input = h('input', { id, type: 'text', maxlength: 1000, autocomplete: 'off' });
+    const form = h(
+      'form',
+      {
+        class: 'ban-form',
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          this.banning = null;
+          void this.act(() => api.ban(/** @type {number} */ (this.roomId), who, input.value.trim()));
+        },
+        onkeydown: (ev) => {
+          if (/** @type {KeyboardEvent} */ (ev).key === 'Escape') {
+            ev.preventDefault();
+            ev.stopPropagation();
+            this.toggleBan(who);
+          }
+        },
+      },
+      h('label', { for: id }, `Reason for banning ${who}`),
+      input,
+      h('button', { type: 'submit', class: 'button danger' }, 'Ban'),
+    );
+    return form;
+  }
+
+  /** @param {Ban} b */
+  banItem(b) {
+    const who = b.user.username;
+    const by = b.by ? ` by ${b.by.display_name || b.by.username}` : '';
+    return h(
+      'li',
+      { class: 'result-item' },
+      h(
+        'div',
+        { class: 'result-text' },
+        h('span', { class: 'result-body' }, b.user.display_name || who),
+        h('span', { class: 'result-meta' }, `@${who} · banned${by} ${fullTime(b.created_at)}${b.reason ? ` — ${b.reason}` : ''}`),
+      ),
+      h('button', { type: 'button', class: 'button subtle', 'aria-label': `Lift ban on ${who}`, onclick: () => void this.act(() => api.unban(/** @type {number} */ (this.roomId), who)) }, 'Lift ban'),
+    );
+  }
+
+  /** Runs one change, then shows the room as it is now. @param {() => Promise<unknown>} fn */
+  async act(fn) {
+    setText(this.error, '');
+    try {
+      await fn();
+    } catch (err) {
+      setText(this.error, errorText(err));
+    }
+    await this.load();
+  }
+}

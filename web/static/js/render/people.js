@@ -1,0 +1,211 @@
+// People and me: the directory in the People dialog (search as you type,
+// "Message NAME" opens a direct conversation) and the Settings dialog (my
+// profile, my sessions with the current one marked, log out).
+
+import { byId, clear, h, setText } from '../dom.js';
+import { api } from '../api.js';
+import { fullTime } from '../time.js';
+import { setMe, state } from '../store.js';
+import { closeOnEscape, errorText, modal, show } from './panels.js';
+
+/** @typedef {import('../types.js').User} User */
+/** @typedef {import('../types.js').Session} Session */
+
+/**
+ * @typedef {object} PeopleHooks
+ * @property {(username: string) => Promise<unknown>} dm
+ * @property {() => void} logOut
+ */
+
+export class People {
+  /** @param {PeopleHooks} hooks */
+  constructor(hooks) {
+    this.hooks = hooks;
+    this.settings = modal('settings-dialog');
+    this.input = byId('dm-username', HTMLInputElement);
+    this.results = byId('dm-results', HTMLUListElement);
+    this.status = byId('dm-status', HTMLElement);
+    /** @type {ReturnType<typeof setTimeout>|undefined} */
+    this.timer = undefined;
+    /** Answers older than the newest query are dropped. */
+    this.asked = 0;
+
+    closeOnEscape(byId('dm-dialog', HTMLDialogElement));
+    this.input.addEventListener('input', () => {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.lookUp(), 150);
+    });
+    byId('profile-form', HTMLFormElement).addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.saveProfile();
+    });
+    byId('settings-logout', HTMLButtonElement).addEventListener('click', () => {
+      this.settings.close();
+      hooks.logOut();
+    });
+  }
+
+  /** The People dialog opened (Dialogs.openDm resets its form). */
+  opened() {
+    clear(this.results);
+    setText(this.status, '');
+  }
+
+  async lookUp() {
+    const q = this.input.value.trim().replace(/^@/, '');
+    const n = ++this.asked;
+    if (!q) {
+      clear(this.results);
+      setText(this.status, '');
+      return;
+    }
+    /** @type {User[]} */
+    let users;
+    try {
+      users = await api.users(q);
+    } catch (err) {
+      if (n === this.asked) setText(this.status, errorText(err));
+      return;
+    }
+    if (n !== this.asked) return;
+    const me = state.me;
+    users = users.filter((u) => !me || u.id !== me.id);
+    clear(this.results);
+    setText(this.status, users.length ? `${users.length} ${users.length === 1 ? 'person' : 'people'} found` : `Nobody’s name starts with “${q}”.`);
+    for (const u of users) {
+      const name = u.display_name || u.username;
+      this.results.appendChild(
+        h(
+          'li',
+          { class: 'browse-item' },
+          h(
+            'div',
+            { class: 'browse-text' },
+            h('span', { class: 'browse-name' }, name),
+            h('span', { class: 'browse-topic' }, `@${u.username}${u.bio ? ` — ${u.bio}` : ''}`),
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'button primary',
+              'aria-label': `Message ${u.username}`,
+              onclick: async (ev) => {
+                const button = /** @type {HTMLButtonElement} */ (ev.currentTarget);
+                button.disabled = true;
+                try {
+                  await this.hooks.dm(u.username);
+                  byId('dm-dialog', HTMLDialogElement).close();
+                } catch (err) {
+                  setText(byId('dm-error', HTMLElement), errorText(err));
+                  button.disabled = false;
+                }
+              },
+            },
+            'Message',
+          ),
+        ),
+      );
+    }
+  }
+
+  // ---- settings ----
+
+  async openSettings() {
+    const me = state.me;
+    byId('profile-form', HTMLFormElement).reset();
+    setText(byId('profile-username', HTMLElement), me ? `You are @${me.username}.` : '');
+    byId('profile-display-name', HTMLInputElement).value = me?.display_name ?? '';
+    byId('profile-bio', HTMLTextAreaElement).value = me?.bio ?? '';
+    setText(byId('profile-status', HTMLElement), '');
+    show(this.settings);
+    byId('profile-display-name', HTMLInputElement).focus();
+    try {
+      // The socket's `ready` may carry less than GET /me (the bio).
+      const fresh = await api.me();
+      if (!me || fresh.id !== me.id) return;
+      setMe(fresh);
+      const bio = byId('profile-bio', HTMLTextAreaElement);
+      if (!bio.value) bio.value = fresh.bio ?? '';
+    } catch {
+      // the form keeps what we knew
+    }
+    await this.loadSessions();
+  }
+
+  async saveProfile() {
+    const status = byId('profile-status', HTMLElement);
+    const displayName = byId('profile-display-name', HTMLInputElement).value.trim();
+    const bio = byId('profile-bio', HTMLTextAreaElement).value.trim();
+    setText(status, 'Saving…');
+    try {
+      const user = await api.updateMe({ display_name: displayName, bio });
+      setMe(user);
+      setText(status, 'Saved.');
+    } catch (err) {
+      setText(status, errorText(err));
+    }
+  }
+
+  async loadSessions() {
+    const list = byId('sessions-list', HTMLUListElement);
+    const status = byId('sessions-status', HTMLElement);
+    /** @type {Session[]} */
+    let sessions;
+    try {
+      sessions = await api.sessions();
+    } catch (err) {
+      setText(status, errorText(err));
+      return;
+    }
+    clear(list);
+    setText(status, `${sessions.length} signed-in ${sessions.length === 1 ? 'session' : 'sessions'}`);
+    for (const s of sessions) {
+      const what = s.user_agent ? browserName(s.user_agent) : 'Unknown client';
+      list.appendChild(
+        h(
+          'li',
+          { class: s.current ? 'result-item current' : 'result-item' },
+          h(
+            'div',
+            { class: 'result-text' },
+            h('span', { class: 'result-body' }, what, s.current ? h('strong', { class: 'current-mark' }, ' (this device)') : null),
+            h('span', { class: 'result-meta' }, `signed in ${fullTime(s.created_at)} · last active ${fullTime(s.last_seen_at)}`),
+          ),
+          s.current
+            ? null
+            : h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'button subtle',
+                  'aria-label': `End session ${s.id} (${what})`,
+                  onclick: () => void this.endSession(s.id),
+                },
+                'End session',
+              ),
+        ),
+      );
+    }
+  }
+
+  /** @param {number} id */
+  async endSession(id) {
+    try {
+      await api.endSession(id);
+    } catch (err) {
+      setText(byId('sessions-status', HTMLElement), errorText(err));
+      return;
+    }
+    await this.loadSessions();
+    byId('settings-logout', HTMLButtonElement).focus();
+  }
+}
+
+/** A short name for a User-Agent ("Chrome on Linux"), else the string itself. @param {string} ua */
+function browserName(ua) {
+  const browser = /Firefox\//.test(ua) ? 'Firefox' : /Edg\//.test(ua) ? 'Edge' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : null;
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : null;
+  if (browser && os) return `${browser} on ${os}`;
+  return browser ?? (ua.length > 60 ? `${ua.slice(0, 59)}…` : ua);
+}
