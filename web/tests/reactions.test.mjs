@@ -149,3 +149,49 @@ test('edit history: the “edited” mark opens the earlier texts, oldest first'
     await context.close();
   }
 });
+
+test('keyboard only: react from the picker and pin from the menu', TEST, async () => {
+  const alice = await server.user('alice');
+  const room = await server.room(alice, []);
+  await server.send(alice, room, 'done with the keyboard');
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, alice, room.name);
+    await waitForMessage(page, 'done with the keyboard');
+    const msg = entry(page, 'done with the keyboard');
+    await ui(page).messages.focus();
+
+    await tabTo(page, msg.getByRole('button', { name: 'Add reaction' }));
+    await page.keyboard.press('Enter');
+    const picker = page.getByRole('dialog', { name: 'Add a reaction' });
+    await picker.waitFor();
+    // The quick set has the focus: Enter picks its first emoji.
+    await page.keyboard.press('Enter');
+    await picker.waitFor({ state: 'hidden' });
+    await chip(msg, '👍 1').waitFor();
+
+    await tabTo(page, msg.getByRole('button', { name: 'More actions' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page, msg.getByRole('button', { name: 'Pin', exact: true }));
+    await page.keyboard.press('Enter');
+    await msg.getByText('📌 pinned').waitFor();
+    const { messages } = await server.expect(200, `/api/v1/rooms/${room.id}/pins`, { token: alice.token });
+    assert.deepEqual(messages.map((/** @type {{body: string}} */ m) => m.body), ['done with the keyboard']);
+  } finally {
+    await context.close();
+  }
+});
+
+/**
+ * Press Tab until `locator` has the focus (at most 30 times).
+ * @param {import('playwright-core').Page} page @param {import('playwright-core').Locator} locator
+ */
+async function tabTo(page, locator) {
+  await locator.waitFor();
+  for (let i = 0; i < 30; i++) {
+    if (await locator.evaluate((el) => el === document.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  assert.fail(`30 presses of Tab never reached ${locator}`);
+}
