@@ -73,3 +73,39 @@ test('members: the owner changes a role, removes, bans with a reason and lifts t
     await Promise.all([ca.close(), cb.close()]);
   }
 });
+
+test('room settings: the owner renames the room and sets its topic; a member leaves it', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const room = await server.room(alice, [bob]);
+  const [ca, cb] = await Promise.all([newContext(browser), newContext(browser)]);
+  try {
+    const [pa, pb] = await Promise.all([ca.newPage(), cb.newPage()]);
+    await Promise.all([logIn(pa, server, alice, room.name), logIn(pb, server, bob, room.name)]);
+
+    await pa.getByRole('button', { name: 'Members', exact: true }).click();
+    const dialog = pa.getByRole('dialog', { name: 'Members' });
+    const newName = `${room.name}-renamed`;
+    await dialog.getByRole('textbox', { name: 'Room name' }).fill(newName);
+    await dialog.getByRole('textbox', { name: 'Topic' }).fill('release planning');
+    await dialog.getByRole('button', { name: 'Save room' }).click();
+    await dialog.getByText('Saved.').waitFor();
+    // Bob's header and list follow, live.
+    await pb.getByRole('heading', { name: `# ${newName}` }).waitFor();
+    await pb.getByText('release planning').first().waitFor();
+    await ui(pb).room(newName).waitFor();
+
+    // Bob has no room form, and leaving takes a second click.
+    await pb.getByRole('button', { name: 'Members', exact: true }).click();
+    const bobs = pb.getByRole('dialog', { name: 'Members' });
+    await bobs.getByText('2 members', { exact: false }).waitFor();
+    assert.equal(await bobs.getByRole('textbox', { name: 'Room name' }).count(), 0);
+    await bobs.getByRole('button', { name: 'Leave room' }).click();
+    await bobs.getByRole('button', { name: 'Leave for good' }).click();
+    await bobs.waitFor({ state: 'hidden' });
+    await eventually('the room to leave bob’s list', () => ui(pb).room(newName).count(), (n) => n === 0);
+    assert.equal((await roles(alice, room))[bob.username], undefined);
+  } finally {
+    await Promise.all([ca.close(), cb.close()]);
+  }
+});

@@ -221,6 +221,14 @@ export const api = {
   },
 
   // ---- running a room ----
+  /** @param {number} id @param {{name?: string, topic?: string}} patch @returns {Promise<Room>} */
+  async updateRoom(id, patch) {
+    return (await request('PATCH', room(id), patch)).room;
+  },
+  /** @param {number} id */
+  async leave(id) {
+    await request('POST', `${room(id)}/leave`);
+  },
   /** @param {number} roomId @returns {Promise<Member[]>} */
   async members(roomId) {
     return (await request('GET', `${room(roomId)}/members`)).members;

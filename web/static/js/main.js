@@ -195,7 +195,7 @@ const people = new People({
   dm: (username) => thenCloseDrawer(actions.openDm(username)),
   logOut: () => void logOut(),
 });
-const members = new Members();
+const members = new Members({ left: () => openDefaultRoom() });
 
 const composer = new Composer(
   {

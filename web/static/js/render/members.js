@@ -1,11 +1,12 @@
-// The Members dialog: who is in the room and their roles; owners and admins
-// also change roles, remove, ban (with a reason) and lift bans. The server
+// The Members dialog: who is in the room and their roles, and leaving it;
+// owners and admins also rename it, set its topic, change roles, remove,
+// ban (with a reason) and lift bans. The server
 // decides who may do what (store/src/roles.rs); a refusal shows its message.
 
 import { byId, clear, h, setText } from '../dom.js';
 import { api } from '../api.js';
 import { fullTime } from '../time.js';
-import { state } from '../store.js';
+import { removeRoom, state, upsertRoom } from '../store.js';
 import { errorText, modal, show } from './panels.js';
 
 /** @typedef {import('../types.js').Member} Member */
@@ -15,7 +16,9 @@ const ROLES = /** @type {const} */ (['owner', 'admin', 'member']);
 const ROLE_ORDER = { owner: 0, admin: 1, member: 2 };
 
 export class Members {
-  constructor() {
+  /** @param {{left: () => void}} hooks  after I left the room */
+  constructor(hooks) {
+    this.hooks = hooks;
     this.dialog = modal('members-dialog');
     this.list = byId('members-list', HTMLUListElement);
     this.bansList = byId('bans-list', HTMLUListElement);
@@ -26,19 +29,73 @@ export class Members {
     this.roomId = null;
     /** @type {string|null} the member whose ban form is open */
     this.banning = null;
+    this.roomForm = byId('room-form', HTMLFormElement);
+    this.leaveButton = byId('leave-room', HTMLButtonElement);
+    /** Leaving takes a second click (a private room cannot be joined again). */
+    this.leaveArmed = false;
+
+    this.roomForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.saveRoom();
+    });
+    this.leaveButton.addEventListener('click', () => void this.leave());
+  }
+
+  async saveRoom() {
+    const roomId = this.roomId;
+    if (roomId === null) return;
+    const status = byId('room-form-status', HTMLElement);
+    const name = byId('room-name', HTMLInputElement).value.trim();
+    const topic = byId('room-topic-input', HTMLInputElement).value.trim();
+    setText(status, 'Saving…');
+    try {
+      upsertRoom(await api.updateRoom(roomId, { name, topic }));
+      setText(status, 'Saved.');
+    } catch (err) {
+      setText(status, errorText(err));
+    }
+  }
+
+  async leave() {
+    const roomId = this.roomId;
+    if (roomId === null) return;
+    if (!this.leaveArmed) {
+      this.leaveArmed = true;
+      setText(this.leaveButton, 'Leave for good');
+      const room = state.rooms.get(roomId)?.room;
+      setText(this.error, room?.visibility === 'private' ? 'Leaving a private room: only a member can add you back. Click again to leave.' : 'Click again to leave the room.');
+      return;
+    }
+    try {
+      await api.leave(roomId);
+    } catch (err) {
+      setText(this.error, errorText(err));
+      return;
+    }
+    this.dialog.close();
+    removeRoom(roomId);
+    this.hooks.left();
   }
 
   /** @param {number} roomId */
   async open(roomId) {
     this.roomId = roomId;
     this.banning = null;
+    this.leaveArmed = false;
+    setText(this.leaveButton, 'Leave room');
     setText(this.error, '');
+    const room = state.rooms.get(roomId)?.room;
+    const moderator = room?.kind !== 'direct' && this.moderatorOf(roomId);
+    this.roomForm.hidden = !moderator;
+    setText(byId('room-form-status', HTMLElement), '');
+    byId('room-name', HTMLInputElement).value = room?.name ?? '';
+    byId('room-topic-input', HTMLInputElement).value = room?.topic ?? '';
     clear(this.list);
     clear(this.bansList);
     setText(this.status, 'Loading members…');
     show(this.dialog);
     await this.load();
-    const first = this.list.querySelector('select, button');
+    const first = this.roomForm.hidden ? this.list.querySelector('select, button') : byId('room-name', HTMLInputElement);
     if (first instanceof HTMLElement) first.focus();
   }
 
@@ -48,7 +105,12 @@ export class Members {
   }
 
   moderator() {
-    const role = this.roomId === null ? undefined : state.rooms.get(this.roomId)?.room.role;
+    return this.roomId !== null && this.moderatorOf(this.roomId);
+  }
+
+  /** @param {number} roomId */
+  moderatorOf(roomId) {
+    const role = state.rooms.get(roomId)?.room.role;
     return role === 'owner' || role === 'admin';
   }
 
