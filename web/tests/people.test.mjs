@@ -121,3 +121,31 @@ test('settings: profile saved, sessions listed with this one marked, another end
     await context.close();
   }
 });
+
+test('@ completion: the room’s members are offered as you type, Tab puts the name in', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob', { display_name: 'Bob Builder' });
+  const room = await server.room(alice, [bob]);
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, alice, room.name);
+    const input = ui(page).message;
+    await input.pressSequentially('thanks @Bob');
+    const list = page.getByRole('listbox', { name: 'People to mention' });
+    await list.getByRole('option', { name: `Bob Builder (@${bob.username})` }).waitFor();
+    await page.keyboard.press('Tab');
+    await list.waitFor({ state: 'hidden' });
+    assert.equal(await input.inputValue(), `thanks @${bob.username} `);
+    // Esc closes the list without touching the text; Enter then sends.
+    await input.pressSequentially('and @ro');
+    await list.getByRole('option', { name: /^@room/ }).waitFor();
+    await page.keyboard.press('Escape');
+    await list.waitFor({ state: 'hidden' });
+    await page.keyboard.press('Enter');
+    await eventually('the message to be stored', () => server.history(alice, room), (h) => h.length === 1);
+    assert.deepEqual(await server.history(alice, room), [`thanks @${bob.username} and @ro`]);
+  } finally {
+    await context.close();
+  }
+});

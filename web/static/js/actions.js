@@ -220,6 +220,27 @@ export async function remove(msg) {
   }
 }
 
+// ---- members (for @ completion) ---------------------------------------------
+
+/** @type {Map<number, Promise<import('./types.js').UserRef[]>>} */
+const memberCache = new Map();
+
+/** The room's members, asked once and kept until membership changes. @param {number} roomId */
+export function roomMembers(roomId) {
+  let found = memberCache.get(roomId);
+  if (!found) {
+    found = api.members(roomId).then((ms) => ms.map((m) => m.user));
+    found.catch(() => memberCache.delete(roomId));
+    memberCache.set(roomId, found);
+  }
+  return found;
+}
+
+/** @param {number} roomId */
+export function forgetMembers(roomId) {
+  memberCache.delete(roomId);
+}
+
 // ---- reactions, pins, jumping to a message -----------------------------------
 
 /** @param {Message} msg @param {string} emoji @param {boolean} on @returns {Promise<boolean>} */

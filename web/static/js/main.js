@@ -12,6 +12,7 @@ import { Chrome } from './render/chrome.js';
 import { Composer } from './render/composer.js';
 import { Dialogs } from './render/dialogs.js';
 import { LoginForm } from './render/login.js';
+import { MentionComplete } from './render/complete.js';
 import { Inbox } from './render/inbox.js';
 import { Members } from './render/members.js';
 import { ThreadPanel } from './render/thread.js';
@@ -64,7 +65,10 @@ const gateway = new Gateway({
         if (typeof frame.seq === 'number' && typeof frame.room_id === 'number') {
           const out = live.applyEvent(frame);
           if (frame.type === 'message.pinned' || frame.type === 'message.unpinned') panels.pinsChanged(frame.room_id);
-          if (frame.type.startsWith('member.')) members.changed(frame.room_id);
+          if (frame.type.startsWith('member.')) {
+            members.changed(frame.room_id);
+            actions.forgetMembers(frame.room_id);
+          }
           if (out.refetchRooms) void actions.refreshRooms();
           if (out.applied && state.currentId === frame.room_id && state.reading) actions.markRead(frame.room_id);
           if (out.removed && state.currentId === null) openDefaultRoom();
@@ -196,6 +200,12 @@ const people = new People({
   logOut: () => void logOut(),
 });
 const members = new Members({ left: () => openDefaultRoom() });
+
+// Before the composer: it sees Enter, Tab and the arrows first while its list is open.
+new MentionComplete(byId('message-input', HTMLTextAreaElement), byId('mention-list', HTMLUListElement), {
+  roomId: () => state.currentId,
+  members: (roomId) => actions.roomMembers(roomId),
+});
 
 const composer = new Composer(
   {
