@@ -139,13 +139,7 @@ async fn store_ceiling(url: &str, pid: u32, seconds: u64) -> anyhow::Result<(f64
                 let drafts: Vec<Draft> = (0..32)
                     .map(|i| {
                         let (room_id, author_id) = pairs[(next + i) % pairs.len()];
-                        Draft {
-                            room_id,
-                            author_id,
-                            body: "benchmark message".into(),
-                            client_id: None,
-                            reply_to: None,
-                        }
+                        Draft::new(room_id, author_id, "benchmark message")
                     })
                     .collect();
                 next += 32;

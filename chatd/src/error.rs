@@ -102,6 +102,10 @@ impl From<Refusal> for ApiError {
             Refusal::UnknownReplyTo => {
                 Self::invalid("reply_to does not name a message in this room")
             }
+            Refusal::UnknownThread => Self::invalid(
+                "thread_root does not name a top-level message in this room \
+                 (replies cannot start threads of their own)",
+            ),
             Refusal::TooManyEmoji => Self::invalid(format!(
                 "a message takes at most {} different emoji",
                 chat_store::reactions::MAX_EMOJI_PER_MESSAGE

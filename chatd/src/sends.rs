@@ -169,18 +169,7 @@ impl SendQueue {
         for (job, stored) in batch.into_iter().zip(stored) {
             let sent = match stored {
                 Some(sent) => Ok(sent),
-                None => {
-                    let d = &job.draft;
-                    messages::send(
-                        &db,
-                        d.room_id,
-                        d.author_id,
-                        &d.body,
-                        d.client_id.as_deref(),
-                        d.reply_to,
-                    )
-                    .await
-                }
+                None => messages::send_draft(&db, &job.draft).await,
             };
             let answer = sent.map(|sent| match sent {
                 Sent::New { message, event } => {

@@ -1,7 +1,9 @@
 //! Shared column lists and row decoders, so every query that returns a user,
 //! a room or a message selects and decodes it the same way.
 
-use chat_wire::{MemberRole, Message, Reaction, Room, RoomKind, User, UserRef, Visibility};
+use chat_wire::{
+    MemberRole, Message, Reaction, Room, RoomKind, ThreadSummary, User, UserRef, Visibility,
+};
 use tokio_postgres::Row;
 
 use crate::{StoreError, StoreResult};
@@ -24,7 +26,8 @@ macro_rules! message_row_columns {
     () => {
         "m.id, m.room_id, m.seq, m.author_id, au.username, \
          au.display_name, m.body, m.client_id, m.reply_to, m.created_at, m.edited_at, \
-         m.deleted_at IS NOT NULL"
+         m.deleted_at IS NOT NULL, m.thread_root, m.mentions_room, m.reply_count, \
+         m.last_reply_at, m.thread_participants"
     };
 }
 
@@ -51,21 +54,29 @@ macro_rules! message_pinned_column {
 }
 pub(crate) use message_pinned_column;
 
-/// Columns of a message with its author, reactions and pin, from
+/// The members a message mentions by name, ascending: one index range.
+macro_rules! message_mentions_column {
+    () => {
+        "ARRAY(SELECT mn.user_id FROM mentions mn \
+               WHERE mn.room_id = m.room_id AND mn.message_id = m.id ORDER BY mn.user_id)"
+    };
+}
+pub(crate) use message_mentions_column;
+
+/// Columns of a message with its author, reactions, pin and mentions, from
 /// `messages m JOIN users au ON au.id = m.author_id`.
 pub(crate) const MESSAGE_COLUMNS: &str = concat!(
     message_row_columns!(),
     ", ",
     message_reactions_column!(),
     ", ",
-    message_pinned_column!()
+    message_pinned_column!(),
+    ", ",
+    message_mentions_column!()
 );
-/// [`MESSAGE_COLUMNS`] of a message just sent, which has no reactions and
-/// is not pinned: constants, so the send path reads nothing more.
-pub(crate) const NEW_MESSAGE_COLUMNS: &str =
-    concat!(message_row_columns!(), ", NULL::jsonb, false");
-/// The message's own columns, without reactions and pin; the caller adds
-/// those two (send: constants unless the send was a retry).
+/// The message's own columns, without reactions, pin and mentions; a send
+/// adds those three itself (a new message has no reactions and no pin, and
+/// its mentions are the rows the same statement inserted).
 pub(crate) const MESSAGE_ROW_COLUMNS: &str = message_row_columns!();
 pub(crate) const MESSAGE_FROM: &str = "messages m JOIN users au ON au.id = m.author_id";
 
@@ -88,9 +99,26 @@ pub(crate) fn message_at(row: &Row, at: usize) -> Message {
         created_at: row.get(at + 9),
         edited_at: row.get(at + 10),
         deleted,
-        reactions: reactions(row.get(at + 12)),
-        pinned: row.get(at + 13),
+        thread_root: row.get(at + 12),
+        mentions_room: row.get(at + 13),
+        thread: thread(row.get(at + 14), row.get(at + 15), row.get(at + 16)),
+        reactions: reactions(row.get(at + 17)),
+        pinned: row.get(at + 18),
+        mentions: row.get(at + 19),
     }
+}
+
+/// The summary a thread's root carries; none before the first reply.
+fn thread(
+    reply_count: i32,
+    last_reply_at: Option<time::OffsetDateTime>,
+    participant_ids: Vec<i64>,
+) -> Option<ThreadSummary> {
+    (reply_count > 0).then(|| ThreadSummary {
+        reply_count: reply_count.into(),
+        last_reply_at,
+        participant_ids,
+    })
 }
 
 /// Decodes the reactions column (NULL when there are none). The database
@@ -114,7 +142,16 @@ pub(crate) const ROOM_SELECT: &str = "SELECT r.id, r.kind, \
        CASE WHEN mem.user_id IS NULL THEN NULL ELSE ( \
            SELECT count(*) FROM messages um \
            WHERE um.room_id = r.id AND um.seq > mem.read_seq \
-             AND um.author_id <> $1 AND um.deleted_at IS NULL) END \
+             AND um.author_id <> $1 AND um.deleted_at IS NULL AND um.thread_root IS NULL) END, \
+       CASE WHEN mem.user_id IS NULL THEN NULL ELSE ( \
+           SELECT count(*) FROM ( \
+               SELECT mn.message_id FROM mentions mn \
+               WHERE mn.room_id = r.id AND mn.user_id = $1 AND mn.seq > mem.read_seq \
+                 AND mn.author_id <> $1 \
+               UNION \
+               SELECT rm.id FROM messages rm \
+               WHERE rm.room_id = r.id AND rm.mentions_room AND rm.seq > mem.read_seq \
+                 AND rm.author_id <> $1 AND rm.deleted_at IS NULL) mentioned) END \
      FROM rooms r \
      LEFT JOIN memberships mem ON mem.room_id = r.id AND mem.user_id = $1 \
      LEFT JOIN users peer ON r.kind = 'direct' \
@@ -133,6 +170,7 @@ pub(crate) fn room(row: &Row) -> StoreResult<Room> {
         role: role.as_deref().map(member_role).transpose()?,
         read_seq: row.get(8),
         unread_count: row.get(9),
+        mention_count: row.get(10),
     })
 }
 

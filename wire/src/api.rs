@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::model::{
-    Event, Member, MemberRole, Message, MessageId, Room, Seq, User, UserRef, Visibility,
+    Event, Member, MemberRole, Message, MessageId, Room, RoomId, Seq, User, UserRef, Visibility,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -130,6 +130,9 @@ pub struct SendMessageRequest {
     pub client_id: Option<String>,
     #[serde(default)]
     pub reply_to: Option<MessageId>,
+    /// Makes the message a reply in this top-level message's thread.
+    #[serde(default)]
+    pub thread_root: Option<MessageId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -161,6 +164,35 @@ pub struct MessagesResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventsResponse {
     pub events: Vec<Event>,
+}
+
+/// A thread the caller follows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FollowedThread {
+    pub room_id: RoomId,
+    /// The thread's root as it is now (a tombstone if deleted).
+    pub root: Message,
+    /// Replies by others after the caller's read marker in the thread.
+    pub unread_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ThreadsResponse {
+    /// Most recent activity first.
+    pub threads: Vec<FollowedThread>,
+}
+
+/// Pages "my mentions", newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct MentionsQuery {
+    /// Only messages with a smaller id (ids grow with time): the next page.
+    pub before: Option<MessageId>,
+    /// 1-200, default 50.
+    pub limit: Option<i64>,
 }
 
 /// One earlier text of an edited message.
@@ -247,7 +279,7 @@ pub struct SearchQuery {
     #[cfg_attr(feature = "openapi", param(min_length = 1, max_length = 200))]
     pub q: String,
     /// Search one room only.
-    pub room_id: Option<crate::model::RoomId>,
+    pub room_id: Option<RoomId>,
     /// Most results, 1-200 (default 50).
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<i64>,

@@ -12,8 +12,11 @@
 pub mod api;
 pub mod emoji;
 pub mod error;
+pub mod files;
 pub mod limits;
+pub mod mentions;
 pub mod model;
+pub mod moderation;
 pub mod validate;
 pub mod ws;
 

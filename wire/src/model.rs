@@ -83,6 +83,11 @@ pub struct Room {
     /// caller's own room list and room lookups of rooms they are in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unread_count: Option<i64>,
+    /// Messages after the caller's read marker that mention them by name
+    /// or `@room` (their own and blocked senders' excepted); present where
+    /// `unread_count` is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mention_count: Option<i64>,
     /// The caller's role, when they are a member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<MemberRole>,
@@ -122,6 +127,30 @@ pub struct Message {
     /// Pinned to the room (never once deleted).
     #[serde(default)]
     pub pinned: bool,
+    /// Members mentioned by `@username` (empty once deleted).
+    #[serde(default)]
+    pub mentions: Vec<UserId>,
+    /// `@room` was written: every member is mentioned.
+    #[serde(default)]
+    pub mentions_room: bool,
+    /// On a thread reply: the top-level message it replies in.
+    #[serde(default)]
+    pub thread_root: Option<MessageId>,
+    /// On a thread's root: its replies so far (null without replies).
+    #[serde(default)]
+    pub thread: Option<ThreadSummary>,
+}
+
+/// A thread as its root shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ThreadSummary {
+    /// Replies, deleted ones (tombstones) included.
+    pub reply_count: i64,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_reply_at: Option<OffsetDateTime>,
+    /// Who replied, in the order of their first reply.
+    pub participant_ids: Vec<UserId>,
 }
 
 /// The reactions of one emoji on a message.

@@ -25,6 +25,9 @@ pub enum ClientFrame {
         client_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<MessageId>,
+        /// A reply in this top-level message's thread.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_root: Option<MessageId>,
     },
     /// "I am typing in this room" (ephemeral, throttled by the server).
     Typing {

@@ -76,7 +76,7 @@ pub fn routes(
         .boxed()
 }
 
-fn page_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
+pub(super) fn page_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiError> {
     match limit {
         None => Ok(default),
         Some(n) if (1..=max).contains(&n) => Ok(n),
@@ -84,7 +84,7 @@ fn page_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, ApiErro
     }
 }
 
-fn seq_param(name: &str, value: Option<i64>) -> Result<Option<i64>, ApiError> {
+pub(super) fn seq_param(name: &str, value: Option<i64>) -> Result<Option<i64>, ApiError> {
     match value {
         Some(v) if v < 0 => Err(ApiError::invalid(format!("{name} must not be negative"))),
         other => Ok(other),
@@ -100,7 +100,7 @@ fn seq_param(name: &str, value: Option<i64>) -> Result<Option<i64>, ApiError> {
     responses(
         (status = 201, description = "Sent", body = MessageResponse),
         (status = 200, description = "A retry: the message this client_id already sent", body = MessageResponse),
-        (status = 400, description = "Empty or too long body, bad client_id or reply_to", body = ErrorBody),
+        (status = 400, description = "Empty or too long body, bad client_id, reply_to or thread_root", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "Not a member of this public room", body = ErrorBody),
         (status = 404, description = "No such room", body = ErrorBody),
@@ -117,6 +117,7 @@ pub async fn send_message(
         body: &req.body,
         client_id: req.client_id.as_deref(),
         reply_to: req.reply_to,
+        thread_root: req.thread_root,
     };
     let sent = service::send(&ctx.state, &me, room_id, new).await?;
     let response = MessageResponse {

@@ -17,6 +17,7 @@ pub mod openapi;
 mod ops;
 mod people;
 mod rooms;
+mod threads;
 pub mod web;
 pub mod ws;
 
@@ -49,6 +50,8 @@ pub fn routes(
         .or(messages::routes(ctx.clone(), limit))
         .unify()
         .or(conversations::routes(ctx.clone()))
+        .unify()
+        .or(threads::routes(ctx.clone(), limit))
         .unify()
         .or(people::routes(ctx.clone()))
         .unify()

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, conversations, messages, moderation, ops, people, rooms, ws};
+use super::{accounts, conversations, messages, moderation, ops, people, rooms, threads, ws};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +30,8 @@ use super::{accounts, conversations, messages, moderation, ops, people, rooms, w
         conversations::add_reaction, conversations::remove_reaction,
         conversations::message_history, conversations::pin_message, conversations::unpin_message,
         conversations::list_pins,
+        threads::list_thread_messages, threads::mark_thread_read, threads::list_threads,
+        threads::list_mentions,
         people::directory, people::list_sessions, people::end_session,
         moderation::remove_member, moderation::set_role, moderation::ban, moderation::unban,
         moderation::list_bans,

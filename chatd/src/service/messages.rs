@@ -4,7 +4,8 @@
 use chat_store::messages::{self as store, Draft, Page};
 use chat_store::sessions::SessionUser;
 use chat_store::{Refusal, StoreError, events, members};
-use chat_wire::{Event, Message, Seq, validate};
+use chat_wire::api::FollowedThread;
+use chat_wire::{Event, Message, Seq, mentions, validate};
 
 use super::{Call, as_member};
 use crate::error::ApiError;
@@ -17,6 +18,8 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
     pub client_id: Option<&'a str>,
     pub reply_to: Option<i64>,
+    /// A reply in this top-level message's thread.
+    pub thread_root: Option<i64>,
 }
 
 /// Sends a message: the sender's rate limit, validation, then the send
@@ -42,9 +45,11 @@ pub async fn send(
     let draft = Draft {
         room_id,
         author_id: author.user_id,
-        body,
         client_id,
         reply_to: new.reply_to,
+        thread_root: new.thread_root,
+        mentions: mentions::parse(&body),
+        body,
     };
     Ok(state.sends.send(draft).await?)
 }
@@ -65,8 +70,16 @@ pub async fn edit(
     as_member(&call.db, room_id, call.me.user_id).await?;
     let body = validate::message_body(body, call.state.config.max_message_chars)
         .map_err(ApiError::invalid)?;
-    let (message, event) =
-        store::edit(&mut call.db, room_id, message_id, call.me.user_id, &body).await?;
+    let mentioned = mentions::parse(&body);
+    let (message, event) = store::edit(
+        &mut call.db,
+        room_id,
+        message_id,
+        call.me.user_id,
+        &body,
+        &mentioned,
+    )
+    .await?;
     call.state.gateway.publish(event);
     Ok(message)
 }
@@ -91,6 +104,50 @@ pub async fn delete(mut call: Call, room_id: i64, message_id: i64) -> Result<(),
     })?;
     call.state.gateway.publish(deleted);
     Ok(())
+}
+
+/// A page of one thread's replies, and whether more lie beyond it.
+pub async fn thread_page(
+    call: Call,
+    room_id: i64,
+    root_id: i64,
+    page: Page,
+) -> Result<(Vec<Message>, bool), ApiError> {
+    as_member(&call.db, room_id, call.me.user_id).await?;
+    Ok(store::thread_page(&call.db, room_id, root_id, page).await?)
+}
+
+/// Moves the caller's read marker in a thread forward.
+pub async fn mark_thread_read(
+    call: Call,
+    room_id: i64,
+    root_id: i64,
+    seq: Seq,
+) -> Result<(), ApiError> {
+    as_member(&call.db, room_id, call.me.user_id).await?;
+    Ok(store::mark_thread_read(&call.db, room_id, root_id, call.me.user_id, seq).await?)
+}
+
+/// The threads the caller follows, with their unread counts.
+pub async fn followed_threads(call: Call, limit: i64) -> Result<Vec<FollowedThread>, ApiError> {
+    let threads = store::follow_list(&call.db, call.me.user_id, limit).await?;
+    Ok(threads
+        .into_iter()
+        .map(|(root, unread_count)| FollowedThread {
+            room_id: root.room_id,
+            root,
+            unread_count,
+        })
+        .collect())
+}
+
+/// Messages in the caller's rooms that mention them, newest first.
+pub async fn mentions(
+    call: Call,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Message>, ApiError> {
+    Ok(store::mentions_of(&call.db, call.me.user_id, before, limit).await?)
 }
 
 /// The room's event log after a seq.

@@ -32,5 +32,6 @@ mod secrets;
 mod sessions;
 mod slow;
 mod storm;
+mod threads;
 mod web;
 mod ws;

@@ -569,11 +569,13 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
         .expect(201)["message"]
         .clone();
     let draft = |author: i64, body: &str, cid: Option<&str>, reply_to: Option<i64>| Draft {
-        room_id: room,
-        author_id: author,
-        body: body.into(),
         client_id: cid.map(Into::into),
         reply_to,
+        ..Draft::new(room, author, body)
+    };
+    let in_thread = Draft {
+        thread_root: first["id"].as_i64(),
+        ..Draft::new(room, bob.id, "a thread reply waits for its own send")
     };
     let drafts = vec![
         draft(alice.id, "one", Some("a"), None),
@@ -582,7 +584,8 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
         draft(alice.id, "retry", Some("old"), None),
         draft(alice.id, "same key twice", Some("a"), None),
         draft(bob.id, "bad reply", None, Some(999_999)),
-        draft(bob.id, "three", Some("b"), None),
+        draft(bob.id, "three @alice @eve", Some("b"), None),
+        in_thread,
     ];
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     let stored = send_batch(&pool.get().await.unwrap(), &drafts)
@@ -601,9 +604,13 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
             None,
             None,
             None,
-            Some("three".into())
+            Some("three @alice @eve".into()),
+            None,
         ]
     );
+    // Mentions are stored in the batch too (eve is not a member).
+    let three = stored[6].as_ref().unwrap().message();
+    assert_eq!(three.mentions, vec![alice.id]);
     let seqs: Vec<i64> = stored.iter().flatten().map(|m| m.message().seq).collect();
     let base = first["seq"].as_i64().unwrap();
     assert_eq!(
@@ -647,13 +654,7 @@ async fn a_batch_over_several_rooms_numbers_each_room_on_its_own() {
             .await
             .expect(200),
     );
-    let draft = |room_id: i64, author_id: i64, body: &str| Draft {
-        room_id,
-        author_id,
-        body: body.into(),
-        client_id: None,
-        reply_to: None,
-    };
+    let draft = Draft::new;
     let drafts = vec![
         draft(kitchen, bob.id, "k1"),
         draft(lobby, alice.id, "l1"),

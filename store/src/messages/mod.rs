@@ -1,209 +1,19 @@
-//! The `messages` table: sending, editing, deleting, paging and searching.
+//! The `messages` table: sending, editing, deleting, paging and searching;
+//! threads and mentions hang off it.
+
+mod send;
+mod threads;
 
 use chat_wire::api::Revision;
+use chat_wire::mentions::Mentions;
 use chat_wire::{EventType, Message, Seq};
 
+pub use send::{Draft, Sent, send, send_batch, send_draft};
+pub use threads::{follow_list, mark_thread_read, mentions_of, thread_page};
+
 use crate::events::Appends;
-use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_FROM, MESSAGE_ROW_COLUMNS, NEW_MESSAGE_COLUMNS};
+use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_FROM};
 use crate::{Client, Committed, GenericClient, Refusal, StoreError, StoreResult};
-
-/// A send's outcome.
-#[must_use = "publish the event of a new message"]
-#[derive(Debug)]
-pub enum Sent {
-    /// Stored now, with its `message.created` event.
-    New { message: Message, event: Committed },
-    /// A retry: the message this client_id had already stored.
-    Retry(Message),
-}
-
-impl Sent {
-    pub fn message(&self) -> &Message {
-        match self {
-            Self::New { message, .. } | Self::Retry(message) => message,
-        }
-    }
-
-    fn new(message: Message) -> Self {
-        Self::New {
-            event: Committed::message_created(message.clone()),
-            message,
-        }
-    }
-}
-
-/// Sends a message as a member of the room, in one round trip: a single
-/// statement checks membership, bumps the room's seq, inserts the message
-/// and logs `message.created`, committing atomically without BEGIN/COMMIT.
-/// The unique (room, author, client_id) key makes retries durable: a
-/// repeated client_id returns the original. When it stores nothing, the
-/// same statement says why: [`Refusal::NoSuchRoom`], [`Refusal::NotMember`],
-/// [`Refusal::Archived`], [`Refusal::UnknownReplyTo`], or
-/// [`Refusal::ClientIdReused`] when the client_id already sent another text.
-/// A new message has no reactions and no pin, so the statement reads
-/// neither (only a retry looks them up).
-pub async fn send(
-    db: &impl GenericClient,
-    room_id: i64,
-    author_id: i64,
-    body: &str,
-    client_id: Option<&str>,
-    reply_to: Option<i64>,
-) -> StoreResult<Sent> {
-    // A retry (the client_id is already stored) bumps nothing, so it leaves
-    // no gap in the room's seqs.
-    let stmt = db
-        .prepare_cached(&format!(
-            "WITH room AS ( \
-                 SELECT archived_at IS NOT NULL AS archived, \
-                        kind = 'room' AND visibility = 'public' AS joinable \
-                 FROM rooms WHERE id = $1), \
-             member AS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2), \
-             prior AS (SELECT id, deleted_at IS NOT NULL OR body = $3 AS same FROM messages \
-                       WHERE room_id = $1 AND author_id = $2 AND client_id = $4), \
-             parent AS (SELECT 1 FROM messages WHERE room_id = $1 AND id = $5), \
-             next AS ( \
-                 UPDATE rooms SET latest_seq = latest_seq + 1 \
-                 WHERE id = $1 AND archived_at IS NULL \
-                   AND EXISTS (SELECT 1 FROM member) AND NOT EXISTS (SELECT 1 FROM prior) \
-                   AND ($5::bigint IS NULL OR EXISTS (SELECT 1 FROM parent)) \
-                 RETURNING latest_seq), \
-             ins AS ( \
-                 INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to) \
-                 SELECT $1, latest_seq, $2, $3, $4, $5 FROM next \
-                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
-             e AS ( \
-                 INSERT INTO room_events (room_id, seq, kind, message_id) \
-                 SELECT room_id, seq, 'message.created', id FROM ins), \
-             outcome AS (SELECT CASE \
-                 WHEN EXISTS (SELECT 1 FROM ins) THEN 'sent' \
-                 WHEN EXISTS (SELECT 1 FROM prior) THEN \
-                     CASE WHEN (SELECT same FROM prior) THEN 'retry' ELSE 'reused' END \
-                 WHEN NOT EXISTS (SELECT 1 FROM room) THEN 'no_room' \
-                 WHEN NOT EXISTS (SELECT 1 FROM member) THEN \
-                     CASE WHEN (SELECT joinable FROM room) THEN 'not_member' ELSE 'no_room' END \
-                 WHEN (SELECT archived FROM room) THEN 'archived' \
-                 WHEN $5::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM parent) \
-                     THEN 'bad_reply' \
-                 ELSE 'raced' END AS status) \
-             SELECT outcome.status, {MESSAGE_ROW_COLUMNS}, \
-                    CASE WHEN outcome.status = 'retry' THEN {reactions} END, \
-                    CASE WHEN outcome.status = 'retry' THEN {pinned} ELSE false END \
-             FROM outcome \
-             LEFT JOIN (SELECT * FROM ins UNION ALL \
-                        SELECT x.* FROM messages x JOIN prior ON prior.id = x.id) m ON true \
-             LEFT JOIN users au ON au.id = m.author_id",
-            reactions = rows::message_reactions_column!(),
-            pinned = rows::message_pinned_column!(),
-        ))
-        .await?;
-    // A concurrent change the statement's snapshot could not see (a
-    // retry's twin committing first, the room archived meanwhile) makes it
-    // store nothing without a reason; a second look sees it.
-    for _ in 0..3 {
-        let row = db
-            .query_one(&stmt, &[&room_id, &author_id, &body, &client_id, &reply_to])
-            .await?;
-        let status: &str = row.get(0);
-        return match status {
-            "sent" => Ok(Sent::new(rows::message_at(&row, 1))),
-            "retry" => Ok(Sent::Retry(rows::message_at(&row, 1))),
-            "no_room" => Err(Refusal::NoSuchRoom.into()),
-            "not_member" => Err(Refusal::NotMember { joinable: true }.into()),
-            "archived" => Err(Refusal::Archived.into()),
-            "bad_reply" => Err(Refusal::UnknownReplyTo.into()),
-            "reused" => Err(Refusal::ClientIdReused.into()),
-            _ => continue,
-        };
-    }
-    Err(StoreError::Unavailable(
-        "the room kept changing during the send; retry".into(),
-    ))
-}
-
-/// One message of a batch: room, author, body, client_id, reply_to.
-#[derive(Debug, Clone)]
-pub struct Draft {
-    pub room_id: i64,
-    pub author_id: i64,
-    pub body: String,
-    pub client_id: Option<String>,
-    pub reply_to: Option<i64>,
-}
-
-/// Sends several messages, to one room or many, in one statement and one
-/// commit, so busy rooms pay the seq row lock and the commit flush once per
-/// batch instead of once per message. Each room's drafts are stored in
-/// order with consecutive seqs. The rooms' seq rows are locked in id order,
-/// so concurrent batches (here or on other instances) cannot deadlock.
-/// The per-draft checks are `LATERAL ... LIMIT 1` lookups so that even a
-/// plan cached while the tables were small probes the indexes instead of
-/// hashing a whole table on every batch.
-/// Returns, per draft, the stored message or `None` for drafts it did not
-/// store (author not a member, a retried client_id, an unknown reply_to, an
-/// archived room): send those with [`send`] to learn why.
-pub async fn send_batch(
-    db: &impl GenericClient,
-    drafts: &[Draft],
-) -> StoreResult<Vec<Option<Sent>>> {
-    let rooms: Vec<i64> = drafts.iter().map(|d| d.room_id).collect();
-    let authors: Vec<i64> = drafts.iter().map(|d| d.author_id).collect();
-    let bodies: Vec<&str> = drafts.iter().map(|d| d.body.as_str()).collect();
-    let client_ids: Vec<Option<&str>> = drafts.iter().map(|d| d.client_id.as_deref()).collect();
-    let replies: Vec<Option<i64>> = drafts.iter().map(|d| d.reply_to).collect();
-    let stmt = db
-        .prepare_cached(&format!(
-            "WITH items AS ( \
-                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[]) \
-                     WITH ORDINALITY AS i(room_id, author_id, body, client_id, reply_to, ord)), \
-             ok AS ( \
-                 SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k \
-                 FROM items i \
-                 CROSS JOIN LATERAL (SELECT 1 FROM memberships mb \
-                     WHERE mb.room_id = i.room_id AND mb.user_id = i.author_id LIMIT 1) member \
-                 LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages x \
-                     WHERE x.room_id = i.room_id AND x.author_id = i.author_id \
-                       AND x.client_id = i.client_id LIMIT 1) retry ON true \
-                 LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
-                     WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true \
-                 WHERE retry.hit IS NULL AND (i.reply_to IS NULL OR parent.hit IS NOT NULL) \
-                   AND NOT EXISTS ( \
-                        SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
-                        AND j.author_id = i.author_id AND j.client_id = i.client_id)), \
-             counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id), \
-             locked AS MATERIALIZED ( \
-                 SELECT r.id FROM rooms r JOIN counts c ON c.room_id = r.id \
-                 WHERE r.archived_at IS NULL ORDER BY r.id FOR NO KEY UPDATE OF r), \
-             next AS ( \
-                 UPDATE rooms r SET latest_seq = r.latest_seq + c.n FROM counts c, locked l \
-                 WHERE r.id = c.room_id AND l.id = r.id AND r.archived_at IS NULL \
-                 RETURNING r.id AS room_id, r.latest_seq - c.n AS base), \
-             m AS ( \
-                 INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to) \
-                 SELECT ok.room_id, next.base + ok.k, ok.author_id, ok.body, ok.client_id, ok.reply_to \
-                 FROM ok JOIN next ON next.room_id = ok.room_id ORDER BY ok.ord \
-                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
-             e AS ( \
-                 INSERT INTO room_events (room_id, seq, kind, message_id) \
-                 SELECT room_id, seq, 'message.created', id FROM m) \
-             SELECT ok.ord, {NEW_MESSAGE_COLUMNS} FROM m \
-             JOIN users au ON au.id = m.author_id \
-             JOIN next ON next.room_id = m.room_id \
-             JOIN ok ON ok.room_id = m.room_id AND ok.k = m.seq - next.base"
-        ))
-        .await?;
-    let stored = db
-        .query(&stmt, &[&rooms, &authors, &bodies, &client_ids, &replies])
-        .await?;
-    let mut out: Vec<Option<Sent>> = drafts.iter().map(|_| None).collect();
-    for row in stored {
-        let ord: i64 = row.get(0);
-        if let Some(slot) = out.get_mut(ord as usize - 1) {
-            *slot = Some(Sent::new(rows::message_at(&row, 1)));
-        }
-    }
-    Ok(out)
-}
 
 /// One message of a room. `NotFound` if it is not in that room.
 pub async fn get(db: &impl GenericClient, room_id: i64, message_id: i64) -> StoreResult<Message> {
@@ -220,13 +30,15 @@ pub async fn get(db: &impl GenericClient, room_id: i64, message_id: i64) -> Stor
 /// keeping the text it replaces in `message_revisions` (unless the edit
 /// changes nothing). Returns the edited message and its event. Refusals:
 /// [`Refusal::NoSuchMessage`], [`Refusal::NotAuthor`],
-/// [`Refusal::MessageDeleted`].
+/// [`Refusal::MessageDeleted`]. The message's mentions become what the new
+/// text mentions, so mention counts follow the edit.
 pub async fn edit(
     client: &mut Client,
     room_id: i64,
     message_id: i64,
     editor_id: i64,
     body: &str,
+    mentions: &Mentions,
 ) -> StoreResult<(Message, Committed)> {
     let tx = client.transaction().await?;
     let mut log = Appends::default();
@@ -248,7 +60,8 @@ pub async fn edit(
         .query_one(
             "WITH target AS (SELECT author_id, deleted_at IS NOT NULL AS deleted, body \
                              FROM messages WHERE room_id = $1 AND id = $2), \
-                  changed AS (UPDATE messages SET body = $3, edited_at = now() \
+                  changed AS (UPDATE messages SET body = $3, edited_at = now(), \
+                                  mentions_room = $6 \
                               WHERE room_id = $1 AND id = $2 AND author_id = $4 \
                                 AND deleted_at IS NULL RETURNING id), \
                   kept AS (INSERT INTO message_revisions (room_id, message_id, seq, body) \
@@ -256,10 +69,18 @@ pub async fn edit(
                            WHERE EXISTS (SELECT 1 FROM changed) AND t.body <> $3) \
              SELECT EXISTS (SELECT 1 FROM changed), t.author_id, t.deleted \
              FROM (SELECT 1) one LEFT JOIN target t ON true",
-            &[&room_id, &message_id, &body, &editor_id, &seq],
+            &[
+                &room_id,
+                &message_id,
+                &body,
+                &editor_id,
+                &seq,
+                &mentions.room,
+            ],
         )
         .await?;
     refuse_unless_changed(&row, editor_id, true)?;
+    threads::remention(&tx, room_id, message_id, &mentions.usernames).await?;
     let message = get(&tx, room_id, message_id).await?;
     Ok((message, log.commit(tx).await?))
 }
@@ -312,12 +133,16 @@ pub async fn delete(
 }
 
 /// Erases what hangs off a deleted message: its earlier texts, its
-/// reactions and its pin. No events: `message.deleted` carries the
-/// message as it is now, with none of them.
+/// reactions, its mentions and its pin. No events: `message.deleted`
+/// carries the message as it is now, with none of them. A deleted root
+/// keeps its thread: the replies and their summary stay readable.
 async fn erase(tx: &impl GenericClient, room_id: i64, message_id: i64) -> StoreResult<()> {
     tx.execute(
         "WITH revisions AS (DELETE FROM message_revisions WHERE room_id = $1 AND message_id = $2), \
-              reactions AS (DELETE FROM reactions WHERE room_id = $1 AND message_id = $2) \
+              reactions AS (DELETE FROM reactions WHERE room_id = $1 AND message_id = $2), \
+              mentioned AS (DELETE FROM mentions WHERE room_id = $1 AND message_id = $2), \
+              everyone AS (UPDATE messages SET mentions_room = false \
+                           WHERE room_id = $1 AND id = $2 AND mentions_room) \
          DELETE FROM pins WHERE room_id = $1 AND message_id = $2",
         &[&room_id, &message_id],
     )
@@ -390,31 +215,51 @@ pub struct Page {
 /// oldest `limit` messages after it (bounded by `before` if given); with
 /// only `before`, the newest `limit` before it; with neither, the newest.
 /// The flag says whether more lie beyond the page in the direction read.
+/// Thread replies are not part of the room's history (see [`thread_page`]).
 pub async fn page(
     db: &impl GenericClient,
     room_id: i64,
     page: Page,
 ) -> StoreResult<(Vec<Message>, bool)> {
+    paged(db, room_id, None, page).await
+}
+
+/// A page of a room's top-level messages, or of one thread's replies.
+async fn paged(
+    db: &impl GenericClient,
+    room_id: i64,
+    thread: Option<i64>,
+    page: Page,
+) -> StoreResult<(Vec<Message>, bool)> {
     let ascending = page.after.is_some();
     let sql = format!(
         "SELECT {MESSAGE_COLUMNS} FROM {MESSAGE_FROM} \
-         WHERE m.room_id = $1 AND m.seq > $2 AND m.seq < $3 \
+         WHERE m.room_id = $1 AND m.seq > $2 AND m.seq < $3 AND {} \
          ORDER BY m.seq {} LIMIT $4",
+        if thread.is_some() {
+            "m.thread_root = $5"
+        } else {
+            "m.thread_root IS NULL"
+        },
         if ascending { "ASC" } else { "DESC" }
     );
     let stmt = db.prepare_cached(&sql).await?;
+    let (after, before, limit) = (
+        page.after.unwrap_or(0),
+        page.before.unwrap_or(i64::MAX),
+        page.limit + 1,
+    );
     // One row more than asked for tells whether the page is the last.
-    let rows = db
-        .query(
-            &stmt,
-            &[
-                &room_id,
-                &page.after.unwrap_or(0),
-                &page.before.unwrap_or(i64::MAX),
-                &(page.limit + 1),
-            ],
-        )
-        .await?;
+    let rows = match &thread {
+        Some(root) => {
+            db.query(&stmt, &[&room_id, &after, &before, &limit, root])
+                .await?
+        }
+        None => {
+            db.query(&stmt, &[&room_id, &after, &before, &limit])
+                .await?
+        }
+    };
     let has_more = rows.len() as i64 > page.limit;
     let mut messages: Vec<Message> = rows
         .iter()

@@ -117,11 +117,13 @@ impl Conn {
                 body,
                 client_id,
                 reply_to,
+                thread_root,
             } => {
                 let new = NewMessage {
                     body: &body,
                     client_id: Some(&client_id),
                     reply_to,
+                    thread_root,
                 };
                 let answer = match service::send(&self.state, &self.me, room_id, new).await {
                     Ok(sent) => ServerFrame::Ack {

@@ -1,0 +1,337 @@
+//! Storing new messages: one send, or a batch of them in one statement.
+//!
+//! A send checks membership, bumps the room's seq, inserts the message,
+//! records its mentions, updates its thread's summary and followers, and
+//! logs `message.created`, all in one statement that commits on its own.
+
+use chat_wire::Message;
+use chat_wire::mentions::{self, Mentions};
+
+use crate::rows::{self, MESSAGE_ROW_COLUMNS};
+use crate::{Committed, GenericClient, Refusal, StoreError, StoreResult};
+
+/// A send's outcome.
+#[must_use = "publish the event of a new message"]
+#[derive(Debug)]
+pub enum Sent {
+    /// Stored now, with its `message.created` event.
+    New { message: Message, event: Committed },
+    /// A retry: the message this client_id had already stored.
+    Retry(Message),
+}
+
+impl Sent {
+    pub fn message(&self) -> &Message {
+        match self {
+            Self::New { message, .. } | Self::Retry(message) => message,
+        }
+    }
+
+    fn new(message: Message) -> Self {
+        Self::New {
+            event: Committed::message_created(message.clone()),
+            message,
+        }
+    }
+}
+
+/// One message to store.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub room_id: i64,
+    pub author_id: i64,
+    pub body: String,
+    pub client_id: Option<String>,
+    pub reply_to: Option<i64>,
+    /// A reply in this top-level message's thread.
+    pub thread_root: Option<i64>,
+    /// What the body mentions ([`mentions::parse`]); only names of the
+    /// room's members are stored.
+    pub mentions: Mentions,
+}
+
+impl Draft {
+    /// A top-level message; its mentions are parsed from the body.
+    pub fn new(room_id: i64, author_id: i64, body: &str) -> Self {
+        Self {
+            room_id,
+            author_id,
+            body: body.to_owned(),
+            mentions: mentions::parse(body),
+            ..Self::default()
+        }
+    }
+}
+
+/// [`send_draft`] of a top-level message (mentions parsed from the body).
+pub async fn send(
+    db: &impl GenericClient,
+    room_id: i64,
+    author_id: i64,
+    body: &str,
+    client_id: Option<&str>,
+    reply_to: Option<i64>,
+) -> StoreResult<Sent> {
+    let draft = Draft {
+        client_id: client_id.map(str::to_owned),
+        reply_to,
+        ..Draft::new(room_id, author_id, body)
+    };
+    send_draft(db, &draft).await
+}
+
+/// Sends a message as a member of the room, in one round trip: a single
+/// statement checks membership, bumps the room's seq, inserts the message
+/// and its mentions, bumps its thread's summary and logs `message.created`,
+/// committing atomically without BEGIN/COMMIT. The room's seq row lock it
+/// takes serialises every writer of the room, so a thread's reply count
+/// stays exact under concurrent replies. The unique (room, author,
+/// client_id) key makes retries durable: a repeated client_id returns the
+/// original. When it stores nothing, the same statement says why:
+/// [`Refusal::NoSuchRoom`], [`Refusal::NotMember`], [`Refusal::Archived`],
+/// [`Refusal::UnknownReplyTo`], [`Refusal::UnknownThread`], or
+/// [`Refusal::ClientIdReused`] when the client_id already sent another
+/// text. A new message has no reactions and no pin, so the statement reads
+/// neither (only a retry looks them up).
+pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent> {
+    // A retry (the client_id is already stored) bumps nothing, so it leaves
+    // no gap in the room's seqs.
+    let stmt = db
+        .prepare_cached(&format!(
+            "WITH room AS ( \
+                 SELECT archived_at IS NOT NULL AS archived, \
+                        kind = 'room' AND visibility = 'public' AS joinable \
+                 FROM rooms WHERE id = $1), \
+             member AS (SELECT 1 FROM memberships WHERE room_id = $1 AND user_id = $2), \
+             prior AS (SELECT id, deleted_at IS NOT NULL OR body = $3 AS same FROM messages \
+                       WHERE room_id = $1 AND author_id = $2 AND client_id = $4), \
+             parent AS (SELECT 1 FROM messages WHERE room_id = $1 AND id = $5), \
+             root AS (SELECT author_id FROM messages \
+                      WHERE room_id = $1 AND id = $6 AND thread_root IS NULL), \
+             next AS ( \
+                 UPDATE rooms SET latest_seq = latest_seq + 1 \
+                 WHERE id = $1 AND archived_at IS NULL \
+                   AND EXISTS (SELECT 1 FROM member) AND NOT EXISTS (SELECT 1 FROM prior) \
+                   AND ($5::bigint IS NULL OR EXISTS (SELECT 1 FROM parent)) \
+                   AND ($6::bigint IS NULL OR EXISTS (SELECT 1 FROM root)) \
+                 RETURNING latest_seq), \
+             ins AS ( \
+                 INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to, \
+                                       thread_root, mentions_room) \
+                 SELECT $1, latest_seq, $2, $3, $4, $5, $6, $8 FROM next \
+                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
+             e AS ( \
+                 INSERT INTO room_events (room_id, seq, kind, message_id) \
+                 SELECT room_id, seq, 'message.created', id FROM ins), \
+             mentioned AS ( \
+                 INSERT INTO mentions (room_id, message_id, user_id, author_id, seq) \
+                 SELECT ins.room_id, ins.id, u.id, ins.author_id, ins.seq FROM ins \
+                 JOIN users u ON lower(u.username) = ANY($7::text[]) \
+                 JOIN memberships mb ON mb.room_id = ins.room_id AND mb.user_id = u.id \
+                 RETURNING message_id, user_id), \
+             {THREAD_WRITES}, \
+             outcome AS (SELECT CASE \
+                 WHEN EXISTS (SELECT 1 FROM ins) THEN 'sent' \
+                 WHEN EXISTS (SELECT 1 FROM prior) THEN \
+                     CASE WHEN (SELECT same FROM prior) THEN 'retry' ELSE 'reused' END \
+                 WHEN NOT EXISTS (SELECT 1 FROM room) THEN 'no_room' \
+                 WHEN NOT EXISTS (SELECT 1 FROM member) THEN \
+                     CASE WHEN (SELECT joinable FROM room) THEN 'not_member' ELSE 'no_room' END \
+                 WHEN (SELECT archived FROM room) THEN 'archived' \
+                 WHEN $5::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM parent) \
+                     THEN 'bad_reply' \
+                 WHEN $6::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM root) \
+                     THEN 'bad_root' \
+                 ELSE 'raced' END AS status) \
+             SELECT outcome.status, {MESSAGE_ROW_COLUMNS}, \
+                    CASE WHEN outcome.status = 'retry' THEN {reactions} END, \
+                    CASE WHEN outcome.status = 'retry' THEN {pinned} ELSE false END, \
+                    CASE WHEN outcome.status = 'retry' THEN {mentions} \
+                         ELSE {NEW_MENTIONS} END \
+             FROM outcome \
+             LEFT JOIN (SELECT * FROM ins UNION ALL \
+                        SELECT x.* FROM messages x JOIN prior ON prior.id = x.id) m ON true \
+             LEFT JOIN users au ON au.id = m.author_id",
+            reactions = rows::message_reactions_column!(),
+            pinned = rows::message_pinned_column!(),
+            mentions = rows::message_mentions_column!(),
+        ))
+        .await?;
+    let room = &d.mentions.room;
+    // A concurrent change the statement's snapshot could not see (a
+    // retry's twin committing first, the room archived meanwhile) makes it
+    // store nothing without a reason; a second look sees it.
+    for _ in 0..3 {
+        let row = db
+            .query_one(
+                &stmt,
+                &[
+                    &d.room_id,
+                    &d.author_id,
+                    &d.body,
+                    &d.client_id,
+                    &d.reply_to,
+                    &d.thread_root,
+                    &d.mentions.usernames,
+                    room,
+                ],
+            )
+            .await?;
+        let status: &str = row.get(0);
+        return match status {
+            "sent" => Ok(Sent::new(rows::message_at(&row, 1))),
+            "retry" => Ok(Sent::Retry(rows::message_at(&row, 1))),
+            "no_room" => Err(Refusal::NoSuchRoom.into()),
+            "not_member" => Err(Refusal::NotMember { joinable: true }.into()),
+            "archived" => Err(Refusal::Archived.into()),
+            "bad_reply" => Err(Refusal::UnknownReplyTo.into()),
+            "bad_root" => Err(Refusal::UnknownThread.into()),
+            "reused" => Err(Refusal::ClientIdReused.into()),
+            _ => continue,
+        };
+    }
+    Err(StoreError::Unavailable(
+        "the room kept changing during the send; retry".into(),
+    ))
+}
+
+/// The new message's mentions, from the rows the statement inserted.
+const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.user_id) \
+                                      FROM mentioned mn WHERE mn.message_id = m.id), '{}')";
+
+/// A reply's effect on its thread, as CTEs of the send statement (`ins`
+/// is the reply, `root` its root's author, `mentioned` the reply's
+/// mentions): the root's summary grows by one reply, and the author, the
+/// root's author and everyone mentioned in the root or the reply follow
+/// the thread. The author has read it up to their own reply.
+const THREAD_WRITES: &str = "\
+    bumped AS ( \
+        UPDATE messages r SET reply_count = r.reply_count + 1, last_reply_at = ins.created_at, \
+            thread_participants = CASE WHEN ins.author_id = ANY (r.thread_participants) \
+                THEN r.thread_participants ELSE r.thread_participants || ins.author_id END \
+        FROM ins WHERE r.room_id = ins.room_id AND r.id = ins.thread_root), \
+    followers AS ( \
+        INSERT INTO thread_reads (room_id, root_id, user_id, following, read_seq) \
+        SELECT ins.room_id, ins.thread_root, w.who, true, \
+               CASE WHEN w.who = ins.author_id THEN ins.seq ELSE 0 END \
+        FROM ins CROSS JOIN LATERAL ( \
+            SELECT ins.author_id UNION SELECT author_id FROM root \
+            UNION SELECT user_id FROM mentioned \
+            UNION SELECT rm.user_id FROM mentions rm \
+                  WHERE rm.room_id = ins.room_id AND rm.message_id = ins.thread_root) w(who) \
+        WHERE ins.thread_root IS NOT NULL \
+        ON CONFLICT (room_id, root_id, user_id) DO UPDATE SET following = true, \
+            read_seq = greatest(thread_reads.read_seq, excluded.read_seq))";
+
+/// Sends several top-level messages, to one room or many, in one statement
+/// and one commit, so busy rooms pay the seq row lock and the commit flush
+/// once per batch instead of once per message. Each room's drafts are
+/// stored in order with consecutive seqs. The rooms' seq rows are locked in
+/// id order, so concurrent batches (here or on other instances) cannot
+/// deadlock. The per-draft checks are `LATERAL ... LIMIT 1` lookups so that
+/// even a plan cached while the tables were small probes the indexes
+/// instead of hashing a whole table on every batch.
+/// Returns, per draft, the stored message or `None` for drafts it did not
+/// store (author not a member, a retried client_id, an unknown reply_to, an
+/// archived room, a thread reply): send those with [`send_draft`].
+pub async fn send_batch(
+    db: &impl GenericClient,
+    drafts: &[Draft],
+) -> StoreResult<Vec<Option<Sent>>> {
+    // Thread replies go one by one: their summary update takes the root's
+    // row, which a batch could need twice.
+    let batched = |d: &Draft| d.thread_root.is_none();
+    let rooms: Vec<i64> = drafts
+        .iter()
+        .map(|d| if batched(d) { d.room_id } else { 0 })
+        .collect();
+    let authors: Vec<i64> = drafts.iter().map(|d| d.author_id).collect();
+    let bodies: Vec<&str> = drafts.iter().map(|d| d.body.as_str()).collect();
+    let client_ids: Vec<Option<&str>> = drafts.iter().map(|d| d.client_id.as_deref()).collect();
+    let replies: Vec<Option<i64>> = drafts.iter().map(|d| d.reply_to).collect();
+    let everyone: Vec<bool> = drafts.iter().map(|d| d.mentions.room).collect();
+    // Mentioned names, flattened: (position of the draft, name).
+    let (named_ords, names): (Vec<i64>, Vec<&str>) = drafts
+        .iter()
+        .zip(1i64..)
+        .flat_map(|(d, ord)| d.mentions.usernames.iter().map(move |n| (ord, n.as_str())))
+        .unzip();
+    let stmt = db
+        .prepare_cached(&format!(
+            "WITH items AS ( \
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
+                                      $5::bigint[], $6::boolean[]) \
+                     WITH ORDINALITY AS i(room_id, author_id, body, client_id, reply_to, \
+                                          everyone, ord)), \
+             ok AS ( \
+                 SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k \
+                 FROM items i \
+                 CROSS JOIN LATERAL (SELECT 1 FROM memberships mb \
+                     WHERE mb.room_id = i.room_id AND mb.user_id = i.author_id LIMIT 1) member \
+                 LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages x \
+                     WHERE x.room_id = i.room_id AND x.author_id = i.author_id \
+                       AND x.client_id = i.client_id LIMIT 1) retry ON true \
+                 LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
+                     WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true \
+                 WHERE retry.hit IS NULL AND (i.reply_to IS NULL OR parent.hit IS NOT NULL) \
+                   AND NOT EXISTS ( \
+                        SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
+                        AND j.author_id = i.author_id AND j.client_id = i.client_id)), \
+             counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id), \
+             locked AS MATERIALIZED ( \
+                 SELECT r.id FROM rooms r JOIN counts c ON c.room_id = r.id \
+                 WHERE r.archived_at IS NULL ORDER BY r.id FOR NO KEY UPDATE OF r), \
+             next AS ( \
+                 UPDATE rooms r SET latest_seq = r.latest_seq + c.n FROM counts c, locked l \
+                 WHERE r.id = c.room_id AND l.id = r.id AND r.archived_at IS NULL \
+                 RETURNING r.id AS room_id, r.latest_seq - c.n AS base), \
+             m AS ( \
+                 INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to, \
+                                       mentions_room) \
+                 SELECT ok.room_id, next.base + ok.k, ok.author_id, ok.body, ok.client_id, \
+                        ok.reply_to, ok.everyone \
+                 FROM ok JOIN next ON next.room_id = ok.room_id ORDER BY ok.ord \
+                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
+             e AS ( \
+                 INSERT INTO room_events (room_id, seq, kind, message_id) \
+                 SELECT room_id, seq, 'message.created', id FROM m), \
+             stored AS ( \
+                 SELECT ok.ord, m.* FROM m \
+                 JOIN next ON next.room_id = m.room_id \
+                 JOIN ok ON ok.room_id = m.room_id AND ok.k = m.seq - next.base), \
+             mentioned AS ( \
+                 INSERT INTO mentions (room_id, message_id, user_id, author_id, seq) \
+                 SELECT DISTINCT s.room_id, s.id, u.id, s.author_id, s.seq \
+                 FROM unnest($7::bigint[], $8::text[]) AS n(ord, name) \
+                 JOIN stored s ON s.ord = n.ord \
+                 JOIN users u ON lower(u.username) = n.name \
+                 JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
+                 RETURNING message_id, user_id) \
+             SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {NEW_MENTIONS} \
+             FROM stored m JOIN users au ON au.id = m.author_id"
+        ))
+        .await?;
+    let stored = db
+        .query(
+            &stmt,
+            &[
+                &rooms,
+                &authors,
+                &bodies,
+                &client_ids,
+                &replies,
+                &everyone,
+                &named_ords,
+                &names,
+            ],
+        )
+        .await?;
+    let mut out: Vec<Option<Sent>> = drafts.iter().map(|_| None).collect();
+    for row in stored {
+        let ord: i64 = row.get(0);
+        if let Some(slot) = out.get_mut(ord as usize - 1) {
+            *slot = Some(Sent::new(rows::message_at(&row, 1)));
+        }
+    }
+    Ok(out)
+}
