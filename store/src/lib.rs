@@ -7,6 +7,8 @@
 //! transaction.
 
 pub mod accounts;
+pub mod audit;
+pub mod blocks;
 mod committed;
 pub mod database;
 mod error;
@@ -20,6 +22,7 @@ pub mod password;
 pub mod pins;
 mod pool;
 pub mod reactions;
+pub mod reports;
 pub mod roles;
 pub mod rooms;
 mod rows;

@@ -2,10 +2,17 @@
 //! `room_bans` table). chatd's API and chatctl's room commands both come
 //! here, and each change checks [`crate::roles`] inside its transaction,
 //! after locking the room, so the rules hold against concurrent changes.
+//! Each change made to someone else is recorded in the audit log in the
+//! same transaction.
+//!
+//! A user whose account role is `admin` (a server admin) moderates every
+//! room they can name by id, member or not, with an owner's powers; the
+//! database says who is one at the moment of the change.
 
 use chat_wire::api::Ban;
 use chat_wire::{EventType, Member, MemberRole, RoomKind, UserRef, Visibility};
 
+use crate::audit::{self, AuditActor, Entry};
 use crate::events::Appends;
 use crate::roles::{self, Target};
 use crate::rows::{member_role, member_role_str, room_kind, visibility};
@@ -14,7 +21,7 @@ use crate::{Client, Committed, GenericClient, Refusal, StoreError, StoreResult, 
 /// Who acts on a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
-    /// A user, by id, who must be a member.
+    /// A user, by id: a member of the room, or a server admin.
     User(i64),
     /// A server administrator at the shell (chatctl): an owner's powers.
     ServerAdmin,
@@ -25,6 +32,13 @@ impl Actor {
         match self {
             Self::User(id) => Some(id),
             Self::ServerAdmin => None,
+        }
+    }
+
+    fn audit(self) -> AuditActor {
+        match self {
+            Self::User(id) => AuditActor::User(id),
+            Self::ServerAdmin => AuditActor::Shell,
         }
     }
 }
@@ -58,6 +72,7 @@ async fn standing(
     let visibility = visibility(row.get(1))?;
     let actor = match actor {
         Actor::ServerAdmin => roles::Actor::ServerAdmin,
+        Actor::User(id) if is_server_admin(db, id).await? => roles::Actor::ServerAdmin,
         Actor::User(id) => match role_of(db, room_id, id, lock).await? {
             Some(role) => roles::Actor::Member(role),
             None => {
@@ -69,6 +84,41 @@ async fn standing(
         },
     };
     Ok(Standing { kind, actor })
+}
+
+/// Whether a user is a server admin now: an active account whose role is
+/// `admin`.
+pub async fn is_server_admin(db: &impl GenericClient, user_id: i64) -> StoreResult<bool> {
+    Ok(db
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'admin' \
+                            AND NOT disabled AND deleted_at IS NULL)",
+            &[&user_id],
+        )
+        .await?
+        .get(0))
+}
+
+/// Records a change made to `target` in a room in the audit log.
+async fn record(
+    tx: &impl GenericClient,
+    actor: Actor,
+    action: &str,
+    room_id: i64,
+    target: i64,
+    details: serde_json::Value,
+) -> StoreResult<()> {
+    let row = tx
+        .query_one("SELECT username FROM users WHERE id = $1", &[&target])
+        .await?;
+    let entry = Entry {
+        actor: actor.audit(),
+        action,
+        target: audit::room_user(room_id, row.get(0)),
+        details,
+    };
+    audit::append(tx, &entry).await?;
+    Ok(())
 }
 
 /// A user's role in a room; with `lock`, locking their membership row.
@@ -113,6 +163,10 @@ pub async fn remove(
     let mut log = Appends::default();
     let by = actor.user_id().filter(|_| !itself);
     members::remove_in_by(&tx, &mut log, room_id, target, by).await?;
+    if !itself {
+        let details = serde_json::json!({ "role": member_role_str(role) });
+        record(&tx, actor, "room.remove_member", room_id, target, details).await?;
+    }
     log.commit(tx).await
 }
 
@@ -152,6 +206,11 @@ pub async fn set_role(
     .map_err(Refusal::from)?;
     let mut log = Appends::default();
     if role != current {
+        let details = serde_json::json!({
+            "from": member_role_str(current),
+            "to": member_role_str(role),
+        });
+        record(&tx, actor, "room.set_role", room_id, target, details).await?;
         let by = actor.user_id();
         update_role(&tx, &mut log, room_id, target, role, by).await?;
         if role == MemberRole::Owner {
@@ -240,6 +299,8 @@ pub async fn ban(
     if role.is_some() {
         members::remove_in_by(&tx, &mut log, room_id, target, actor.user_id()).await?;
     }
+    let details = serde_json::json!({ "reason": reason, "was_member": role.is_some() });
+    record(&tx, actor, "room.ban", room_id, target, details).await?;
     log.commit(tx).await
 }
 
@@ -262,6 +323,15 @@ pub async fn unban(
     if lifted == 0 {
         return Err(StoreError::NotFound);
     }
+    record(
+        &tx,
+        actor,
+        "room.unban",
+        room_id,
+        target,
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

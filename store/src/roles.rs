@@ -8,7 +8,7 @@
 //! | member | itself only (leave) | – | – |
 //! | admin | remove, ban | itself (leave, step down) | – |
 //! | owner | everything | everything | itself: leave; step down only after naming a successor |
-//! | server admin (chatctl) | as an owner | as an owner | as an owner |
+//! | server admin (chatctl, or an `admin` account, member or not) | as an owner | as an owner | as an owner |
 //!
 //! Only an owner (or a server admin) hands out `admin` or `owner`; making
 //! someone owner demotes every other owner to admin, so handing a room over
@@ -22,8 +22,8 @@ use chat_wire::{MemberRole, RoomKind};
 pub enum Actor {
     /// A member of the room, with their role.
     Member(MemberRole),
-    /// A server administrator at the shell (chatctl): may do what an owner
-    /// may, without being a member.
+    /// A server administrator (chatctl at the shell, or an account whose
+    /// role is `admin`): may do what an owner may, without being a member.
     ServerAdmin,
 }
 

@@ -109,6 +109,14 @@ pub async fn run(
             .await
             .context("the import was rolled back; nothing was created")?;
         report.imported = true;
+        let names: Vec<&str> = users.iter().map(|u| u.username.as_str()).collect();
+        super::audit::record(
+            &*client,
+            "user.import",
+            format!("users:{}", names.len()),
+            serde_json::json!({ "usernames": names }),
+        )
+        .await?;
         report.created = users
             .into_iter()
             .map(|u| Created {

@@ -1,10 +1,12 @@
 //! One module per command group; each takes the parsed arguments and an
 //! [`Output`] and returns a [`CliResult`].
 
+mod audit;
 mod backup;
 mod docs;
 mod import;
 mod migrate;
+mod report;
 mod room;
 mod session;
 mod stats;
@@ -29,6 +31,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::User(cmd) => user::run(&url, cmd, out).await,
         Command::Session(cmd) => session::run(&url, cmd, out).await,
         Command::Room(cmd) => room::run(&url, cmd, out).await,
+        Command::Report(cmd) => report::run(&url, cmd, out).await,
+        Command::Audit(cmd) => audit::run(&url, cmd, out).await,
         Command::Backup(cmd) => backup::run_backup(&url, cmd, out).await,
         Command::Restore(args) => backup::run_restore(&url, args, out).await,
         Command::Stats => stats::run(&url, out).await,

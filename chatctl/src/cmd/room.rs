@@ -1,5 +1,7 @@
 //! `chatctl room ...`: rooms and their members, with every change logged
-//! in the room's event log (and announced to chatd) like one made in chat.
+//! in the room's event log (and announced to chatd) like one made in chat,
+//! and recorded in the audit log (removals, roles and bans by the store,
+//! in the change's own transaction).
 
 use chat_store::moderation::{self, Actor};
 use chat_store::{Refusal, StoreError, members, rooms, users};
@@ -7,6 +9,7 @@ use chat_wire::validate;
 use chat_wire::{MemberRole, Visibility};
 use serde::Serialize;
 
+use super::audit;
 use super::user::{announce, not_found as user_not_found};
 use crate::cli::{MemberRoleArg, RoomCommand};
 use crate::db;
@@ -108,6 +111,10 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                         other => other.into(),
                     })?;
             announce(&client, created).await;
+            let details = serde_json::json!({
+                "name": room.name, "owner": owner_user.username, "private": private,
+            });
+            audit::record(&client, "room.create", format!("room:{}", room.id), details).await?;
             out.note(format_args!(
                 "created room {} ({}) owned by {}",
                 room.id, room.name, owner_user.username
@@ -130,6 +137,10 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                 })?;
             let changed = !archived.is_empty();
             announce(&client, archived).await;
+            if changed {
+                let target = format!("room:{room_id}");
+                audit::record(&client, "room.archive", target, serde_json::json!({})).await?;
+            }
             if changed {
                 out.note(format_args!("archived room {room_id}"));
             } else {
@@ -173,6 +184,9 @@ pub async fn run(url: &str, cmd: RoomCommand, out: Output) -> CliResult {
                 )));
             }
             announce(&client, added).await;
+            let target = chat_store::audit::room_user(room_id, &user.username);
+            let details = serde_json::json!({ "role": role_name(role) });
+            audit::record(&client, "room.add_member", target, details).await?;
             out.note(format_args!("added {username} to room {room_id}"));
             out.result(serde_json::json!({ "room_id": room_id, "username": user.username, "role": role_name(role) }),
             )

@@ -7,6 +7,7 @@ use chat_store::users::{self, AccountRole, NewUser};
 use chat_store::{Committed, StoreError, notify};
 use chat_wire::validate::{self, Username};
 
+use super::audit;
 use crate::cli::{MessagesArg, OnOff, RoleArg, StateArg, UserCommand};
 use crate::db;
 use crate::error::{CliError, CliResult};
@@ -37,12 +38,16 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
                 display_name: &display_name,
                 role: role(if admin { RoleArg::Admin } else { RoleArg::User }),
             };
-            let user = users::create(&client, &new).await.map_err(|e| match e {
+            let tx = client.transaction().await.map_err(StoreError::from)?;
+            let user = users::create(&tx, &new).await.map_err(|e| match e {
                 StoreError::Conflict(_) => {
                     CliError::Failed(anyhow::anyhow!("username {username} is taken"))
                 }
                 other => other.into(),
             })?;
+            let details = serde_json::json!({ "admin": admin });
+            audit::record(&tx, "user.add", target(&user.username), details).await?;
+            tx.commit().await.map_err(StoreError::from)?;
             out.note(format_args!(
                 "created user {} (id {})",
                 user.username, user.id
@@ -104,16 +109,24 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
                 table.print()
             })
         }
-        UserCommand::Disable { username } => set_disabled(&client, &username, true, out).await,
-        UserCommand::Enable { username } => set_disabled(&client, &username, false, out).await,
+        UserCommand::Disable { username } => {
+            set_disabled(&mut client, &username, true, out).await
+        }
+        UserCommand::Enable { username } => {
+            set_disabled(&mut client, &username, false, out).await
+        }
         UserCommand::Passwd {
             username,
             password_stdin,
         } => {
             let hash = new_password_hash(password_stdin).await?;
-            let ended = accounts::reset_password(&client, &username, &hash)
+            let tx = client.transaction().await.map_err(StoreError::from)?;
+            let ended = accounts::reset_password(&tx, &username, &hash)
                 .await
                 .map_err(|e| not_found(e, &username))?;
+            let details = serde_json::json!({ "sessions_ended": ended });
+            audit::record(&tx, "user.passwd", target(&username), details).await?;
+            tx.commit().await.map_err(StoreError::from)?;
             out.note(format_args!(
                 "password of {username} changed; {ended} session(s) ended"
             ));
@@ -123,9 +136,13 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
             username,
             role: role_arg,
         } => {
-            let account = accounts::set_role(&client, &username, role(role_arg))
+            let tx = client.transaction().await.map_err(StoreError::from)?;
+            let account = accounts::set_role(&tx, &username, role(role_arg))
                 .await
                 .map_err(|e| not_found(e, &username))?;
+            let details = serde_json::json!({ "role": account.role.as_str() });
+            audit::record(&tx, "user.role", target(&account.username), details).await?;
+            tx.commit().await.map_err(StoreError::from)?;
             out.note(format_args!(
                 "{} is now {}",
                 account.username,
@@ -135,9 +152,13 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
         }
         UserCommand::RatelimitExempt { username, exempt } => {
             let on = exempt == OnOff::On;
-            accounts::set_rate_limit_exempt(&client, &username, on)
+            let tx = client.transaction().await.map_err(StoreError::from)?;
+            accounts::set_rate_limit_exempt(&tx, &username, on)
                 .await
                 .map_err(|e| not_found(e, &username))?;
+            let details = serde_json::json!({ "exempt": on });
+            audit::record(&tx, "user.ratelimit_exempt", target(&username), details).await?;
+            tx.commit().await.map_err(StoreError::from)?;
             out.note(format_args!(
                 "{username} is {} the per-user rate limits (chatd applies it at the next login or connection)",
                 if on { "exempt from" } else { "subject to" }
@@ -167,6 +188,11 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
                 .map_err(|e| not_found(e, &username))?;
             let events = std::mem::take(&mut deletion.events);
             announce(&client, events).await;
+            // The deletion opens its own transaction: recorded right after.
+            let details = serde_json::json!({
+                "messages": if policy == MessagePolicy::Erase { "erase" } else { "keep" },
+            });
+            audit::record(&client, "user.delete", target(&username), details).await?;
             out.note(format_args!(
                 "deleted {username}: left {} room(s), erased {} message(s)",
                 deletion.rooms_left, deletion.messages_erased
@@ -182,15 +208,19 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
 }
 
 async fn set_disabled(
-    client: &chat_store::Client,
+    client: &mut chat_store::Client,
     username: &str,
     disabled: bool,
     out: Output,
 ) -> CliResult {
-    accounts::set_disabled(client, username, disabled)
+    let tx = client.transaction().await.map_err(StoreError::from)?;
+    accounts::set_disabled(&tx, username, disabled)
         .await
         .map_err(|e| not_found(e, username))?;
     let state = if disabled { "disabled" } else { "enabled" };
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    audit::record(&tx, action, target(username), serde_json::json!({})).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     out.note(format_args!("{state} {username}"));
     out.result(serde_json::json!({ "username": username, "disabled": disabled }))
 }
@@ -209,6 +239,11 @@ pub fn role(arg: RoleArg) -> AccountRole {
         RoleArg::User => AccountRole::User,
         RoleArg::Admin => AccountRole::Admin,
     }
+}
+
+/// An audit record's target naming an account.
+fn target(username: &str) -> String {
+    format!("user:{username}")
 }
 
 /// `NotFound` from the store, as the exit-3 error naming the user.

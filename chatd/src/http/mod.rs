@@ -16,6 +16,7 @@ mod moderation;
 pub mod openapi;
 mod ops;
 mod people;
+mod reports;
 mod rooms;
 mod threads;
 pub mod web;
@@ -56,6 +57,8 @@ pub fn routes(
         .or(people::routes(ctx.clone()))
         .unify()
         .or(moderation::routes(ctx.clone(), limit))
+        .unify()
+        .or(reports::routes(ctx.clone(), limit))
         .unify()
         .or(ws::routes(ctx.clone()))
         .unify()

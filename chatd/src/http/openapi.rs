@@ -7,7 +7,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{accounts, conversations, messages, moderation, ops, people, rooms, threads, ws};
+use super::{
+    accounts, conversations, messages, moderation, ops, people, reports, rooms, threads, ws,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,6 +35,8 @@ use super::{accounts, conversations, messages, moderation, ops, people, rooms, t
         threads::list_thread_messages, threads::mark_thread_read, threads::list_threads,
         threads::list_mentions,
         people::directory, people::list_sessions, people::end_session,
+        people::block_user, people::unblock_user, people::list_blocks,
+        reports::create_report, reports::list_reports, reports::resolve_report,
         moderation::remove_member, moderation::set_role, moderation::ban, moderation::unban,
         moderation::list_bans,
         ws::upgrade,
@@ -43,6 +47,7 @@ use super::{accounts, conversations, messages, moderation, ops, people, rooms, t
         (name = "accounts", description = "Registration, sessions and profiles"),
         (name = "rooms", description = "Rooms, members and direct conversations"),
         (name = "messages", description = "Messages, the room event log, read markers, search"),
+        (name = "moderation", description = "Reports of messages to the server's admins"),
         (name = "gateway", description = "The WebSocket gateway (frames in docs/protocol.md)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

@@ -1,4 +1,5 @@
-//! People: the user directory and the caller's own sessions.
+//! People: the user directory, the caller's own sessions, and whom they
+//! block.
 
 use std::convert::Infallible;
 
@@ -11,6 +12,7 @@ use warp::{Filter, path};
 use super::extract::{Query, query};
 use super::{no_content, ok, respond};
 use crate::error::ApiError;
+use crate::service::blocks;
 use crate::service::people as service;
 use crate::state::Ctx;
 
@@ -28,12 +30,30 @@ pub fn routes(
         .then(list_sessions);
     let end = path!("api" / "v1" / "me" / "sessions" / i64)
         .and(warp::delete())
-        .and(ctx)
+        .and(ctx.clone())
         .then(end_session);
+    let block = path!("api" / "v1" / "me" / "blocks" / String)
+        .and(warp::put())
+        .and(ctx.clone())
+        .then(block_user);
+    let unblock = path!("api" / "v1" / "me" / "blocks" / String)
+        .and(warp::delete())
+        .and(ctx.clone())
+        .then(unblock_user);
+    let blocked = path!("api" / "v1" / "me" / "blocks")
+        .and(warp::get())
+        .and(ctx)
+        .then(list_blocks);
     directory
         .or(sessions)
         .unify()
         .or(end)
+        .unify()
+        .or(block)
+        .unify()
+        .or(unblock)
+        .unify()
+        .or(blocked)
         .unify()
         .map(respond)
         .boxed()
@@ -82,4 +102,47 @@ pub async fn list_sessions(ctx: Ctx) -> Result<Response, ApiError> {
 pub async fn end_session(session_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
     service::end_session(ctx.call().await?, session_id).await?;
     no_content()
+}
+
+/// Block a user: they can no longer open or write in a direct
+/// conversation with the caller (a generic 403 that does not mention the
+/// block), and their mentions of the caller do not count. Idempotent.
+#[utoipa::path(put, path = "/api/v1/me/blocks/{username}", tag = "accounts",
+    security(("bearer" = [])),
+    params(("username" = String, Path)),
+    responses(
+        (status = 204, description = "Blocked (or already blocked)"),
+        (status = 400, description = "Blocking oneself", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
+pub async fn block_user(username: String, ctx: Ctx) -> Result<Response, ApiError> {
+    blocks::block(ctx.call().await?, &username).await?;
+    no_content()
+}
+
+/// Lift a block (lifting one that is not there changes nothing).
+#[utoipa::path(delete, path = "/api/v1/me/blocks/{username}", tag = "accounts",
+    security(("bearer" = [])),
+    params(("username" = String, Path)),
+    responses(
+        (status = 204, description = "Not blocked any more"),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
+pub async fn unblock_user(username: String, ctx: Ctx) -> Result<Response, ApiError> {
+    blocks::unblock(ctx.call().await?, &username).await?;
+    no_content()
+}
+
+/// The users the caller has blocked, most recently blocked first.
+#[utoipa::path(get, path = "/api/v1/me/blocks", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Blocked users", body = UsersResponse),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn list_blocks(ctx: Ctx) -> Result<Response, ApiError> {
+    let users = blocks::list(ctx.call().await?).await?;
+    ok(&UsersResponse { users })
 }

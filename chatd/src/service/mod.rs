@@ -9,12 +9,14 @@
 //! right after its commit.
 
 pub mod accounts;
+pub mod blocks;
 pub mod members;
 pub mod messages;
 pub mod moderation;
 pub mod people;
 pub mod pins;
 pub mod reactions;
+pub mod reports;
 pub mod rooms;
 
 use std::sync::Arc;

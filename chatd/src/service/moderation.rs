@@ -1,6 +1,10 @@
 //! Running a room: removing members, changing roles, bans. The rules are
 //! [`chat_store::roles`], checked by the store inside each change's
-//! transaction (chatctl's room commands use the same functions).
+//! transaction (chatctl's room commands use the same functions), which
+//! also records each change made to someone else in the audit log.
+//!
+//! Server admins (account role `admin`) moderate every room they can name
+//! by id, member or not; reading a private room stays for its members.
 
 use chat_store::StoreError;
 use chat_store::moderation::{self as store, Actor};

@@ -102,6 +102,7 @@ pub async fn open_direct(mut call: Call, username: &str) -> Result<(Room, bool),
             "cannot open a direct conversation with yourself",
         ));
     }
+    super::blocks::refuse_direct_if_blocked(&call, peer.id).await?;
     let direct = store::open_direct(
         &mut call.db,
         (call.me.user_id, &call.me.username),

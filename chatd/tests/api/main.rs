@@ -7,7 +7,9 @@ mod helpers;
 
 mod accounts;
 mod apache;
+mod audit;
 mod authz;
+mod blocks;
 mod conversations;
 mod daemon;
 mod deploy;
@@ -27,6 +29,7 @@ mod packaging;
 mod process;
 mod proxy;
 mod ratelimits;
+mod reports;
 mod rooms;
 mod secrets;
 mod sessions;
