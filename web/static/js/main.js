@@ -6,6 +6,7 @@ import { byId } from './dom.js';
 import { installShortcuts } from './keyboard.js';
 import { Gateway } from './socket.js';
 import * as live from './live.js';
+import { overlays } from './overlays.js';
 import * as store from './store.js';
 import { state } from './store.js';
 import { Chrome } from './render/chrome.js';
@@ -13,12 +14,6 @@ import { Composer } from './render/composer.js';
 import { Dialogs } from './render/dialogs.js';
 import { LoginForm } from './render/login.js';
 import { MentionComplete } from './render/complete.js';
-import { Inbox } from './render/inbox.js';
-import { Members } from './render/members.js';
-import { ThreadPanel } from './render/thread.js';
-import * as threads from './threads.js';
-import { Panels } from './render/panels.js';
-import { People } from './render/people.js';
 import { RoomList } from './render/rooms.js';
 import { Timeline } from './render/timeline.js';
 
@@ -64,9 +59,9 @@ const gateway = new Gateway({
       default:
         if (typeof frame.seq === 'number' && typeof frame.room_id === 'number') {
           const out = live.applyEvent(frame);
-          if (frame.type === 'message.pinned' || frame.type === 'message.unpinned') panels.pinsChanged(frame.room_id);
+          if (frame.type === 'message.pinned' || frame.type === 'message.unpinned') more.pinsChanged(frame.room_id);
           if (frame.type.startsWith('member.')) {
-            members.changed(frame.room_id);
+            more.membersChanged(frame.room_id);
             actions.forgetMembers(frame.room_id);
           }
           if (out.refetchRooms) void actions.refreshRooms();
@@ -143,9 +138,9 @@ const timeline = new Timeline(
     retry: (clientId) => actions.retry(clientId),
     discard: (clientId) => actions.discard(clientId),
     react: (msg, emoji, on) => void actions.react(msg, emoji, on),
-    pickReaction: (msg) => panels.openReact(msg),
+    pickReaction: (msg) => more.openReact(msg),
     pin: (msg, on) => void actions.pin(msg, on),
-    history: (msg) => void panels.openHistory(msg),
+    history: (msg) => more.openHistory(msg),
     openThread: (msg) => void openThread(msg),
   },
 );
@@ -154,37 +149,53 @@ const timeline = new Timeline(
 async function openThread(msg) {
   if (state.currentId !== msg.room_id) actions.openRoom(msg.room_id);
   chrome.closeDrawer(false);
+  const { panel, threads } = await threadView();
   await threads.openThread(msg);
-  threadPanel.focus();
+  panel.focus();
 }
 
-const threadPanel = new ThreadPanel({
-  message: {
-    reply: () => {},
-    edit: () => {},
-    remove: (msg) => void actions.remove(msg),
-    retry: (clientId) => actions.retry(clientId),
-    discard: (clientId) => actions.discard(clientId),
-    react: (msg, emoji, on) => void actions.react(msg, emoji, on),
-    pickReaction: (msg) => panels.openReact(msg),
-    pin: (msg, on) => void actions.pin(msg, on),
-    history: (msg) => void panels.openHistory(msg),
-  },
-  send: (roomId, rootId, body) => threads.sendReply(roomId, rootId, body),
-  loadOlder: () => void threads.loadOlderReplies(),
-  close() {
-    store.closeThread();
-    composer.focus();
-  },
-  markRead: () => threads.markThreadRead(),
-});
+// The thread panel and its actions load with the first thread opened.
+/** @type {import('./render/thread.js').ThreadPanel|null} */
+let threadPanel = null;
+/** @type {Promise<{panel: import('./render/thread.js').ThreadPanel, threads: typeof import('./threads.js')}>|null} */
+let threadLoading = null;
+function threadView() {
+  threadLoading ??= Promise.all([import('./render/thread.js'), import('./threads.js')]).then(([view, threads]) => {
+    const panel = new view.ThreadPanel({
+      message: {
+        reply: () => {},
+        edit: () => {},
+        remove: (msg) => void actions.remove(msg),
+        retry: (clientId) => actions.retry(clientId),
+        discard: (clientId) => actions.discard(clientId),
+        react: (msg, emoji, on) => void actions.react(msg, emoji, on),
+        pickReaction: (msg) => more.openReact(msg),
+        pin: (msg, on) => void actions.pin(msg, on),
+        history: (msg) => more.openHistory(msg),
+      },
+      send: (roomId, rootId, body) => threads.sendReply(roomId, rootId, body),
+      loadOlder: () => void threads.loadOlderReplies(),
+      close() {
+        store.closeThread();
+        composer.focus();
+      },
+      markRead: () => threads.markThreadRead(),
+    });
+    threadPanel = panel;
+    return { panel, threads };
+  });
+  return threadLoading;
+}
 
-const panels = new Panels({
+const more = overlays({
   react: (msg, emoji, on) => actions.react(msg, emoji, on),
   pin: (msg, on) => actions.pin(msg, on),
   jump: (msg) => jumpTo(msg),
+  openThread: (root) => openThread(root),
+  dm: (username) => thenCloseDrawer(actions.openDm(username)),
+  logOut: () => void logOut(),
+  left: () => openDefaultRoom(),
 });
-const inbox = new Inbox({ jump: (msg) => jumpTo(msg), openThread: (root) => openThread(root) });
 
 /** Shows a message where it lives: in its room, or a reply in its thread. @param {import('./types.js').Message} msg */
 async function jumpTo(msg) {
@@ -195,11 +206,6 @@ async function jumpTo(msg) {
   }
   if (await actions.showMessage(msg)) timeline.reveal(msg.id);
 }
-const people = new People({
-  dm: (username) => thenCloseDrawer(actions.openDm(username)),
-  logOut: () => void logOut(),
-});
-const members = new Members({ left: () => openDefaultRoom() });
 
 // Before the composer: it sees Enter, Tab and the arrows first while its list is open.
 new MentionComplete(byId('message-input', HTMLTextAreaElement), byId('mention-list', HTMLUListElement), {
@@ -257,24 +263,25 @@ store.subscribe((s) => {
   rooms.render(s);
   timeline.render(s);
   composer.render(s);
-  threadPanel.render(s);
+  if (threadPanel) threadPanel.render(s);
+  else if (s.thread) void threadView().then(({ panel }) => panel.render(state));
 });
 
 byId('browse-button', HTMLButtonElement).addEventListener('click', () => void dialogs.openBrowse());
 byId('create-button', HTMLButtonElement).addEventListener('click', () => dialogs.openCreate());
 byId('dm-button', HTMLButtonElement).addEventListener('click', () => {
   dialogs.openDm();
-  people.opened();
+  more.peopleOpened();
 });
-byId('search-button', HTMLButtonElement).addEventListener('click', () => panels.openSearch());
-byId('mentions-button', HTMLButtonElement).addEventListener('click', () => void inbox.openMentions());
-byId('threads-button', HTMLButtonElement).addEventListener('click', () => void inbox.openThreads());
-byId('settings-button', HTMLButtonElement).addEventListener('click', () => void people.openSettings());
+byId('search-button', HTMLButtonElement).addEventListener('click', () => more.openSearch());
+byId('mentions-button', HTMLButtonElement).addEventListener('click', () => more.openMentions());
+byId('threads-button', HTMLButtonElement).addEventListener('click', () => more.openThreads());
+byId('settings-button', HTMLButtonElement).addEventListener('click', () => more.openSettings());
 byId('pins-button', HTMLButtonElement).addEventListener('click', () => {
-  if (state.currentId !== null) void panels.openPins(state.currentId);
+  if (state.currentId !== null) more.openPins(state.currentId);
 });
 byId('members-button', HTMLButtonElement).addEventListener('click', () => {
-  if (state.currentId !== null) void members.open(state.currentId);
+  if (state.currentId !== null) more.openMembers(state.currentId);
 });
 byId('help-button', HTMLButtonElement).addEventListener('click', () => dialogs.openHelp());
 byId('logout-button', HTMLButtonElement).addEventListener('click', () => void logOut());
@@ -282,7 +289,7 @@ byId('logout-button', HTMLButtonElement).addEventListener('click', () => void lo
 installShortcuts({
   active: () => state.screen === 'chat' && !document.querySelector('dialog[open]'),
   help: () => dialogs.openHelp(),
-  search: () => panels.openSearch(),
+  search: () => more.openSearch(),
   moveRoom(delta, unreadOnly) {
     const list = store.orderedRooms();
     if (!list.length) return;

@@ -49,6 +49,8 @@ export class People {
   opened() {
     clear(this.results);
     setText(this.status, '');
+    // Typed before this module had loaded:
+    if (this.input.value.trim()) void this.lookUp();
   }
 
   async lookUp() {
