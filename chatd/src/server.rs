@@ -99,6 +99,13 @@ impl Server {
         let forgetting = limiter.clone();
         let stop = gateway.shutdown_token();
         tokio::spawn(async move { forgetting.forget_idle_keys(stop).await });
+        let files = Arc::new(crate::service::files::Files::open(&config.files)?);
+        let sweep = crate::service::files::sweep_forever(
+            pool.clone(),
+            files.clone(),
+            gateway.shutdown_token(),
+        );
+        tokio::spawn(sweep);
         let state = Arc::new(AppState {
             hasher: PasswordHasher::new(config.password_hash),
             config,
@@ -108,6 +115,7 @@ impl Server {
             sends,
             limiter,
             sessions,
+            files,
         });
         Ok(Self { listener, state })
     }

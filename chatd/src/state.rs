@@ -28,6 +28,8 @@ pub struct AppState {
     pub gateway: Arc<Gateway>,
     pub limiter: Arc<RateLimiter>,
     pub sessions: Arc<SessionCache>,
+    /// Uploaded files: the blob store and its settings.
+    pub files: Arc<crate::service::files::Files>,
 }
 
 /// One request's view of the app: the shared state plus the caller's

@@ -13,6 +13,7 @@ mod committed;
 pub mod database;
 mod error;
 pub mod events;
+pub mod files;
 pub mod members;
 pub mod messages;
 pub mod migrate;

@@ -15,7 +15,11 @@ pub enum ErrorCode {
     MethodNotAllowed,
     Conflict,
     PayloadTooLarge,
+    /// The upload would take the uploader past their storage quota (413).
+    QuotaExceeded,
     UnsupportedMediaType,
+    /// A download's Range starts past the end of the file (416).
+    RangeNotSatisfiable,
     RateLimited,
     Internal,
     Unavailable,
@@ -31,8 +35,9 @@ impl ErrorCode {
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::Conflict => 409,
-            Self::PayloadTooLarge => 413,
+            Self::PayloadTooLarge | Self::QuotaExceeded => 413,
             Self::UnsupportedMediaType => 415,
+            Self::RangeNotSatisfiable => 416,
             Self::RateLimited => 429,
             Self::Internal => 500,
             Self::Unavailable => 503,

@@ -43,6 +43,8 @@ pub enum LogFormat {
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/chat";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Where systemd's `StateDirectory=chat` and the Docker volume put it.
+pub const DEFAULT_DATA_DIR: &str = "/var/lib/chat";
 
 /// The chat daemon: REST API and WebSocket gateway over PostgreSQL.
 ///
@@ -93,6 +95,19 @@ pub struct Config {
     /// Origins (scheme://host[:port], lowercase) allowed to open WebSockets
     /// besides same-host ones; `*` for any.
     pub ws_allowed_origins: Vec<String>,
+    /// Uploaded files: where, how large, how many, how long unused.
+    pub files: FilesConfig,
+}
+
+/// Settings of uploaded files.
+#[derive(Debug, Clone)]
+pub struct FilesConfig {
+    pub data_dir: PathBuf,
+    pub max_upload_bytes: u64,
+    pub quota_bytes: u64,
+    /// How long an upload nothing uses is kept.
+    pub grace: Duration,
+    pub sweep_interval: Duration,
 }
 
 impl Default for Config {
@@ -118,6 +133,10 @@ impl Config {
         anyhow::ensure!(
             config.max_message_chars > 0,
             "max_message_chars must be at least 1"
+        );
+        anyhow::ensure!(
+            !config.files.sweep_interval.is_zero(),
+            "file_sweep_interval must be at least 1"
         );
         anyhow::ensure!(config.gateway.queue >= 16, "ws_queue must be at least 16");
         anyhow::ensure!(
@@ -167,6 +186,13 @@ impl Config {
                 .map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase())
                 .filter(|o| !o.is_empty())
                 .collect(),
+            files: FilesConfig {
+                data_dir: v.data_dir,
+                max_upload_bytes: v.max_upload_bytes,
+                quota_bytes: v.upload_quota_bytes,
+                grace: Duration::from_secs(v.file_grace),
+                sweep_interval: Duration::from_secs(v.file_sweep_interval),
+            },
         }
     }
 }

@@ -6,9 +6,10 @@
 //! which both fills in an unset value and is shown by `--help`.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use super::shown::Shown;
-use super::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, LogFormat, RegistrationMode};
+use super::{DEFAULT_DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_LISTEN, LogFormat, RegistrationMode};
 use crate::gateway::GatewayConfig;
 use crate::proxy::TrustedProxies;
 use crate::ratelimit::{Limit, RateLimits};
@@ -134,9 +135,26 @@ settings! {
     /// WebSocket connections opened per client address.
     #[arg(env = "CHATD_LIMIT_WS_ADDR", value_name = "RATE")]
     limit_ws_addr: Limit = RateLimits::default().ws_per_addr,
+    /// Directory of uploaded files (content-addressed, 0700, owned by the
+    /// service user).
+    #[arg(env = "CHATD_DATA_DIR", value_name = "DIR")]
+    data_dir: PathBuf = PathBuf::from(DEFAULT_DATA_DIR),
+    /// Largest upload in bytes (keep the proxy's limit above it).
+    #[arg(env = "CHATD_MAX_UPLOAD_BYTES", value_name = "BYTES")]
+    max_upload_bytes: u64 = 25 * MIB,
+    /// Bytes of uploads each user may keep.
+    #[arg(env = "CHATD_UPLOAD_QUOTA_BYTES", value_name = "BYTES")]
+    upload_quota_bytes: u64 = 1024 * MIB,
+    /// Seconds an upload no message, profile or room uses is kept.
+    #[arg(env = "CHATD_FILE_GRACE", value_name = "SECS")]
+    file_grace: u64 = DAY,
+    /// Seconds between sweeps for unused files (one instance at a time).
+    #[arg(env = "CHATD_FILE_SWEEP_INTERVAL", value_name = "SECS")]
+    file_sweep_interval: u64 = 3600,
 }
 
 const DAY: u64 = 86_400;
+const MIB: u64 = 1024 * 1024;
 
 /// A setting's help: its doc comment as one line (without the final
 /// period, as clap shows doc comments) and its default.

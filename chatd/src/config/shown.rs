@@ -25,6 +25,12 @@ macro_rules! shown_as_displayed {
 
 shown_as_displayed!(String, SocketAddr, u32, u64, usize);
 
+impl Shown for std::path::PathBuf {
+    fn shown(&self) -> String {
+        self.display().to_string()
+    }
+}
+
 fn value_name(value: &impl ValueEnum) -> String {
     value
         .to_possible_value()

@@ -11,6 +11,7 @@ mod accounts;
 mod allow;
 mod conversations;
 mod extract;
+mod files;
 mod messages;
 mod moderation;
 pub mod openapi;
@@ -59,6 +60,8 @@ pub fn routes(
         .or(moderation::routes(ctx.clone(), limit))
         .unify()
         .or(reports::routes(ctx.clone(), limit))
+        .unify()
+        .or(files::routes(ctx.clone()))
         .unify()
         .or(ws::routes(ctx.clone()))
         .unify()

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod blocks;
+pub mod files;
 pub mod members;
 pub mod messages;
 pub mod moderation;

@@ -14,6 +14,11 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
+/// The data directory of the chatd instances on `db`.
+pub fn files_dir(db: &TestDb) -> std::path::PathBuf {
+    std::env::temp_dir().join("chat-test-files").join(&db.name)
+}
+
 /// A running chatd on its own database.
 pub struct TestApp {
     pub base: String,
@@ -106,6 +111,9 @@ impl TestApp {
         // (ratelimits.rs). The login and connection limits stay as shipped.
         config.rate_limits.sends_per_user = Limit::OFF;
         config.rate_limits.register_per_addr = Limit::OFF;
+        // Uploads go to a directory of this database's own (shared by its
+        // second instances, as a deployment's instances share one).
+        config.files.data_dir = files_dir(&db);
         configure(&mut config);
         let server = Server::bind(config).await.expect("chatd starts");
         let base = format!("http://{}", server.local_addr());

@@ -15,6 +15,7 @@ mod daemon;
 mod deploy;
 mod errors;
 mod faults;
+mod files;
 mod first_hour;
 mod forwarded;
 mod graceful;

@@ -1,0 +1,468 @@
+//! Files: upload and download round trip, who may read, limits, type
+//! sniffing, image cleaning, deduplication, quota and the sweep.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use futures_util::stream;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+
+use crate::helpers::{TestApp, files_dir};
+
+const TEXT: &[u8] = b"0123456789 hello, files\n";
+
+async fn upload(app: &TestApp, token: &str, name: &str, claimed: &str, bytes: Vec<u8>) -> Value {
+    app.raw(
+        Method::POST,
+        &format!("/api/v1/files?name={name}"),
+        Some(token),
+        Some(claimed),
+        bytes,
+    )
+    .await
+    .expect(201)["file"]
+        .clone()
+}
+
+/// A GET with extra headers; the raw answer.
+async fn fetch(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = reqwest::Client::new()
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.expect("request reaches chatd")
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every blob file under the data directory.
+fn blobs_on_disk(dir: &Path) -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&dir.join("files"), &mut out);
+    out.sort();
+    out
+}
+
+fn staging_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("tmp")).map_or(0, |d| d.count())
+}
+
+#[tokio::test]
+async fn upload_and_download_round_trip() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let file = upload(&app, &alice.token, "notes.txt", "text/plain", TEXT.to_vec()).await;
+    assert_eq!(file["name"], "notes.txt");
+    assert_eq!(file["content_type"], "text/plain");
+    assert_eq!(file["size"], TEXT.len());
+    assert_eq!(file["sha256"], hex_sha256(TEXT));
+    let path = format!("/api/v1/files/{}", file["id"]);
+
+    let res = fetch(&app, &path, &alice.token, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = res.headers().clone();
+    assert_eq!(h["content-type"], "text/plain");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox")
+    );
+    assert_eq!(
+        h["content-disposition"],
+        "attachment; filename*=UTF-8''notes.txt"
+    );
+    assert!(h["cache-control"].to_str().unwrap().starts_with("private"));
+    let etag = h["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", hex_sha256(TEXT)));
+    assert_eq!(res.bytes().await.unwrap(), TEXT);
+
+    let res = fetch(&app, &path, &alice.token, &[("if-none-match", &etag)]).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert!(res.bytes().await.unwrap().is_empty());
+
+    let res = fetch(&app, &path, &alice.token, &[("range", "bytes=2-5")]).await;
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    let total = TEXT.len();
+    assert_eq!(
+        res.headers()["content-range"],
+        format!("bytes 2-5/{total}").as_str()
+    );
+    assert_eq!(res.bytes().await.unwrap(), &TEXT[2..6]);
+    let res = fetch(&app, &path, &alice.token, &[("range", "bytes=-3")]).await;
+    assert_eq!(res.bytes().await.unwrap(), &TEXT[total - 3..]);
+    let res = fetch(&app, &path, &alice.token, &[("range", "bytes=999-")]).await;
+    assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+
+    // Not an image: no thumbnail.
+    app.get(&format!("{path}/thumbnail"), &alice.token)
+        .await
+        .expect_error(404, "not_found");
+    // Nothing is left in staging.
+    assert_eq!(staging_files(&files_dir(&app.db)), 0);
+}
+
+#[tokio::test]
+async fn only_those_allowed_read_a_file_and_the_rest_get_404() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let file = upload(
+        &app,
+        &alice.token,
+        "secret.txt",
+        "text/plain",
+        TEXT.to_vec(),
+    )
+    .await;
+    let path = format!("/api/v1/files/{}", file["id"]);
+    let stranger = app
+        .get(&path, &bob.token)
+        .await
+        .expect_error(404, "not_found");
+    let missing = app
+        .get("/api/v1/files/999999999", &bob.token)
+        .await
+        .expect_error(404, "not_found");
+    // Exactly the answer for a file that does not exist.
+    assert_eq!(stranger, missing);
+    app.get(&format!("{path}/thumbnail"), &bob.token)
+        .await
+        .expect_error(404, "not_found");
+    app.call(Method::GET, &path, None, Value::Null)
+        .await
+        .expect_error(401, "unauthorized");
+    app.call(Method::POST, "/api/v1/files?name=x", None, Value::Null)
+        .await
+        .expect_error(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn the_upload_limit_is_exact_and_checked_as_bytes_arrive() {
+    let app = TestApp::spawn_with(|c| c.files.max_upload_bytes = 1000).await;
+    let alice = app.user("alice").await;
+    let dir = files_dir(&app.db);
+    upload(
+        &app,
+        &alice.token,
+        "at.bin",
+        "application/octet-stream",
+        vec![b'a'; 1000],
+    )
+    .await;
+    app.raw(
+        Method::POST,
+        "/api/v1/files?name=over.bin",
+        Some(&alice.token),
+        None,
+        vec![b'b'; 1001],
+    )
+    .await
+    .expect_error(413, "payload_too_large");
+    // Chunked, with no Content-Length to refuse it by: counted as it comes.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..4).map(|_| Ok(vec![b'c'; 400])).collect();
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/files?name=chunked.bin", app.base))
+        .bearer_auth(&alice.token)
+        .body(reqwest::Body::wrap_stream(stream::iter(chunks)))
+        .send()
+        .await
+        .expect("request reaches chatd");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
+    // Only the one accepted file is stored; no staging file stays behind.
+    assert_eq!(blobs_on_disk(&dir), [hex_sha256(&[b'a'; 1000])]);
+    assert_eq!(staging_files(&dir), 0);
+    // Empty and nameless uploads are refused as bad input.
+    app.raw(
+        Method::POST,
+        "/api/v1/files?name=e",
+        Some(&alice.token),
+        None,
+        Vec::new(),
+    )
+    .await
+    .expect_error(400, "invalid_request");
+    app.raw(
+        Method::POST,
+        "/api/v1/files?name=a/",
+        Some(&alice.token),
+        None,
+        vec![1],
+    )
+    .await
+    .expect_error(400, "invalid_request");
+}
+
+#[tokio::test]
+async fn the_type_comes_from_the_bytes_and_html_is_an_attachment() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let html = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>".to_vec();
+    let file = upload(&app, &alice.token, "cat.png", "image/png", html.clone()).await;
+    assert_eq!(file["content_type"], "text/html");
+    assert!(file.get("width").is_none());
+    let res = fetch(
+        &app,
+        &format!("/api/v1/files/{}", file["id"]),
+        &alice.token,
+        &[],
+    )
+    .await;
+    assert_eq!(res.headers()["content-type"], "text/html");
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "attachment; filename*=UTF-8''cat.png"
+    );
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(res.bytes().await.unwrap(), html);
+}
+
+/// A PNG whose header claims `width`×`height` over one tiny pixel row.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut png = encode(
+        &image::DynamicImage::new_luma8(1, 1),
+        image::ImageFormat::Png,
+    );
+    png[16..20].copy_from_slice(&width.to_be_bytes());
+    png[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+fn encode(image: &image::DynamicImage, format: image::ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    image.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_decompression_bomb_is_refused() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bomb = png_claiming(60_000, 60_000);
+    assert!(bomb.len() < 200, "the bomb itself is tiny");
+    app.raw(
+        Method::POST,
+        "/api/v1/files?name=bomb.png",
+        Some(&alice.token),
+        None,
+        bomb,
+    )
+    .await
+    .expect_error(413, "payload_too_large");
+    let dir = files_dir(&app.db);
+    assert!(blobs_on_disk(&dir).is_empty());
+    assert_eq!(staging_files(&dir), 0);
+}
+
+/// A JPEG carrying an EXIF block with a GPS directory whose processing
+/// method reads `MARKER`.
+const MARKER: &[u8] = b"SECRET-PLACE-52N";
+
+fn jpeg_with_gps() -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let jpeg = encode(
+        &image::DynamicImage::ImageRgb8(pixels),
+        image::ImageFormat::Jpeg,
+    );
+    // TIFF, little-endian: IFD0 at 8 with one entry (GPSInfo -> 26); the GPS
+    // IFD at 26 with GPSLatitudeRef "N" and GPSProcessingMethod (at 56).
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.extend([1, 0]);
+    tiff.extend([0x25, 0x88, 4, 0, 1, 0, 0, 0, 26, 0, 0, 0]);
+    tiff.extend([0, 0, 0, 0]);
+    tiff.extend([2, 0]);
+    tiff.extend([1, 0, 2, 0, 2, 0, 0, 0, b'N', 0, 0, 0]);
+    let method_len = (8 + MARKER.len()) as u8;
+    tiff.extend([0x1B, 0, 7, 0, method_len, 0, 0, 0, 56, 0, 0, 0]);
+    tiff.extend([0, 0, 0, 0]);
+    assert_eq!(tiff.len(), 56);
+    tiff.extend(b"ASCII\0\0\0");
+    tiff.extend(MARKER);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let len = (app1.len() + 2) as u16;
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(len.to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn exif_and_gps_are_stripped_from_served_images() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let jpeg = jpeg_with_gps();
+    assert!(contains(&jpeg, MARKER) && contains(&jpeg, b"Exif"));
+    let file = upload(
+        &app,
+        &alice.token,
+        "holiday.jpg",
+        "application/octet-stream",
+        jpeg,
+    )
+    .await;
+    assert_eq!(file["content_type"], "image/jpeg");
+    assert_eq!(
+        (file["width"].clone(), file["height"].clone()),
+        (640.into(), 480.into())
+    );
+    assert_eq!(file["has_thumbnail"], true);
+    let path = format!("/api/v1/files/{}", file["id"]);
+    let res = fetch(&app, &path, &alice.token, &[]).await;
+    assert_eq!(
+        res.headers()["content-disposition"],
+        "inline; filename*=UTF-8''holiday.jpg"
+    );
+    let served = res.bytes().await.unwrap();
+    assert!(!contains(&served, MARKER), "GPS data served");
+    assert!(!contains(&served, b"Exif"), "EXIF served");
+    assert_eq!(hex_sha256(&served), file["sha256"]);
+    let decoded = image::load_from_memory(&served).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (640, 480));
+
+    let res = fetch(&app, &format!("{path}/thumbnail"), &alice.token, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let thumb = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (400, 300));
+}
+
+#[tokio::test]
+async fn concurrent_uploads_of_the_same_bytes_are_stored_once() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let bytes = vec![7u8; 64 * 1024];
+    let uploads = (0..8).map(|i| {
+        let token = if i % 2 == 0 { &alice.token } else { &bob.token };
+        upload(
+            &app,
+            token,
+            "same.bin",
+            "application/octet-stream",
+            bytes.clone(),
+        )
+    });
+    let files = futures_util::future::join_all(uploads).await;
+    let mut ids: Vec<i64> = files.iter().map(|f| f["id"].as_i64().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 8, "each upload is its own file");
+    assert!(files.iter().all(|f| f["sha256"] == hex_sha256(&bytes)));
+    let dir = files_dir(&app.db);
+    assert_eq!(blobs_on_disk(&dir), [hex_sha256(&bytes)]);
+    assert_eq!(staging_files(&dir), 0);
+}
+
+#[tokio::test]
+async fn the_quota_refuses_what_would_pass_it() {
+    let app = TestApp::spawn_with(|c| c.files.quota_bytes = 1500).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    upload(&app, &alice.token, "a", "text/plain", vec![b'a'; 1000]).await;
+    app.raw(
+        Method::POST,
+        "/api/v1/files?name=b",
+        Some(&alice.token),
+        None,
+        vec![b'b'; 501],
+    )
+    .await
+    .expect_error(413, "quota_exceeded");
+    upload(&app, &alice.token, "c", "text/plain", vec![b'c'; 500]).await;
+    // Quotas are per user.
+    upload(&app, &bob.token, "d", "text/plain", vec![b'd'; 1500]).await;
+}
+
+#[tokio::test]
+async fn the_sweep_removes_unused_files_and_their_blobs() {
+    let app = TestApp::spawn_with(|c| {
+        c.files.grace = std::time::Duration::ZERO;
+        c.files.sweep_interval = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let alice = app.user("alice").await;
+    let file = upload(&app, &alice.token, "gone.txt", "text/plain", TEXT.to_vec()).await;
+    let path = format!("/api/v1/files/{}", file["id"]);
+    let dir = files_dir(&app.db);
+    // Waits for the condition, however long the sweep takes to come round.
+    loop {
+        let status = app.get(&path, &alice.token).await.status;
+        if status == StatusCode::NOT_FOUND && blobs_on_disk(&dir).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The quota was credited back.
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let db = pool.get().await.unwrap();
+    let used: i64 = db
+        .query_one(
+            "SELECT coalesce(sum(bytes_used), 0)::bigint FROM user_storage",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(used, 0);
+}
