@@ -102,6 +102,8 @@ impl From<Refusal> for ApiError {
             Refusal::UnknownReplyTo => {
                 Self::invalid("reply_to does not name a message in this room")
             }
+            // Generic on purpose: it does not say who blocked whom.
+            Refusal::Blocked => Self::forbidden("you cannot write in this direct conversation"),
             Refusal::UnknownThread => Self::invalid(
                 "thread_root does not name a top-level message in this room \
                  (replies cannot start threads of their own)",

@@ -56,6 +56,9 @@ pub enum Refusal {
     /// `reply_to` names no message of the room.
     #[error("reply_to does not name a message in this room")]
     UnknownReplyTo,
+    /// A direct conversation where one of the two has blocked the other.
+    #[error("blocked")]
+    Blocked,
     /// `thread_root` names no top-level message of the room.
     #[error("thread_root does not name a top-level message in this room")]
     UnknownThread,

@@ -147,11 +147,14 @@ pub(crate) const ROOM_SELECT: &str = "SELECT r.id, r.kind, \
            SELECT count(*) FROM ( \
                SELECT mn.message_id FROM mentions mn \
                WHERE mn.room_id = r.id AND mn.user_id = $1 AND mn.seq > mem.read_seq \
-                 AND mn.author_id <> $1 \
+                 AND mn.author_id <> $1 AND NOT EXISTS ( \
+                     SELECT 1 FROM blocks b WHERE b.user_id = $1 AND b.blocked_id = mn.author_id) \
                UNION \
                SELECT rm.id FROM messages rm \
                WHERE rm.room_id = r.id AND rm.mentions_room AND rm.seq > mem.read_seq \
-                 AND rm.author_id <> $1 AND rm.deleted_at IS NULL) mentioned) END \
+                 AND rm.author_id <> $1 AND rm.deleted_at IS NULL AND NOT EXISTS ( \
+                     SELECT 1 FROM blocks b WHERE b.user_id = $1 AND b.blocked_id = rm.author_id) \
+               ) mentioned) END \
      FROM rooms r \
      LEFT JOIN memberships mem ON mem.room_id = r.id AND mem.user_id = $1 \
      LEFT JOIN users peer ON r.kind = 'direct' \

@@ -387,3 +387,72 @@ async fn a_mention_in_a_thread_makes_its_target_follow_it() {
     let none = app.get("/api/v1/threads", &dave.token).await.expect(200);
     assert_eq!(none["threads"], json!([]));
 }
+
+#[tokio::test]
+async fn a_block_stops_direct_writes_and_mention_counts() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = app.room(&alice, "lobby", "public").await;
+    app.join(&bob, room).await;
+    let dm = app
+        .post("/api/v1/dms", &alice.token, json!({"username": "bob"}))
+        .await
+        .expect(201)["room"]["id"]
+        .as_i64()
+        .unwrap();
+    app.send(&bob, dm, "hi @alice").await;
+    app.send(&bob, room, "@alice @room look").await;
+    assert_eq!(my_room(&app, &alice, room).await["mention_count"], 1);
+    assert_eq!(my_room(&app, &alice, dm).await["mention_count"], 1);
+
+    app.call(
+        reqwest::Method::PUT,
+        "/api/v1/me/blocks/bob",
+        Some(&alice.token),
+        Value::Null,
+    )
+    .await
+    .expect(204);
+    // Neither may write in the direct room any more, over REST or the
+    // WebSocket, and the answer does not say who blocked whom.
+    for (user, other) in [(&bob, "alice"), (&alice, "bob")] {
+        let refused = app
+            .post(
+                &format!("/api/v1/rooms/{dm}/messages"),
+                &user.token,
+                json!({ "body": format!("hello {other}") }),
+            )
+            .await
+            .expect_error(403, "forbidden");
+        assert!(
+            !refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("block")
+        );
+    }
+    let (mut ws, _) = app.ws_ready(&bob.token).await;
+    ws.send_json(json!({"type": "send", "room_id": dm, "body": "psst", "client_id": "b-1"}))
+        .await;
+    let error = loop {
+        let frame = ws.next_json().await;
+        if frame["type"] == "error" {
+            break frame;
+        }
+    };
+    assert_eq!(error["error"]["code"], "forbidden", "{error}");
+    // Bob still talks in the shared room, but his mentions of alice no
+    // longer count or list for her.
+    assert_eq!(my_room(&app, &alice, room).await["mention_count"], 0);
+    assert_eq!(my_room(&app, &alice, dm).await["mention_count"], 0);
+    let listed = app.get("/api/v1/mentions", &alice.token).await.expect(200);
+    assert_eq!(listed["messages"], json!([]));
+
+    // Unblocking restores both.
+    app.delete("/api/v1/me/blocks/bob", &alice.token)
+        .await
+        .expect(204);
+    app.send(&bob, dm, "back").await;
+    assert_eq!(my_room(&app, &alice, room).await["mention_count"], 1);
+}

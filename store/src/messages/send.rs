@@ -89,7 +89,8 @@ pub async fn send(
 /// client_id) key makes retries durable: a repeated client_id returns the
 /// original. When it stores nothing, the same statement says why:
 /// [`Refusal::NoSuchRoom`], [`Refusal::NotMember`], [`Refusal::Archived`],
-/// [`Refusal::UnknownReplyTo`], [`Refusal::UnknownThread`], or
+/// [`Refusal::Blocked`] (a direct room where one of the two blocked the
+/// other), [`Refusal::UnknownReplyTo`], [`Refusal::UnknownThread`], or
 /// [`Refusal::ClientIdReused`] when the client_id already sent another
 /// text. A new message has no reactions and no pin, so the statement reads
 /// neither (only a retry looks them up).
@@ -108,12 +109,14 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
              parent AS (SELECT 1 FROM messages WHERE room_id = $1 AND id = $5), \
              root AS (SELECT author_id FROM messages \
                       WHERE room_id = $1 AND id = $6 AND thread_root IS NULL), \
+             blocked AS ({BLOCKED_DIRECT} WHERE r.id = $1), \
              next AS ( \
                  UPDATE rooms SET latest_seq = latest_seq + 1 \
                  WHERE id = $1 AND archived_at IS NULL \
                    AND EXISTS (SELECT 1 FROM member) AND NOT EXISTS (SELECT 1 FROM prior) \
                    AND ($5::bigint IS NULL OR EXISTS (SELECT 1 FROM parent)) \
                    AND ($6::bigint IS NULL OR EXISTS (SELECT 1 FROM root)) \
+                   AND NOT EXISTS (SELECT 1 FROM blocked) \
                  RETURNING latest_seq), \
              ins AS ( \
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to, \
@@ -138,6 +141,7 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
                  WHEN NOT EXISTS (SELECT 1 FROM member) THEN \
                      CASE WHEN (SELECT joinable FROM room) THEN 'not_member' ELSE 'no_room' END \
                  WHEN (SELECT archived FROM room) THEN 'archived' \
+                 WHEN EXISTS (SELECT 1 FROM blocked) THEN 'blocked' \
                  WHEN $5::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM parent) \
                      THEN 'bad_reply' \
                  WHEN $6::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM root) \
@@ -184,6 +188,7 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
             "no_room" => Err(Refusal::NoSuchRoom.into()),
             "not_member" => Err(Refusal::NotMember { joinable: true }.into()),
             "archived" => Err(Refusal::Archived.into()),
+            "blocked" => Err(Refusal::Blocked.into()),
             "bad_reply" => Err(Refusal::UnknownReplyTo.into()),
             "bad_root" => Err(Refusal::UnknownThread.into()),
             "reused" => Err(Refusal::ClientIdReused.into()),
@@ -194,6 +199,12 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
         "the room kept changing during the send; retry".into(),
     ))
 }
+
+/// A direct room (`rooms r`) whose two participants are kept apart by a
+/// block, either way; the caller adds the room's id to WHERE.
+const BLOCKED_DIRECT: &str = "SELECT 1 FROM rooms r JOIN blocks b \
+     ON (b.user_id = r.dm_low AND b.blocked_id = r.dm_high) \
+     OR (b.user_id = r.dm_high AND b.blocked_id = r.dm_low)";
 
 /// The new message's mentions, from the rows the statement inserted.
 const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.user_id) \
@@ -233,7 +244,7 @@ const THREAD_WRITES: &str = "\
 /// instead of hashing a whole table on every batch.
 /// Returns, per draft, the stored message or `None` for drafts it did not
 /// store (author not a member, a retried client_id, an unknown reply_to, an
-/// archived room, a thread reply): send those with [`send_draft`].
+/// archived room, a block, a thread reply): send those with [`send_draft`].
 pub async fn send_batch(
     db: &impl GenericClient,
     drafts: &[Draft],
@@ -274,6 +285,7 @@ pub async fn send_batch(
                  LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
                      WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true \
                  WHERE retry.hit IS NULL AND (i.reply_to IS NULL OR parent.hit IS NOT NULL) \
+                   AND NOT EXISTS ({BLOCKED_DIRECT} WHERE r.id = i.room_id) \
                    AND NOT EXISTS ( \
                         SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
                         AND j.author_id = i.author_id AND j.client_id = i.client_id)), \

@@ -83,7 +83,8 @@ pub async fn follow_list(
 }
 
 /// Messages in `user_id`'s rooms that mention them by name or `@room`,
-/// newest first, with ids below `before`; their own messages excepted.
+/// newest first, with ids below `before`; their own messages and those of
+/// people they blocked excepted.
 pub async fn mentions_of(
     db: &impl GenericClient,
     user_id: i64,
@@ -92,15 +93,18 @@ pub async fn mentions_of(
 ) -> StoreResult<Vec<Message>> {
     let sql = format!(
         "WITH mine AS (SELECT room_id FROM memberships WHERE user_id = $1), \
+         blocked AS (SELECT blocked_id FROM blocks WHERE user_id = $1), \
          hits AS ( \
              (SELECT mn.room_id, mn.message_id AS id FROM mentions mn \
               WHERE mn.user_id = $1 AND mn.message_id < $2 AND mn.author_id <> $1 \
+                AND mn.author_id NOT IN (SELECT blocked_id FROM blocked) \
                 AND mn.room_id IN (SELECT room_id FROM mine) \
               ORDER BY mn.message_id DESC LIMIT $3) \
              UNION \
              (SELECT rm.room_id, rm.id FROM messages rm \
               WHERE rm.room_id IN (SELECT room_id FROM mine) AND rm.mentions_room \
                 AND rm.id < $2 AND rm.author_id <> $1 AND rm.deleted_at IS NULL \
+                AND rm.author_id NOT IN (SELECT blocked_id FROM blocked) \
               ORDER BY rm.id DESC LIMIT $3)) \
          SELECT {MESSAGE_COLUMNS} FROM hits h \
          JOIN {MESSAGE_FROM} ON m.room_id = h.room_id AND m.id = h.id \
