@@ -109,12 +109,8 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
                 table.print()
             })
         }
-        UserCommand::Disable { username } => {
-            set_disabled(&mut client, &username, true, out).await
-        }
-        UserCommand::Enable { username } => {
-            set_disabled(&mut client, &username, false, out).await
-        }
+        UserCommand::Disable { username } => set_disabled(&mut client, &username, true, out).await,
+        UserCommand::Enable { username } => set_disabled(&mut client, &username, false, out).await,
         UserCommand::Passwd {
             username,
             password_stdin,
@@ -218,7 +214,11 @@ async fn set_disabled(
         .await
         .map_err(|e| not_found(e, username))?;
     let state = if disabled { "disabled" } else { "enabled" };
-    let action = if disabled { "user.disable" } else { "user.enable" };
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
     audit::record(&tx, action, target(username), serde_json::json!({})).await?;
     tx.commit().await.map_err(StoreError::from)?;
     out.note(format_args!("{state} {username}"));
