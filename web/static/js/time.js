@@ -2,6 +2,7 @@
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
+const mediumFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
 const dayYearFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
 
@@ -13,6 +14,11 @@ export function shortTime(iso) {
 /** @param {string} iso */
 export function fullTime(iso) {
   return fullFmt.format(new Date(iso));
+}
+
+/** "Dec 2, 2026, 9:47 AM": for lists, where the full form is too long. @param {string} iso */
+export function mediumTime(iso) {
+  return mediumFmt.format(new Date(iso));
 }
 
 /** A key that changes when the local calendar day does. @param {string} iso */

@@ -5,7 +5,7 @@
 
 import { byId, clear, h, setText } from '../dom.js';
 import { api } from '../api.js';
-import { fullTime } from '../time.js';
+import { mediumTime } from '../time.js';
 import { removeRoom, state, upsertRoom } from '../store.js';
 import { errorText, modal, show } from './panels.js';
 
@@ -226,7 +226,7 @@ export class Members {
         'div',
         { class: 'result-text' },
         h('span', { class: 'result-body' }, b.user.display_name || who),
-        h('span', { class: 'result-meta' }, `@${who} · banned${by} ${fullTime(b.created_at)}${b.reason ? ` — ${b.reason}` : ''}`),
+        h('span', { class: 'result-meta' }, `@${who} · banned${by} ${mediumTime(b.created_at)}${b.reason ? ` — ${b.reason}` : ''}`),
       ),
       h('button', { type: 'button', class: 'button subtle', 'aria-label': `Lift ban on ${who}`, onclick: () => void this.act(() => api.unban(/** @type {number} */ (this.roomId), who)) }, 'Lift ban'),
     );

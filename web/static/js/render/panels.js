@@ -5,7 +5,7 @@
 import { byId, clear, h, setText } from '../dom.js';
 import { api } from '../api.js';
 import { excerpt } from '../format.js';
-import { fullTime } from '../time.js';
+import { mediumTime } from '../time.js';
 import { state } from '../store.js';
 
 /** @typedef {import('../types.js').Message} Message */
@@ -77,7 +77,7 @@ export function messageEntry(msg, buttons, withRoom = false) {
         h('span', { class: 'author' }, who),
         withRoom ? ` in ${roomLabel(msg.room_id)}` : '',
         ' · ',
-        h('time', { datetime: msg.created_at }, fullTime(msg.created_at)),
+        h('time', { datetime: msg.created_at }, mediumTime(msg.created_at)),
       ),
       h('span', { class: 'result-body' }, msg.deleted || msg.body === null ? 'message deleted' : excerpt(msg.body, 300)),
     ),
@@ -163,7 +163,7 @@ export class Panels {
       const revisions = await api.history(msg.room_id, msg.id);
       setText(status, revisions.length ? `${revisions.length} earlier ${revisions.length === 1 ? 'text' : 'texts'}, oldest first` : 'No earlier texts.');
       for (const r of revisions) {
-        list.appendChild(h('li', { class: 'revision' }, h('p', { class: 'revision-body' }, r.body), h('span', { class: 'result-meta' }, `replaced ${fullTime(r.edited_at)}`)));
+        list.appendChild(h('li', { class: 'revision' }, h('p', { class: 'revision-body' }, r.body), h('span', { class: 'result-meta' }, `replaced ${mediumTime(r.edited_at)}`)));
       }
       if (msg.body !== null) list.appendChild(h('li', { class: 'revision current' }, h('p', { class: 'revision-body' }, msg.body), h('span', { class: 'result-meta' }, 'now')));
     } catch (err) {

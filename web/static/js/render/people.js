@@ -4,7 +4,7 @@
 
 import { byId, clear, h, setText } from '../dom.js';
 import { api } from '../api.js';
-import { fullTime } from '../time.js';
+import { mediumTime } from '../time.js';
 import { setMe, state } from '../store.js';
 import { closeOnEscape, errorText, modal, show } from './panels.js';
 
@@ -172,7 +172,7 @@ export class People {
             'div',
             { class: 'result-text' },
             h('span', { class: 'result-body' }, what, s.current ? h('strong', { class: 'current-mark' }, ' (this device)') : null),
-            h('span', { class: 'result-meta' }, `signed in ${fullTime(s.created_at)} · last active ${fullTime(s.last_seen_at)}`),
+            h('span', { class: 'result-meta' }, `signed in ${mediumTime(s.created_at)} · last active ${mediumTime(s.last_seen_at)}`),
           ),
           s.current
             ? null
