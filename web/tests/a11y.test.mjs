@@ -97,6 +97,8 @@ test('axe finds nothing serious in the panels: reactions, pins, search, people, 
     });
     await check('Settings', 'Settings', (d) => d.getByText('(this device)').waitFor());
     await check('Members', 'Members', (d) => d.getByRole('combobox', { name: /^Role for hugo/ }).waitFor());
+    await page.getByRole('button', { name: 'More actions' }).first().click();
+    await check('Report…', 'Report message');
   } finally {
     await context.close();
   }

@@ -109,3 +109,37 @@ test('room settings: the owner renames the room and sets its topic; a member lea
     await Promise.all([ca.close(), cb.close()]);
   }
 });
+
+test('reporting a message to the server’s admins from its menu', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const room = await server.room(alice, [bob]);
+  const msg = await server.send(alice, room, 'buy cheap watches at example.com');
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, bob, room.name);
+    const entry = ui(page).messages.locator(':scope > *').filter({ hasText: 'buy cheap watches' });
+    await entry.getByRole('button', { name: 'More actions' }).click();
+    await entry.getByRole('button', { name: 'Report…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Report message' });
+    // A reason is required.
+    await dialog.getByRole('button', { name: 'Send report' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'Say what is wrong' }).waitFor();
+    await dialog.getByRole('textbox', { name: 'Why are you reporting it?' }).fill('spam');
+    await dialog.getByRole('button', { name: 'Send report' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('alert').filter({ hasText: 'Reported' }).waitFor();
+    // The report exists: the same report again is a conflict.
+    const again = await server.call('/api/v1/reports', { method: 'POST', token: bob.token, body: { message_id: msg.id, reason: 'spam' } });
+    assert.equal(again.status, 409, JSON.stringify(again.body));
+    // My own messages offer no report.
+    await server.send(bob, room, 'my own words');
+    const mine = ui(page).messages.locator(':scope > *').filter({ hasText: 'my own words' });
+    await mine.getByRole('button', { name: 'More actions' }).click();
+    await mine.getByRole('button', { name: 'Edit' }).waitFor();
+    assert.equal(await mine.getByRole('button', { name: 'Report…' }).count(), 0);
+  } finally {
+    await context.close();
+  }
+});

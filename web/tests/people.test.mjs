@@ -149,3 +149,31 @@ test('@ completion: the room’s members are offered as you type, Tab puts the n
     await context.close();
   }
 });
+
+test('blocking: from the directory, listed in settings, lifted there', TEST, async () => {
+  const alice = await server.user('alice');
+  const mallory = await server.user('mallory');
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, alice);
+    await page.getByRole('button', { name: 'People', exact: true }).click();
+    const people = page.getByRole('dialog', { name: 'People' });
+    await people.getByRole('searchbox', { name: 'Person' }).fill(mallory.username);
+    await people.getByRole('button', { name: `Block ${mallory.username}` }).click();
+    await people.getByRole('button', { name: `Unblock ${mallory.username}` }).waitFor();
+    const { users } = await server.expect(200, '/api/v1/me/blocks', { token: alice.token });
+    assert.deepEqual(users.map((/** @type {{username: string}} */ u) => u.username), [mallory.username]);
+    const dm = await server.call('/api/v1/dms', { method: 'POST', token: mallory.token, body: { username: alice.username } });
+    assert.equal(dm.status, 403, 'a blocked user still opened a conversation');
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('region', { name: 'Blocked people' }).getByRole('button', { name: `Unblock ${mallory.username}` }).click();
+    await settings.getByText('You have blocked nobody.').waitFor();
+    await eventually('the block to be lifted', async () => (await server.expect(200, '/api/v1/me/blocks', { token: alice.token })).users.length, (n) => n === 0);
+  } finally {
+    await context.close();
+  }
+});

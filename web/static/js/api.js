@@ -220,6 +220,19 @@ export const api = {
     await request('DELETE', `/me/sessions/${encodeURIComponent(String(id))}`);
   },
 
+  /** @returns {Promise<User[]>} most recently blocked first */
+  async blocks() {
+    return (await request('GET', '/me/blocks')).users;
+  },
+  /** @param {string} username @param {boolean} on */
+  async block(username, on) {
+    await request(on ? 'PUT' : 'DELETE', `/me/blocks/${encodeURIComponent(username)}`);
+  },
+  /** Reports a message to the server's admins. @param {number} messageId @param {string} reason */
+  async report(messageId, reason) {
+    await request('POST', '/reports', { message_id: messageId, reason });
+  },
+
   // ---- running a room ----
   /** @param {number} id @param {{name?: string, topic?: string}} patch @returns {Promise<Room>} */
   async updateRoom(id, patch) {

@@ -142,6 +142,7 @@ const timeline = new Timeline(
     pin: (msg, on) => void actions.pin(msg, on),
     history: (msg) => more.openHistory(msg),
     openThread: (msg) => void openThread(msg),
+    report: (msg) => more.openReport(msg),
   },
 );
 
@@ -172,6 +173,7 @@ function threadView() {
         pickReaction: (msg) => more.openReact(msg),
         pin: (msg, on) => void actions.pin(msg, on),
         history: (msg) => more.openHistory(msg),
+        report: (msg) => more.openReport(msg),
       },
       send: (roomId, rootId, body) => threads.sendReply(roomId, rootId, body),
       loadOlder: () => void threads.loadOlderReplies(),

@@ -49,6 +49,8 @@ export function overlays(hooks) {
     /** @param {Message} msg */
     openReact: (msg) => void panels.get().then((p) => p.openReact(msg)),
     /** @param {Message} msg */
+    openReport: (msg) => void panels.get().then((p) => p.openReport(msg)),
+    /** @param {Message} msg */
     openHistory: (msg) => void panels.get().then((p) => p.openHistory(msg)),
     /** @param {number} roomId */
     openPins: (roomId) => void panels.get().then((p) => p.openPins(roomId)),

@@ -25,6 +25,7 @@ import { mentionsMe } from '../store.js';
  * @property {(msg: Message, on: boolean) => void} pin
  * @property {(msg: Message, opener: HTMLElement) => void} history
  * @property {(msg: Message) => void} [openThread]
+ * @property {(msg: Message) => void} [report]  to the server's admins
  */
 
 /**
@@ -282,6 +283,7 @@ function tools(key, sig, msg, ctx) {
       msg.pinned ? item('Unpin', () => hooks.pin(msg, false)) : item('Pin', () => hooks.pin(msg, true)),
       sig.canEdit ? item('Edit', () => hooks.edit(msg)) : null,
       sig.canDelete ? item('Delete', () => hooks.remove(msg)) : null,
+      hooks.report && !sig.canEdit ? item('Report…', () => hooks.report?.(msg)) : null,
     ),
   );
   return box;

@@ -3,10 +3,10 @@
 // <dialog> (focus kept inside, Esc closes, focus returns to the opener).
 
 import { byId, clear, h, setText } from '../dom.js';
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { excerpt } from '../format.js';
 import { mediumTime } from '../time.js';
-import { state } from '../store.js';
+import { setNotice, state } from '../store.js';
 
 /** @typedef {import('../types.js').Message} Message */
 
@@ -100,6 +100,9 @@ export class Panels {
     this.history = modal('history-dialog');
     this.pins = modal('pins-dialog');
     this.search = modal('search-dialog');
+    this.report = modal('report-dialog');
+    /** @type {Message|null} the message being reported */
+    this.reporting = null;
     /** @type {Message|null} the message the picker reacts to */
     this.reactTo = null;
     /** @type {number|null} the room whose pins are shown */
@@ -115,6 +118,10 @@ export class Panels {
       ev.preventDefault();
       const value = byId('react-input', HTMLInputElement).value.trim();
       if (value) void this.pick(value);
+    });
+    byId('report-form', HTMLFormElement).addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.sendReport();
     });
     byId('search-form', HTMLFormElement).addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -148,6 +155,40 @@ export class Panels {
       setText(byId('react-error', HTMLElement), 'That reaction was refused: use one emoji, or a :name: of letters, digits, _ + or -.');
       byId('react-input', HTMLInputElement).focus();
     }
+  }
+
+  // ---- reports ----
+
+  /** @param {Message} msg */
+  openReport(msg) {
+    this.reporting = msg;
+    byId('report-form', HTMLFormElement).reset();
+    const who = msg.author.display_name || msg.author.username;
+    setText(byId('report-quote', HTMLElement), `${who}: ${msg.body === null ? 'message deleted' : excerpt(msg.body, 200)}`);
+    setText(byId('report-status', HTMLElement), '');
+    show(this.report);
+    byId('report-reason', HTMLTextAreaElement).focus();
+  }
+
+  async sendReport() {
+    const msg = this.reporting;
+    const status = byId('report-status', HTMLElement);
+    const reason = byId('report-reason', HTMLTextAreaElement).value.trim();
+    if (!msg) return;
+    if (!reason) {
+      setText(status, 'Say what is wrong with it, for the admins.');
+      byId('report-reason', HTMLTextAreaElement).focus();
+      return;
+    }
+    try {
+      await api.report(msg.id, reason);
+    } catch (err) {
+      const again = err instanceof ApiError && err.status === 409;
+      setText(status, again ? 'You have already reported this message (or it was deleted).' : errorText(err));
+      return;
+    }
+    this.report.close();
+    setNotice('Reported. The server’s admins will look at it.');
   }
 
   // ---- edit history ----
@@ -259,6 +300,6 @@ export class Panels {
   }
 
   closeAll() {
-    for (const d of [this.react, this.history, this.pins, this.search]) if (d.open) d.close();
+    for (const d of [this.react, this.history, this.pins, this.search, this.report]) if (d.open) d.close();
   }
 }

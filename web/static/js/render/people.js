@@ -1,6 +1,7 @@
 // People and me: the directory in the People dialog (search as you type,
-// "Message NAME" opens a direct conversation) and the Settings dialog (my
-// profile, my sessions with the current one marked, log out).
+// "Message NAME" opens a direct conversation, "Block NAME" blocks) and the
+// Settings dialog (my profile, the people I blocked, my sessions with the
+// current one marked, log out).
 
 import { byId, clear, h, setText } from '../dom.js';
 import { api } from '../api.js';
@@ -29,6 +30,8 @@ export class People {
     this.timer = undefined;
     /** Answers older than the newest query are dropped. */
     this.asked = 0;
+    /** @type {Set<string>} usernames I have blocked (as of the dialog opening) */
+    this.blocked = new Set();
 
     closeOnEscape(byId('dm-dialog', HTMLDialogElement));
     this.input.addEventListener('input', () => {
@@ -49,6 +52,13 @@ export class People {
   opened() {
     clear(this.results);
     setText(this.status, '');
+    api.blocks().then(
+      (users) => {
+        this.blocked = new Set(users.map((u) => u.username));
+        if (this.input.value.trim()) void this.lookUp();
+      },
+      () => {},
+    );
     // Typed before this module had loaded:
     if (this.input.value.trim()) void this.lookUp();
   }
@@ -106,9 +116,39 @@ export class People {
             },
             'Message',
           ),
+          this.blockButton(u.username),
         ),
       );
     }
+  }
+
+  /** Block or unblock, toggling in place. @param {string} username */
+  blockButton(username) {
+    const blocked = this.blocked.has(username);
+    return h(
+      'button',
+      {
+        type: 'button',
+        class: 'button subtle',
+        'aria-label': `${blocked ? 'Unblock' : 'Block'} ${username}`,
+        title: blocked ? undefined : 'They can no longer message you directly, and their mentions of you do not count',
+        onclick: async (ev) => {
+          const button = /** @type {HTMLButtonElement} */ (ev.currentTarget);
+          try {
+            await api.block(username, !blocked);
+          } catch (err) {
+            setText(byId('dm-error', HTMLElement), errorText(err));
+            return;
+          }
+          if (blocked) this.blocked.delete(username);
+          else this.blocked.add(username);
+          const next = this.blockButton(username);
+          button.replaceWith(next);
+          next.focus();
+        },
+      },
+      blocked ? 'Unblock' : 'Block',
+    );
   }
 
   // ---- settings ----
@@ -132,7 +172,48 @@ export class People {
     } catch {
       // the form keeps what we knew
     }
-    await this.loadSessions();
+    await Promise.all([this.loadSessions(), this.loadBlocked()]);
+  }
+
+  async loadBlocked() {
+    const list = byId('blocked-list', HTMLUListElement);
+    let users;
+    try {
+      users = await api.blocks();
+    } catch (err) {
+      clear(list);
+      list.appendChild(h('li', { class: 'section-empty' }, errorText(err)));
+      return;
+    }
+    clear(list);
+    if (!users.length) list.appendChild(h('li', { class: 'section-empty' }, 'You have blocked nobody.'));
+    for (const u of users) {
+      list.appendChild(
+        h(
+          'li',
+          { class: 'result-item' },
+          h('div', { class: 'result-text' }, h('span', { class: 'result-body' }, u.display_name || u.username), h('span', { class: 'result-meta' }, `@${u.username}`)),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'button subtle',
+              'aria-label': `Unblock ${u.username}`,
+              onclick: async () => {
+                try {
+                  await api.block(u.username, false);
+                } catch (err) {
+                  setText(byId('sessions-status', HTMLElement), errorText(err));
+                }
+                await this.loadBlocked();
+                byId('settings-logout', HTMLButtonElement).focus();
+              },
+            },
+            'Unblock',
+          ),
+        ),
+      );
+    }
   }
 
   async saveProfile() {
