@@ -66,3 +66,44 @@ test('messages typed while offline are sent once, in order, after reconnecting',
     await Promise.all([ca.close(), cb.close()]);
   }
 });
+
+test('a thread reply typed while offline is sent once after reconnecting', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const room = await server.room(alice, [bob]);
+  const root = await server.send(bob, room, 'root of the offline thread');
+  const [ca, cb] = await Promise.all([newContext(browser), newContext(browser)]);
+  try {
+    const [pa, pb] = await Promise.all([ca.newPage(), cb.newPage()]);
+    const socketsA = recordSockets(pa);
+    await Promise.all([logIn(pa, server, alice, room.name), logIn(pb, server, bob, room.name)]);
+    for (const page of [pa, pb]) {
+      await waitForMessage(page, 'root of the offline thread');
+      const entry = ui(page).messages.locator(':scope > *').filter({ hasText: 'root of the offline thread' });
+      await entry.getByRole('button', { name: 'More actions' }).click();
+      await entry.getByRole('button', { name: 'Reply in thread' }).click();
+    }
+    await eventually('alice’s WebSocket to open', () => socketsA.open());
+
+    await server.kill();
+    await eventually('alice’s WebSocket to close', () => !socketsA.open());
+    const box = pa.getByRole('textbox', { name: 'Reply in thread' });
+    await box.fill('replied while offline');
+    await box.press('Enter');
+    const replies = (/** @type {import('playwright-core').Page} */ page) => page.getByRole('log', { name: 'Thread replies' });
+    await replies(pa).getByText('Waiting for connection…').waitFor();
+
+    await server.start();
+    await replies(pb).getByText('replied while offline').waitFor();
+    await eventually('the pending mark to go', () => replies(pa).getByText('Waiting for connection…').count(), (n) => n === 0);
+    const { messages } = await server.expect(200, `/api/v1/rooms/${room.id}/threads/${root.id}/messages`, { token: bob.token });
+    assert.deepEqual(messages.map((/** @type {{body: string}} */ m) => m.body), ['replied while offline']);
+    for (const page of [pa, pb]) {
+      const texts = await replies(page).evaluate((log) => Array.from(log.children, (c) => /** @type {HTMLElement} */ (c).innerText));
+      assert.equal(occurrences(texts, 'replied while offline'), 1, texts.join(' | '));
+    }
+    assert.equal(occurrences(await messageTexts(pa), 'replied while offline'), 0, 'the reply leaked into the timeline');
+  } finally {
+    await Promise.all([ca.close(), cb.close()]);
+  }
+});
