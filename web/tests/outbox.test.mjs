@@ -82,6 +82,7 @@ test('a thread reply typed while offline is sent once after reconnecting', TEST,
       const entry = ui(page).messages.locator(':scope > *').filter({ hasText: 'root of the offline thread' });
       await entry.getByRole('button', { name: 'More actions' }).click();
       await entry.getByRole('button', { name: 'Reply in thread' }).click();
+      await page.getByRole('log', { name: 'Thread replies' }).getByText('No replies yet.').waitFor();
     }
     await eventually('alice’s WebSocket to open', () => socketsA.open());
 

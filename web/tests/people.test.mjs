@@ -177,3 +177,48 @@ test('blocking: from the directory, listed in settings, lifted there', TEST, asy
     await context.close();
   }
 });
+
+test('desktop notifications: turned on in Settings, shown for a mention in another room', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const here = await server.room(alice, [bob], { name: 'reading-here' });
+  const there = await server.room(alice, [bob], { name: 'elsewhere' });
+  const context = await newContext(browser);
+  await context.grantPermissions(['notifications'], { origin: server.url });
+  try {
+    const page = await context.newPage();
+    // A spy that records each notification the page shows (and still shows it).
+    await page.addInitScript(() => {
+      const Real = window.Notification;
+      /** @type {string[]} */
+      const shown = [];
+      Object.assign(window, { shownNotifications: shown });
+      window.Notification = class extends Real {
+        /** @param {string} title @param {NotificationOptions} [options] */
+        constructor(title, options) {
+          super(title, options);
+          shown.push(`${title}: ${options?.body ?? ''}`);
+        }
+      };
+    });
+    await logIn(page, server, alice, 'reading-here');
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    const toggle = settings.getByRole('checkbox', { name: 'Desktop notifications for mentions and direct messages' });
+    await toggle.check();
+    await eventually('the setting to stick', () => page.evaluate(() => localStorage.getItem('chat.notifications')), (v) => v === 'on');
+    await page.keyboard.press('Escape');
+
+    const shown = () => page.evaluate(() => /** @type {string[]} */ (/** @type {any} */ (window).shownNotifications));
+    await server.send(bob, there, 'no mention, no notification');
+    await server.send(bob, here, 'in the room I am reading');
+    await server.send(bob, there, `@${alice.username} please review`);
+    await eventually('a notification for the mention', shown, (s) => s.length > 0);
+    // The barrier: a later message is on screen, so the earlier ones were handled.
+    await server.send(bob, here, 'barrier');
+    await waitForMessage(page, 'barrier');
+    assert.deepEqual(await shown(), [`${bob.username} in #elsewhere: @${alice.username} please review`]);
+  } finally {
+    await context.close();
+  }
+});

@@ -7,6 +7,7 @@ import { installShortcuts } from './keyboard.js';
 import { Gateway } from './socket.js';
 import * as live from './live.js';
 import { overlays } from './overlays.js';
+import { maybeNotify } from './notify.js';
 import * as store from './store.js';
 import { state } from './store.js';
 import { Chrome } from './render/chrome.js';
@@ -33,6 +34,8 @@ const gateway = new Gateway({
   },
   onResumed() {
     actions.flushOutbox();
+    // A thread whose replies did not load (the server was away) tries again.
+    if (state.thread && !state.thread.loaded) void threadView().then(({ threads }) => threads.reloadThread());
     store.changed();
   },
   onFrame(frame) {
@@ -59,6 +62,7 @@ const gateway = new Gateway({
       default:
         if (typeof frame.seq === 'number' && typeof frame.room_id === 'number') {
           const out = live.applyEvent(frame);
+          if (out.applied && frame.type === 'message.created' && frame.message) maybeNotify(frame.message, (id) => actions.openRoom(id));
           if (frame.type === 'message.pinned' || frame.type === 'message.unpinned') more.pinsChanged(frame.room_id);
           if (frame.type.startsWith('member.')) {
             more.membersChanged(frame.room_id);

@@ -57,6 +57,20 @@ async function rootOf(reply) {
   };
 }
 
+/** Loads the open thread's newest replies again (after a failed load, once back online). */
+export async function reloadThread() {
+  const t = state.thread;
+  if (!t || t.loading) return;
+  const rootId = t.root.id;
+  store.setThreadLoading(rootId, true);
+  try {
+    const page = await api.threadMessages(t.roomId, rootId, { limit: PAGE });
+    store.setReplies(rootId, page.messages, page.has_more, false);
+  } catch (err) {
+    store.setThreadLoading(rootId, false, messageOf(err));
+  }
+}
+
 export async function loadOlderReplies() {
   const t = state.thread;
   const first = t?.replies[0];

@@ -7,6 +7,7 @@ import { byId, clear, h, setText } from '../dom.js';
 import { api } from '../api.js';
 import { mediumTime } from '../time.js';
 import { setMe, state } from '../store.js';
+import * as notify from '../notify.js';
 import { closeOnEscape, errorText, modal, show } from './panels.js';
 
 /** @typedef {import('../types.js').User} User */
@@ -41,6 +42,13 @@ export class People {
     byId('profile-form', HTMLFormElement).addEventListener('submit', (ev) => {
       ev.preventDefault();
       void this.saveProfile();
+    });
+    const toggle = byId('notify-toggle', HTMLInputElement);
+    toggle.addEventListener('change', async () => {
+      const wanted = toggle.checked;
+      const on = await notify.setEnabled(wanted);
+      toggle.checked = on;
+      this.notifyStatus(wanted === on ? null : 'The browser did not allow notifications for this site.');
     });
     byId('settings-logout', HTMLButtonElement).addEventListener('click', () => {
       this.settings.close();
@@ -160,6 +168,10 @@ export class People {
     byId('profile-display-name', HTMLInputElement).value = me?.display_name ?? '';
     byId('profile-bio', HTMLTextAreaElement).value = me?.bio ?? '';
     setText(byId('profile-status', HTMLElement), '');
+    const toggle = byId('notify-toggle', HTMLInputElement);
+    toggle.checked = notify.enabled();
+    toggle.disabled = !notify.supported();
+    this.notifyStatus(null);
     show(this.settings);
     byId('profile-display-name', HTMLInputElement).focus();
     try {
@@ -173,6 +185,14 @@ export class People {
       // the form keeps what we knew
     }
     await Promise.all([this.loadSessions(), this.loadBlocked()]);
+  }
+
+  /** @param {string|null} problem */
+  notifyStatus(problem) {
+    let text = problem ?? '';
+    if (!problem && !notify.supported()) text = 'This browser cannot show notifications.';
+    else if (!problem && Notification.permission === 'denied') text = 'Notifications are blocked for this site in the browser’s settings.';
+    setText(byId('notify-status', HTMLElement), text);
   }
 
   async loadBlocked() {
