@@ -3,6 +3,7 @@
 
 mod accounts;
 mod backup;
+mod moderation;
 mod rooms;
 
 use assert_cmd::Command;
