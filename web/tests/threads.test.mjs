@@ -117,3 +117,32 @@ test('mentions: highlighted, counted in the room list, listed under Mentions', T
     await context.close();
   }
 });
+
+test('followed threads: unread replies counted on the Threads button, cleared by reading', TEST, async () => {
+  const carol = await server.user('carol');
+  const dave = await server.user('dave');
+  const room = await server.room(carol, [dave]);
+  const root = await server.send(carol, room, 'who has the release notes?');
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, carol, room.name);
+    await waitForMessage(page, 'who has the release notes?');
+    const button = page.getByRole('button', { name: 'Threads', exact: true });
+    const described = async () => {
+      const id = await button.getAttribute('aria-describedby');
+      return id ? page.locator(`#${id}`).textContent() : '';
+    };
+    await server.expect(201, `/api/v1/rooms/${room.id}/messages`, { method: 'POST', token: dave.token, body: { body: 'I do, sending them now', thread_root: root.id } });
+    await eventually('one unread reply on the Threads button', described, (d) => d === '1 unread reply');
+
+    await button.click();
+    const dialog = page.getByRole('dialog', { name: 'Threads' });
+    await dialog.getByText('1 unread', { exact: true }).waitFor();
+    await dialog.getByRole('button', { name: /^Open the thread/ }).click();
+    await replies(page).getByText('I do, sending them now').waitFor();
+    await eventually('the count to clear once read', described, (d) => d === '');
+  } finally {
+    await context.close();
+  }
+});

@@ -8,6 +8,7 @@ import { Gateway } from './socket.js';
 import * as live from './live.js';
 import { overlays } from './overlays.js';
 import { maybeNotify } from './notify.js';
+import { refreshThreadCount, show as showThreadCount } from './threadcount.js';
 import * as store from './store.js';
 import { state } from './store.js';
 import { Chrome } from './render/chrome.js';
@@ -34,6 +35,7 @@ const gateway = new Gateway({
   },
   onResumed() {
     actions.flushOutbox();
+    refreshThreadCount();
     // A thread whose replies did not load (the server was away) tries again.
     if (state.thread && !state.thread.loaded) void threadView().then(({ threads }) => threads.reloadThread());
     store.changed();
@@ -63,6 +65,7 @@ const gateway = new Gateway({
         if (typeof frame.seq === 'number' && typeof frame.room_id === 'number') {
           const out = live.applyEvent(frame);
           if (out.applied && frame.type === 'message.created' && frame.message) maybeNotify(frame.message, (id) => actions.openRoom(id));
+          if (out.reply && frame.message && frame.message.author.id !== state.me?.id) refreshThreadCount();
           if (frame.type === 'message.pinned' || frame.type === 'message.unpinned') more.pinsChanged(frame.room_id);
           if (frame.type.startsWith('member.')) {
             more.membersChanged(frame.room_id);
@@ -185,7 +188,10 @@ function threadView() {
         store.closeThread();
         composer.focus();
       },
-      markRead: () => threads.markThreadRead(),
+      markRead: () => {
+        const moved = threads.markThreadRead();
+        if (moved) void moved.then((yes) => yes && refreshThreadCount());
+      },
     });
     threadPanel = panel;
     return { panel, threads };
@@ -345,6 +351,7 @@ function openDefaultRoom() {
 /** @param {string} [message] */
 async function loggedOut(message) {
   gateway.stop();
+  showThreadCount(0);
   dialogs.closeAll();
   for (const d of document.querySelectorAll('dialog[open]')) if (d instanceof HTMLDialogElement) d.close();
   chrome.closeDrawer(false);

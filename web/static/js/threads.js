@@ -93,12 +93,22 @@ export function sendReply(roomId, rootId, body) {
 /** @type {Map<number, number>} root id → the seq last marked read */
 const readSent = new Map();
 
-/** Moves my read marker in the open thread to its newest reply (only forward). */
+/**
+ * Moves my read marker in the open thread to its newest reply (only
+ * forward); true if it moved (once the server has it).
+ * @returns {Promise<boolean>|false}
+ */
 export function markThreadRead() {
   const t = state.thread;
   const last = t?.replies[t.replies.length - 1];
-  if (!t || !last || document.visibilityState !== 'visible') return;
-  if (last.seq <= (readSent.get(t.root.id) ?? 0)) return;
+  if (!t || !last || document.visibilityState !== 'visible') return false;
+  if (last.seq <= (readSent.get(t.root.id) ?? 0)) return false;
   readSent.set(t.root.id, last.seq);
-  api.markThreadRead(t.roomId, t.root.id, last.seq).catch(() => readSent.delete(t.root.id));
+  return api.markThreadRead(t.roomId, t.root.id, last.seq).then(
+    () => true,
+    () => {
+      readSent.delete(t.root.id);
+      return false;
+    },
+  );
 }
