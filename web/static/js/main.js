@@ -7,7 +7,6 @@ import { installShortcuts } from './keyboard.js';
 import { Gateway } from './socket.js';
 import * as live from './live.js';
 import { overlays } from './overlays.js';
-import { maybeNotify } from './notify.js';
 import { refreshThreadCount, show as showThreadCount } from './threadcount.js';
 import * as store from './store.js';
 import { state } from './store.js';
@@ -22,6 +21,8 @@ import { Timeline } from './render/timeline.js';
 /** @typedef {import('./types.js').User} User */
 
 const boot = byId('boot', HTMLElement);
+/** notify.js's setting (localStorage), read here so the module loads only when on. */
+const NOTIFY_KEY = 'chat.notifications';
 const loginScreen = byId('login-screen', HTMLElement);
 const chatScreen = byId('chat-screen', HTMLElement);
 
@@ -64,7 +65,11 @@ const gateway = new Gateway({
       default:
         if (typeof frame.seq === 'number' && typeof frame.room_id === 'number') {
           const out = live.applyEvent(frame);
-          if (out.applied && frame.type === 'message.created' && frame.message) maybeNotify(frame.message, (id) => actions.openRoom(id));
+          const msg = frame.type === 'message.created' ? frame.message : undefined;
+          // notify.js loads only for those who turned notifications on.
+          if (out.applied && msg && localStorage.getItem(NOTIFY_KEY) === 'on') {
+            void import('./notify.js').then((n) => n.maybeNotify(msg, (id) => actions.openRoom(id)));
+          }
           if (out.reply && frame.message && frame.message.author.id !== state.me?.id) refreshThreadCount();
           if (frame.type === 'message.pinned' || frame.type === 'message.unpinned') more.pinsChanged(frame.room_id);
           if (frame.type.startsWith('member.')) {
