@@ -3,6 +3,7 @@
 
 import { api, ApiError } from './api.js';
 import { frameOf } from './outbox.js';
+import { putMessage } from './replies.js';
 import * as store from './store.js';
 import { state } from './store.js';
 
@@ -202,7 +203,7 @@ export function typing(roomId) {
 /** @param {Message} msg @param {string} body */
 export async function edit(msg, body) {
   try {
-    store.putMessage(await api.editMessage(msg.room_id, msg.id, body));
+    putMessage(await api.editMessage(msg.room_id, msg.id, body));
     return true;
   } catch (err) {
     notifyError(err);
@@ -214,7 +215,7 @@ export async function edit(msg, body) {
 export async function remove(msg) {
   try {
     await api.deleteMessage(msg.room_id, msg.id);
-    store.putMessage({ ...msg, body: null, deleted: true });
+    putMessage({ ...msg, body: null, deleted: true });
   } catch (err) {
     notifyError(err);
   }

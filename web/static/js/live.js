@@ -1,7 +1,8 @@
 // What the gateway changes: `ready`, room events in seq order, presence
 // and typing notices, applied to the state in store.js.
 
-import { changed, countReply, keepSummary, mentionsMe, placeMessage, putReply, removeRoom, state } from './store.js';
+import { countReply, keepSummary, mentionsMe, putReply } from './replies.js';
+import { changed, placeMessage, removeRoom, state } from './store.js';
 
 /** @typedef {import('./types.js').UserRef} UserRef */
 /** @typedef {import('./types.js').RoomEvent} RoomEvent */

@@ -8,6 +8,7 @@ import { Gateway } from './socket.js';
 import * as live from './live.js';
 import { overlays } from './overlays.js';
 import { refreshThreadCount, show as showThreadCount } from './threadcount.js';
+import * as replies from './replies.js';
 import * as store from './store.js';
 import { state } from './store.js';
 import { Chrome } from './render/chrome.js';
@@ -45,7 +46,7 @@ const gateway = new Gateway({
     switch (frame.type) {
       case 'ack':
         state.outbox.ack(frame.client_id);
-        store.putMessage(frame.message);
+        replies.putMessage(frame.message);
         break;
       case 'error':
         if (frame.client_id && state.outbox.get(frame.client_id)) {
@@ -190,7 +191,7 @@ function threadView() {
       send: (roomId, rootId, body) => threads.sendReply(roomId, rootId, body),
       loadOlder: () => void threads.loadOlderReplies(),
       close() {
-        store.closeThread();
+        replies.closeThread();
         composer.focus();
       },
       markRead: () => {

@@ -4,7 +4,8 @@
 // permission on that click (browsers only ask on a user gesture).
 
 import { excerpt } from './format.js';
-import { mentionsMe, state } from './store.js';
+import { mentionsMe } from './replies.js';
+import { state } from './store.js';
 
 /** @typedef {import('./types.js').Message} Message */
 

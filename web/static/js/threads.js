@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { messageOf, sendQueued } from './actions.js';
-import * as store from './store.js';
+import * as replies from './replies.js';
 import { state } from './store.js';
 
 /** @typedef {import('./types.js').Message} Message */
@@ -14,15 +14,15 @@ const PAGE = 50;
 /** Opens a thread on its root (a reply opens its root's thread). @param {Message} msg */
 export async function openThread(msg) {
   const root = msg.thread_root == null ? msg : await rootOf(msg);
-  store.openThread(root);
+  replies.openThreadView(root);
   const t = state.thread;
   if (!t || t.loaded || t.loading) return;
-  store.setThreadLoading(root.id, true);
+  replies.setThreadLoading(root.id, true);
   try {
     const page = await api.threadMessages(root.room_id, root.id, { limit: PAGE });
-    store.setReplies(root.id, page.messages, page.has_more, false);
+    replies.setReplies(root.id, page.messages, page.has_more, false);
   } catch (err) {
-    store.setThreadLoading(root.id, false, messageOf(err));
+    replies.setThreadLoading(root.id, false, messageOf(err));
   }
 }
 
@@ -62,12 +62,12 @@ export async function reloadThread() {
   const t = state.thread;
   if (!t || t.loading) return;
   const rootId = t.root.id;
-  store.setThreadLoading(rootId, true);
+  replies.setThreadLoading(rootId, true);
   try {
     const page = await api.threadMessages(t.roomId, rootId, { limit: PAGE });
-    store.setReplies(rootId, page.messages, page.has_more, false);
+    replies.setReplies(rootId, page.messages, page.has_more, false);
   } catch (err) {
-    store.setThreadLoading(rootId, false, messageOf(err));
+    replies.setThreadLoading(rootId, false, messageOf(err));
   }
 }
 
@@ -76,12 +76,12 @@ export async function loadOlderReplies() {
   const first = t?.replies[0];
   if (!t || !first || t.loading || !t.hasMore) return;
   const rootId = t.root.id;
-  store.setThreadLoading(rootId, true);
+  replies.setThreadLoading(rootId, true);
   try {
     const page = await api.threadMessages(t.roomId, rootId, { before: first.seq, limit: PAGE });
-    store.setReplies(rootId, page.messages, page.has_more, true);
+    replies.setReplies(rootId, page.messages, page.has_more, true);
   } catch (err) {
-    store.setThreadLoading(rootId, false, messageOf(err));
+    replies.setThreadLoading(rootId, false, messageOf(err));
   }
 }
 

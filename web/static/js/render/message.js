@@ -5,7 +5,7 @@
 import { h } from '../dom.js';
 import { formatBody, excerpt } from '../format.js';
 import { fullTime, shortTime } from '../time.js';
-import { mentionsMe } from '../store.js';
+import { mentionsMe } from '../replies.js';
 
 /** @typedef {import('../types.js').Message} Message */
 /** @typedef {import('../types.js').Outgoing} Outgoing */
