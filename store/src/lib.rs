@@ -34,4 +34,6 @@ pub mod users;
 pub use committed::Committed;
 pub use deadpool_postgres::{Client, GenericClient, Pool};
 pub use error::{Refusal, StoreError, StoreResult};
-pub use pool::{PoolOptions, connect_once, create_pool, listener_config, redact_url};
+pub use pool::{
+    Connected, PoolOptions, connect_once, connect_primary, create_pool, listener_config, redact_url,
+};

@@ -1,12 +1,43 @@
 //! Connecting to PostgreSQL: the shared pool and one-off connections.
+//!
+//! Every connection follows the primary of a replicated cluster: give a
+//! multi-host URL (`postgres://chat@db1:5432,db2:5432/chat?target_session_attrs=read-write`)
+//! and each new connection tries the hosts in order, skipping any that is
+//! down or read-only (a standby). After a failover the pool's old
+//! connections are found dead and replaced by connections to the new
+//! primary; nothing needs restarting (docs/ha.md).
 
+mod primary;
+
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use deadpool_postgres::{Connect, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio::task::JoinHandle;
 
 use crate::{StoreError, StoreResult};
+
+pub use primary::Connected;
+
+/// How long one host may take to accept a connection and answer its
+/// startup. Per host: a multi-host URL tries the next one after this.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a pooled connection may take to answer the check made before it
+/// is handed out. A healthy server answers an empty query in well under a
+/// millisecond; one that vanished (its machine gone, or its processes
+/// stopped) never does, and its connection is dropped for a fresh one.
+const RECYCLE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Unacknowledged data older than this kills the connection in the kernel,
+/// and an idle connection is probed after `KEEPALIVE_IDLE`, every
+/// `KEEPALIVE_INTERVAL`, `KEEPALIVE_RETRIES` times: a host that vanished
+/// without closing its connections (power loss, a network partition) shows
+/// up as a broken connection in seconds, not after the kernel's 2 hours.
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(5);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(2);
+const KEEPALIVE_RETRIES: u32 = 3;
 
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
@@ -14,8 +45,8 @@ pub struct PoolOptions {
     /// How the connections name themselves to PostgreSQL (shown in
     /// `pg_stat_activity` and `chatctl stats`) unless the URL says.
     pub application_name: &'static str,
-    /// How long a request waits for a connection (or to open one) before the
-    /// store reports the database unavailable.
+    /// How long a request waits for a free connection before the store
+    /// reports the database unavailable.
     pub timeout: Duration,
 }
 
@@ -31,41 +62,91 @@ impl Default for PoolOptions {
 
 /// Builds the pool. No connection is opened until the first checkout, so
 /// this only fails on a malformed URL.
+///
+/// The `tokio_postgres::Config` is parsed from the URL here rather than by
+/// deadpool's `Config`, which drops `target_session_attrs` (and with it,
+/// following the primary).
 pub fn create_pool(database_url: &str, options: &PoolOptions) -> StoreResult<Pool> {
     let mut pg = parse_url(database_url)?;
     if pg.get_application_name().is_none() {
         pg.application_name(options.application_name);
     }
-    pg.connect_timeout(options.timeout);
-    // A connection that died with the server (restart, failover) is found
-    // out on checkout by the cheap is_closed() check and replaced.
-    let manager = Manager::from_config(
+    let hosts = u32::try_from(pg.get_hosts().len().max(1)).unwrap_or(u32::MAX);
+    // Checked with a query, not only is_closed(): a connection to a host
+    // that stopped answering is still "open" as far as the client knows.
+    let manager = Manager::from_connect(
         pg,
-        NoTls,
+        EachHostInTurn,
         ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
+            recycling_method: RecyclingMethod::Verified,
         },
     );
     Pool::builder(manager)
         .max_size(options.max_size)
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(options.timeout))
-        .create_timeout(Some(options.timeout))
-        .recycle_timeout(Some(options.timeout))
+        // Every host in turn may take its connect timeout.
+        .create_timeout(Some(CONNECT_TIMEOUT * hosts + Duration::from_secs(1)))
+        .recycle_timeout(Some(RECYCLE_TIMEOUT))
         .build()
         .map_err(|e| StoreError::Internal(e.to_string()))
 }
 
-/// Opens a single connection outside the pool (migrations, admin commands).
+/// Opens a single connection outside the pool (migrations, admin commands),
+/// to the primary when the URL says `target_session_attrs=read-write`.
 /// The connection task runs until the client is dropped.
 pub async fn connect_once(database_url: &str) -> StoreResult<tokio_postgres::Client> {
-    let (client, connection) = tokio_postgres::connect(database_url, NoTls).await?;
+    let (client, connection) = connect_primary(&parse_url(database_url)?).await?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "database connection closed");
         }
     });
     Ok(client)
+}
+
+/// Connects to the first host of `config` that answers in time and suits
+/// its `target_session_attrs` (see [`primary`]); the caller drives the
+/// connection.
+pub async fn connect_primary(config: &tokio_postgres::Config) -> StoreResult<Connected> {
+    primary::connect(config, CONNECT_TIMEOUT)
+        .await
+        .map_err(|failed| match failed {
+            Some(e) => e.into(),
+            None => StoreError::Unavailable("no database host answered in time".into()),
+        })
+}
+
+/// The pool's way to connect: [`primary::connect`], driving the connection
+/// on a task of its own.
+struct EachHostInTurn;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+impl Connect for EachHostInTurn {
+    fn connect(
+        &self,
+        pg_config: &tokio_postgres::Config,
+    ) -> BoxFuture<'_, Result<(tokio_postgres::Client, JoinHandle<()>), tokio_postgres::Error>>
+    {
+        let pg_config = pg_config.clone();
+        Box::pin(async move {
+            match primary::connect(&pg_config, CONNECT_TIMEOUT).await {
+                Ok((client, connection)) => {
+                    let task = tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            tracing::debug!(error = %e, "database connection closed");
+                        }
+                    });
+                    Ok((client, task))
+                }
+                Err(Some(e)) => Err(e),
+                // Every host timed out and there is no error to return: the
+                // pool's create timeout ends the wait with "unavailable".
+                Err(None) => std::future::pending().await,
+            }
+        })
+    }
 }
 
 /// The settings of chatd's one long-lived `LISTEN` connection: named after
@@ -79,13 +160,29 @@ pub fn listener_config(database_url: &str) -> StoreResult<tokio_postgres::Config
             .unwrap_or(PoolOptions::default().application_name)
     );
     pg.application_name(name);
-    pg.connect_timeout(PoolOptions::default().timeout);
     Ok(pg)
 }
 
+/// The URL's settings plus the timeouts that notice a dead host, where the
+/// URL does not set its own.
 fn parse_url(database_url: &str) -> StoreResult<tokio_postgres::Config> {
-    tokio_postgres::Config::from_str(database_url)
-        .map_err(|e| StoreError::Internal(format!("invalid database URL: {e}")))
+    let mut pg = tokio_postgres::Config::from_str(database_url)
+        .map_err(|e| StoreError::Internal(format!("invalid database URL: {e}")))?;
+    if pg.get_connect_timeout().is_none() {
+        pg.connect_timeout(CONNECT_TIMEOUT);
+    }
+    if pg.get_tcp_user_timeout().is_none() {
+        pg.tcp_user_timeout(TCP_USER_TIMEOUT);
+    }
+    // tokio-postgres turns keepalives on by default with a 2-hour idle time;
+    // a URL that sets its own keepalive parameters keeps them.
+    if !database_url.contains("keepalives") {
+        pg.keepalives(true)
+            .keepalives_idle(KEEPALIVE_IDLE)
+            .keepalives_interval(KEEPALIVE_INTERVAL)
+            .keepalives_retries(KEEPALIVE_RETRIES);
+    }
+    Ok(pg)
 }
 
 /// A database URL with its password masked, for messages and logs.

@@ -120,7 +120,7 @@ pub(super) async fn listen(
     let mut backoff = Duration::from_millis(250);
     let mut listened_before = false;
     loop {
-        match config.connect(tokio_postgres::NoTls).await {
+        match chat_store::connect_primary(&config).await {
             Ok((client, mut connection)) => {
                 // The connection runs on its own, handing notices over, so
                 // this loop can use the client for heartbeats meanwhile.
