@@ -103,3 +103,24 @@ test('axe finds nothing serious in the panels: reactions, pins, search, people, 
     await context.close();
   }
 });
+
+test('axe finds nothing serious in dark mode either: a room with reactions, a pin, a mention and a thread', TEST, async () => {
+  const ivy = await server.user('ivy', { display_name: 'Ivy' });
+  const jon = await server.user('jon', { display_name: 'Jon' });
+  const room = await server.room(ivy, [jon]);
+  const root = await server.send(jon, room, `@${ivy.username} a question for you`);
+  await server.expect(204, `/api/v1/rooms/${room.id}/pins/${root.id}`, { method: 'PUT', token: jon.token });
+  await server.expect(204, `/api/v1/rooms/${room.id}/messages/${root.id}/reactions/${encodeURIComponent('🎉')}`, { method: 'PUT', token: ivy.token });
+  await server.expect(201, `/api/v1/rooms/${room.id}/messages`, { method: 'POST', token: ivy.token, body: { body: 'answered in the thread', thread_root: root.id } });
+  const context = await newContext(browser, { bypassCSP: true, colorScheme: 'dark' });
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, ivy, room.name);
+    await waitForMessage(page, 'a question for you');
+    await page.getByRole('button', { name: '1 reply' }).click();
+    await page.getByRole('log', { name: 'Thread replies' }).getByText('answered in the thread').waitFor();
+    assert.deepEqual(await seriousViolations(page), [], 'dark mode, thread open');
+  } finally {
+    await context.close();
+  }
+});
