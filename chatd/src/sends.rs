@@ -78,6 +78,17 @@ impl SendQueue {
     /// Stores a validated message (or finds the original of a retried
     /// client_id) and publishes its event; refusals say why.
     pub async fn send(self: &Arc<Self>, draft: Draft) -> StoreResult<Stored> {
+        self.enqueue(draft).await?.await
+    }
+
+    /// Hands a validated message to the writer and returns the answer to
+    /// come. Messages enqueued one after the other are stored in that
+    /// order, so a connection can have many in flight (waiting here only
+    /// while the writer's queue is full).
+    pub async fn enqueue(
+        self: &Arc<Self>,
+        draft: Draft,
+    ) -> StoreResult<impl Future<Output = StoreResult<Stored>> + Send + 'static> {
         let (reply, answer) = oneshot::channel();
         let mut job = Job { draft, reply };
         // A writer that just went idle may have closed its queue: start a
@@ -86,8 +97,10 @@ impl SendQueue {
             let queue = self.writer();
             match queue.send(job).await {
                 Ok(()) => {
-                    return answer.await.unwrap_or_else(|_| {
-                        Err(StoreError::Unavailable("send writer stopped".into()))
+                    return Ok(async move {
+                        answer.await.unwrap_or_else(|_| {
+                            Err(StoreError::Unavailable("send writer stopped".into()))
+                        })
                     });
                 }
                 Err(mpsc::error::SendError(returned)) => {
@@ -136,7 +149,28 @@ impl SendQueue {
                     Err(_) => break,
                 }
             }
-            self.write_batch(batch).await;
+            self.write_segments(batch).await;
+        }
+    }
+
+    /// Writes a batch in submission order: runs of top-level messages as
+    /// one statement each, thread replies (which the batch statement
+    /// leaves out) one by one between them, so one sender's messages keep
+    /// their order even when they mix the two.
+    async fn write_segments(&self, batch: Vec<Job>) {
+        let mut run = Vec::new();
+        for job in batch {
+            if job.draft.thread_root.is_some() {
+                if !run.is_empty() {
+                    self.write_batch(std::mem::take(&mut run)).await;
+                }
+                self.write_batch(vec![job]).await;
+            } else {
+                run.push(job);
+            }
+        }
+        if !run.is_empty() {
+            self.write_batch(run).await;
         }
     }
 

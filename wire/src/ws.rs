@@ -171,3 +171,15 @@ mod tests {
         assert_eq!(incoming, Incoming::Control(ServerFrame::Pong));
     }
 }
+
+/// `GET /api/v1/ws` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct WsQuery {
+    /// Whether a `resume` frame will follow `ready` (default true): live
+    /// events then wait for the client's first frame (at most about 2 s),
+    /// so the replay comes before them. `false`: live events flow at once,
+    /// for clients that only listen from now on.
+    pub resume: Option<bool>,
+}

@@ -8,6 +8,7 @@
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
+use chat_wire::ws::WsQuery;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
@@ -19,6 +20,7 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Reply, path};
 
+use super::extract::{Query, query};
 use super::respond;
 use crate::browser;
 use crate::error::ApiError;
@@ -51,6 +53,7 @@ pub fn routes(
     path!("api" / "v1" / "ws")
         .and(warp::get())
         .and(ctx)
+        .and(query())
         .and(warp::header::headers_cloned())
         .and(warp::ext::optional::<UpgradeSlot>())
         .then(upgrade)
@@ -63,18 +66,21 @@ pub fn routes(
 /// `auth` frame.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "gateway",
     security((), ("bearer" = [])),
+    params(WsQuery),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
-        (status = 400, description = "Not a WebSocket upgrade request", body = chat_wire::ErrorBody),
+        (status = 400, description = "Not a WebSocket upgrade request, or a bad `resume`", body = chat_wire::ErrorBody),
         (status = 401, description = "The Authorization header's token (or the session cookie) is not valid", body = chat_wire::ErrorBody),
         (status = 403, description = "The browser Origin is neither this server nor an allowed one", body = chat_wire::ErrorBody),
         (status = 429, description = "Too many connections from this address or for this account", body = chat_wire::ErrorBody),
     ))]
 pub async fn upgrade(
     ctx: Ctx,
+    query: Query<WsQuery>,
     headers: HeaderMap,
     slot: Option<UpgradeSlot>,
 ) -> Result<Response, ApiError> {
+    let resume_follows = query?.resume.unwrap_or(true);
     let wants_upgrade = header_has(&headers, "upgrade", "websocket")
         && header_has(&headers, "connection", "upgrade")
         && headers
@@ -122,7 +128,7 @@ pub async fn upgrade(
         let socket =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        conn::serve(state, socket, user).await;
+        conn::serve(state, socket, user, resume_follows).await;
     };
     // The socket's log lines keep naming the client (the request's span).
     gateway.spawn(socket_task.in_current_span());

@@ -31,7 +31,19 @@ pub async fn send(
     room_id: i64,
     new: NewMessage<'_>,
 ) -> Result<Stored, ApiError> {
-    // REST and WebSocket sends share one budget per user.
+    let draft = prepare(state, author, room_id, new)?;
+    Ok(state.sends.send(draft).await?)
+}
+
+/// The checks a send passes before it reaches the writer: the sender's
+/// rate limit (REST and WebSocket sends share one budget per user) and
+/// validation. Membership is checked by the statement that stores it.
+pub fn prepare(
+    state: &AppState,
+    author: &SessionUser,
+    room_id: i64,
+    new: NewMessage<'_>,
+) -> Result<Draft, ApiError> {
     state
         .limiter
         .send(author.user_id, author.rate_limit_exempt)?;
@@ -42,7 +54,7 @@ pub async fn send(
         .map(validate::client_id)
         .transpose()
         .map_err(ApiError::invalid)?;
-    let draft = Draft {
+    Ok(Draft {
         room_id,
         author_id: author.user_id,
         client_id,
@@ -50,8 +62,7 @@ pub async fn send(
         thread_root: new.thread_root,
         mentions: mentions::parse(&body),
         body,
-    };
-    Ok(state.sends.send(draft).await?)
+    })
 }
 
 /// A page of a room's history, and whether more lie beyond it.

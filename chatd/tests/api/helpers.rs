@@ -342,7 +342,16 @@ impl WsClient {
         base: &str,
         token: Option<&str>,
     ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
-        let url = format!("{}/api/v1/ws", base.replacen("http://", "ws://", 1));
+        Self::connect_to(base, "/api/v1/ws", token).await
+    }
+
+    /// Connects to a path of the gateway's (with a query, say).
+    pub async fn connect_to(
+        base: &str,
+        path: &str,
+        token: Option<&str>,
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
+        let url = format!("{}{path}", base.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().unwrap();
         if let Some(token) = token {
             request

@@ -26,6 +26,7 @@ mod moderation;
 mod notify;
 mod ops;
 mod ordering;
+mod pipelining;
 mod packaging;
 mod process;
 mod proxy;

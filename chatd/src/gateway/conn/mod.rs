@@ -2,9 +2,10 @@
 //! answers client frames ([`run`]) and writes what the hub queues for it.
 //!
 //! The hub decides what the connection hears and in which order; the
-//! connection only holds live frames back until the client's first frame
-//! (usually `resume`, answered from the log up to where its live stream
-//! starts) or a short grace period, so a replay is never overtaken.
+//! connection only holds live frames back, when the upgrade did not say
+//! `resume=false`, until the client's first frame (usually `resume`,
+//! answered from the log up to where its live stream starts) or a short
+//! grace period, so a replay is never overtaken.
 
 mod io;
 mod run;
@@ -16,6 +17,7 @@ use chat_store::{StoreError, members, users};
 use chat_wire::ws::{ClientFrame, RoomPosition, ServerFrame, close};
 use chat_wire::{RoomId, UserRef};
 use futures_util::StreamExt as _;
+use futures_util::stream::FuturesOrdered;
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -28,7 +30,14 @@ pub type Socket = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
 /// Runs a connection to its end. `user` is set when the upgrade request
 /// carried a valid token; otherwise the first frame must authenticate.
-pub async fn serve(state: Arc<AppState>, mut socket: Socket, user: Option<SessionUser>) {
+/// `resume_follows` is false when the upgrade said no `resume` will come:
+/// live frames then flow at once.
+pub async fn serve(
+    state: Arc<AppState>,
+    mut socket: Socket,
+    user: Option<SessionUser>,
+    resume_follows: bool,
+) {
     let me = match user {
         Some(user) => user,
         None => match first_frame_auth(&state, &mut socket).await {
@@ -57,7 +66,7 @@ pub async fn serve(state: Arc<AppState>, mut socket: Socket, user: Option<Sessio
             }
         },
     };
-    let mut conn = match Conn::open(&state, socket, me).await {
+    let mut conn = match Conn::open(&state, socket, me, resume_follows).await {
         Ok(conn) => conn,
         Err(mut socket) => {
             let code = close::TRY_AGAIN_LATER;
@@ -121,7 +130,12 @@ struct Conn {
     /// Live frames wait until the client's first frame (usually `resume`)
     /// or the grace period, so a replay is never overtaken.
     holding: bool,
+    /// The answers to sends in flight, in the order they were sent.
+    acks: FuturesOrdered<Pending>,
 }
+
+/// The answer (`ack` or `error`) a send in flight will get.
+type Pending = std::pin::Pin<Box<dyn Future<Output = ServerFrame> + Send>>;
 
 impl Conn {
     /// Registers with the hub and sends `ready`, with who is online.
@@ -129,6 +143,7 @@ impl Conn {
         state: &Arc<AppState>,
         mut socket: Socket,
         me: SessionUser,
+        resume_follows: bool,
     ) -> Result<Self, Socket> {
         let gateway = &state.gateway;
         let loaded = async {
@@ -204,7 +219,8 @@ impl Conn {
             id,
             rx,
             kill,
-            holding: true,
+            holding: resume_follows,
+            acks: FuturesOrdered::new(),
         })
     }
 }

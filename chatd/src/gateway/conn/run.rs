@@ -12,8 +12,8 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use governor::{Quota, RateLimiter};
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
-use super::Conn;
 use super::io::{End, api_detail, detail, end_for_error, reason_for, send, send_json, timed};
+use super::{Conn, Pending};
 use crate::service::messages::{self as service, NewMessage};
 
 /// Events read per query when replaying.
@@ -21,6 +21,9 @@ const REPLAY_PAGE: i64 = 500;
 /// Queued frames written per flush: under load, frames that piled up go
 /// out in one write instead of one system call each.
 const COALESCE: usize = 64;
+/// Sends one connection may have in flight; beyond it the connection stops
+/// reading frames until an answer goes out (TCP then slows the client).
+pub const SENDS_IN_FLIGHT: usize = 256;
 
 impl Conn {
     pub(super) async fn run(&mut self) -> End {
@@ -42,7 +45,7 @@ impl Conn {
                 biased;
                 code = kill.fired() => return End::Close(code, reason_for(code)),
                 () = shutdown.cancelled() => return End::Close(close::GOING_AWAY, reason_for(close::GOING_AWAY)),
-                frame = self.socket.next() => {
+                frame = self.socket.next(), if self.acks.len() < SENDS_IN_FLIGHT => {
                     heard = Instant::now();
                     let frame = match frame {
                         Some(Ok(frame)) => frame,
@@ -66,6 +69,12 @@ impl Conn {
                         Message::Close(_) => return End::Gone,
                         Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
                     }
+                }
+                Some(answer) = self.acks.next(), if !self.acks.is_empty() => {
+                    // The message's own event is usually queued by now: the
+                    // ack and the events go out in one write.
+                    if let Err(end) = self.feed(&answer).await { return end; }
+                    if let Err(end) = self.flush_queued().await { return end; }
                 }
                 () = &mut grace, if self.holding => self.holding = false,
                 frame = self.rx.recv(), if !self.holding => {
@@ -96,7 +105,11 @@ impl Conn {
             ClientFrame::Ping => {
                 // Whatever was queued for this socket before the ping goes
                 // out before the pong, so a pong proves nothing else is
-                // pending (clients and tests use it as a barrier).
+                // pending (clients and tests use it as a barrier): the
+                // answers to earlier sends first, then queued events.
+                while let Some(answer) = self.acks.next().await {
+                    self.feed(&answer).await?;
+                }
                 if !self.holding {
                     while let Ok(frame) = self.rx.try_recv() {
                         self.feed_raw(frame).await?;
@@ -125,20 +138,25 @@ impl Conn {
                     reply_to,
                     thread_root,
                 };
-                let answer = match service::send(&self.state, &self.me, room_id, new).await {
-                    Ok(sent) => ServerFrame::Ack {
-                        client_id,
-                        message: Box::new(sent.message),
+                // Handed to the writer now, in frame order; answered when
+                // stored, in the same order.
+                let answer: Pending = match service::prepare(&self.state, &self.me, room_id, new) {
+                    Ok(draft) => match self.state.sends.enqueue(draft).await {
+                        Ok(stored) => Box::pin(async move {
+                            match stored.await {
+                                Ok(sent) => ServerFrame::Ack {
+                                    client_id,
+                                    message: Box::new(sent.message),
+                                },
+                                Err(e) => refused(client_id, e.into()),
+                            }
+                        }),
+                        Err(e) => Box::pin(std::future::ready(refused(client_id, e.into()))),
                     },
-                    Err(e) => ServerFrame::Error {
-                        client_id: Some(client_id),
-                        error: api_detail(e),
-                    },
+                    Err(e) => Box::pin(std::future::ready(refused(client_id, e))),
                 };
-                // The message's own event is usually queued by now: the ack
-                // and the events go out in one write.
-                self.feed(&answer).await?;
-                self.flush_queued().await
+                self.acks.push_back(answer);
+                Ok(())
             }
             ClientFrame::Typing { room_id } => {
                 if self.state.gateway.hub.live_from(self.id, room_id).is_none() {
@@ -225,6 +243,14 @@ impl Conn {
             }
         }
         timed(self.socket.flush()).await
+    }
+}
+
+/// The `error` answer to a send.
+fn refused(client_id: String, error: crate::error::ApiError) -> ServerFrame {
+    ServerFrame::Error {
+        client_id: Some(client_id),
+        error: api_detail(error),
     }
 }
 
