@@ -8,7 +8,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    accounts, conversations, messages, moderation, ops, people, reports, rooms, threads, ws,
+    accounts, conversations, files, messages, moderation, ops, people, reports, rooms, threads, ws,
 };
 
 #[derive(OpenApi)]
@@ -39,6 +39,7 @@ use super::{
         reports::create_report, reports::list_reports, reports::resolve_report,
         moderation::remove_member, moderation::set_role, moderation::ban, moderation::unban,
         moderation::list_bans,
+        files::upload, files::download, files::thumbnail,
         ws::upgrade,
         ops::healthz, ops::readyz, ops::metrics, ops::openapi,
     ),
@@ -48,6 +49,7 @@ use super::{
         (name = "rooms", description = "Rooms, members and direct conversations"),
         (name = "messages", description = "Messages, the room event log, read markers, search"),
         (name = "moderation", description = "Reports of messages to the server's admins"),
+        (name = "files", description = "Uploads, downloads and thumbnails (attachments and avatars)"),
         (name = "gateway", description = "The WebSocket gateway (frames in docs/protocol.md)"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
