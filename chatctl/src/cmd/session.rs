@@ -1,4 +1,5 @@
-//! `chatctl session ...`: see and end a user's login sessions.
+//! `chatctl session ...`: see and end a user's login sessions (ending
+//! them is recorded in the audit log).
 
 use chat_store::{StoreError, sessions};
 
@@ -8,7 +9,7 @@ use crate::error::{CliError, CliResult};
 use crate::output::{Output, Table};
 
 pub async fn run(url: &str, cmd: SessionCommand, out: Output) -> CliResult {
-    let client = db::connect_current(url).await?;
+    let mut client = db::connect_current(url).await?;
     match cmd {
         SessionCommand::List { username, all } => {
             let list = sessions::list_for_user(&client, &username, all)
@@ -36,7 +37,8 @@ pub async fn run(url: &str, cmd: SessionCommand, out: Output) -> CliResult {
         SessionCommand::Revoke { username, id, all } => {
             // clap makes exactly one of --id and --all present.
             let target = if all { None } else { id };
-            let ended = sessions::revoke_for_user(&client, &username, target)
+            let tx = client.transaction().await.map_err(StoreError::from)?;
+            let ended = sessions::revoke_for_user(&tx, &username, target)
                 .await
                 .map_err(|e| match (e, target) {
                     (StoreError::NotFound, Some(id)) => {
@@ -44,6 +46,10 @@ pub async fn run(url: &str, cmd: SessionCommand, out: Output) -> CliResult {
                     }
                     (e, _) => super::user::not_found(e, &username),
                 })?;
+            let details = serde_json::json!({ "session_id": target, "sessions_ended": ended });
+            let who = format!("user:{username}");
+            super::audit::record(&tx, "session.revoke", who, details).await?;
+            tx.commit().await.map_err(StoreError::from)?;
             out.note(format_args!("ended {ended} session(s) of {username}"));
             out.result(serde_json::json!({ "username": username, "sessions_ended": ended }))
         }

@@ -204,6 +204,14 @@ async fn chatctl_commands_are_audited_and_listed() {
         .args(["audit", "list", "--since", "last tuesday"])
         .assert()
         .code(2);
+    chatctl(&db)
+        .args(["session", "revoke", "alice", "--all"])
+        .assert()
+        .success();
+    let last = ok_json(chatctl(&db).args(["audit", "list", "--limit", "1", "--json"]));
+    assert_eq!(last[0]["action"], "session.revoke");
+    assert_eq!(last[0]["target"], "user:alice");
+
     let out = chatctl(&db).args(["audit", "list"]).assert().success();
     let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(
