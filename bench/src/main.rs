@@ -9,6 +9,7 @@ mod fanout;
 mod idle;
 mod measure;
 mod notify;
+mod pipeline;
 mod raw;
 mod send;
 
@@ -29,6 +30,9 @@ async fn main() -> anyhow::Result<()> {
     };
     if run("send") {
         send::send_throughput(&api, &args).await?;
+    }
+    if run("pipeline") {
+        pipeline::pipeline(&api, &args).await?;
     }
     if run("fanout") {
         fanout::fanout(&api, &args).await?;
