@@ -41,6 +41,10 @@ pub fn routes(
         .and(ctx.clone())
         .and(json(limit))
         .then(edit_message);
+    let one = path!("api" / "v1" / "rooms" / i64 / "messages" / i64)
+        .and(warp::get())
+        .and(ctx.clone())
+        .then(get_message);
     let delete = path!("api" / "v1" / "rooms" / i64 / "messages" / i64)
         .and(warp::delete())
         .and(ctx.clone())
@@ -63,6 +67,8 @@ pub fn routes(
     send.or(list)
         .unify()
         .or(edit)
+        .unify()
+        .or(one)
         .unify()
         .or(delete)
         .unify()
@@ -155,6 +161,21 @@ pub async fn list_messages(
     };
     let (messages, has_more) = service::page(call, room_id, page).await?;
     ok(&MessagesResponse { messages, has_more })
+}
+
+/// One message as it is now (a thread reply or a top-level message).
+#[utoipa::path(get, path = "/api/v1/rooms/{room_id}/messages/{message_id}", tag = "messages",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path), ("message_id" = i64, Path)),
+    responses(
+        (status = 200, description = "The message", body = MessageResponse),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not a member of this public room", body = ErrorBody),
+        (status = 404, description = "No such room or message", body = ErrorBody),
+    ))]
+pub async fn get_message(room_id: i64, message_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
+    let message = service::get(ctx.call().await?, room_id, message_id).await?;
+    ok(&MessageResponse { message })
 }
 
 /// Edit one's own message.

@@ -71,6 +71,18 @@ pub async fn page(call: Call, room_id: i64, page: Page) -> Result<(Vec<Message>,
     Ok(store::page(&call.db, room_id, page).await?)
 }
 
+/// One message of a room the caller is in.
+pub async fn get(call: Call, room_id: i64, message_id: i64) -> Result<Message, ApiError> {
+    as_member(&call.db, room_id, call.me.user_id).await?;
+    store::get(&call.db, room_id, message_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => Refusal::NoSuchMessage.into(),
+            other => other,
+        })
+        .map_err(ApiError::from)
+}
+
 /// Edits one's own message.
 pub async fn edit(
     mut call: Call,

@@ -248,6 +248,28 @@ async fn thread_rules_authorization_and_live_events() {
     .await
     .expect_error(404, "not_found");
 
+    // One message by id, a reply included; the same refusals as history.
+    let one = a
+        .get(
+            &format!("/api/v1/rooms/{room}/messages/{ws_reply}"),
+            &bob.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(one["message"]["thread_root"], root);
+    a.get(
+        &format!("/api/v1/rooms/{room}/messages/{hidden}"),
+        &bob.token,
+    )
+    .await
+    .expect_error(404, "not_found");
+    a.get(
+        &format!("/api/v1/rooms/{secret}/messages/{hidden}"),
+        &mallory.token,
+    )
+    .await
+    .expect_error(404, "not_found");
+
     // Deleting the root leaves its thread readable under a tombstone.
     a.delete(
         &format!("/api/v1/rooms/{room}/messages/{root}"),
