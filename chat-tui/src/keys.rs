@@ -117,6 +117,80 @@ pub const BINDINGS: &[Binding] = &[
     b(KeyCode::Down, NONE, Action::Edit(EditOp::Down)),
 ];
 
+/// What a key does while a message is selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SelectAction {
+    Up,
+    Down,
+    Reply,
+    Edit,
+    Delete,
+    /// Start `/react ` for the selected message.
+    React,
+    /// Pin it, or unpin it if pinned.
+    Pin,
+    /// Its earlier texts.
+    History,
+    /// Open its thread (or start one).
+    Thread,
+    /// Start `/report ` for it.
+    Report,
+    /// Start any command that acts on it (`/`).
+    Command,
+    Done,
+}
+
+/// The selection mode's keys (no modifiers). Order is the help's order.
+pub const SELECT_BINDINGS: &[(KeyCode, SelectAction)] = &[
+    (KeyCode::Up, SelectAction::Up),
+    (KeyCode::Down, SelectAction::Down),
+    (KeyCode::Char('r'), SelectAction::Reply),
+    (KeyCode::Enter, SelectAction::Reply),
+    (KeyCode::Char('e'), SelectAction::Edit),
+    (KeyCode::Char('d'), SelectAction::Delete),
+    (KeyCode::Char('+'), SelectAction::React),
+    (KeyCode::Char('p'), SelectAction::Pin),
+    (KeyCode::Char('h'), SelectAction::History),
+    (KeyCode::Char('t'), SelectAction::Thread),
+    (KeyCode::Char('!'), SelectAction::Report),
+    (KeyCode::Char('/'), SelectAction::Command),
+    (KeyCode::Esc, SelectAction::Done),
+    (KeyCode::Char('q'), SelectAction::Done),
+];
+
+/// The selection-mode action of a key, if any.
+pub fn select_lookup(key: &KeyEvent) -> Option<SelectAction> {
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    SELECT_BINDINGS
+        .iter()
+        .find(|(code, _)| *code == key.code)
+        .map(|(_, a)| *a)
+}
+
+/// Every selection action with its keys, for the help.
+pub fn select_help_rows() -> Vec<(String, SelectAction)> {
+    let mut rows: Vec<(String, SelectAction)> = Vec::new();
+    for (code, action) in SELECT_BINDINGS {
+        let key = match code {
+            KeyCode::Char(c) => c.to_string(),
+            other => describe(*other, NONE),
+        };
+        match rows.iter_mut().find(|(_, a)| a == action) {
+            Some((keys, _)) => {
+                keys.push_str(", ");
+                keys.push_str(&key);
+            }
+            None => rows.push((key, *action)),
+        }
+    }
+    rows
+}
+
 /// The action bound to a key, if any. Shift is ignored for characters (it
 /// is already in the character itself).
 pub fn lookup(key: &KeyEvent) -> Option<Action> {
@@ -182,6 +256,26 @@ mod tests {
         let rows = help_rows();
         let (keys, _) = rows.iter().find(|(_, a)| *a == Action::Quit).unwrap();
         assert_eq!(keys, "Ctrl+C, Ctrl+Q");
+    }
+
+    #[test]
+    fn selection_keys_resolve_and_are_listed() {
+        let k = KeyEvent::new(KeyCode::Char('+'), KeyModifiers::SHIFT);
+        assert_eq!(select_lookup(&k), Some(SelectAction::React));
+        let k = KeyEvent::new(KeyCode::Char('t'), CTRL);
+        assert_eq!(select_lookup(&k), None);
+        let rows = select_help_rows();
+        let (keys, _) = rows
+            .iter()
+            .find(|(_, a)| *a == SelectAction::Reply)
+            .unwrap();
+        assert_eq!(keys, "r, Enter");
+        for (i, (a, _)) in SELECT_BINDINGS.iter().enumerate() {
+            assert!(
+                SELECT_BINDINGS[i + 1..].iter().all(|(b, _)| a != b),
+                "{a:?} bound twice in selection"
+            );
+        }
     }
 
     #[test]

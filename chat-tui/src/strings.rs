@@ -1,6 +1,6 @@
 //! Every user-visible string, in one place.
 
-use crate::keys::{Action, EditOp};
+use crate::keys::{Action, EditOp, SelectAction};
 
 pub const NO_SERVER: &str = "no server given: use --server URL or set `server` in the config file";
 pub const HTTP_OR_HTTPS: &str = "the server must be an http:// or https:// URL";
@@ -34,7 +34,78 @@ pub const HELP_TITLE: &str = " help — keys (↑↓ PgUp PgDn scroll, Esc close
 pub const SWITCHER_TITLE: &str = " switch room (type to filter, Enter, Esc) ";
 pub const SEARCH_TITLE: &str = " search results (↑↓, Enter opens the room, Esc closes) ";
 pub const NO_RESULTS: &str = "no results";
-pub const SELECT_HINT: &str = "↑↓ select · r reply · e edit · d delete · Esc done";
+pub const SELECT_HINT: &str = "↑↓ select · r reply · e edit · d delete · + react · p pin · h history · t thread · / command · Esc";
+pub const SELECT_TITLE: &str = "selection mode (Ctrl+Up or Alt+S, then):";
+pub const PINS_TITLE: &str = " pinned messages (↑↓, u unpins, Esc closes) ";
+pub const NO_PINS: &str = "nothing is pinned here";
+pub const HISTORY_TITLE: &str = " edit history (Esc closes) ";
+pub const HISTORY_NOW: &str = "now";
+pub const PEOPLE_TITLE: &str = " people (↑↓, Enter opens a direct conversation, Esc) ";
+pub const NO_PEOPLE: &str = "nobody by that name";
+pub const SESSIONS_TITLE: &str = " your sessions (↑↓, d ends the selected one, Esc) ";
+pub const THIS_SESSION: &str = "(this one)";
+pub const UNKNOWN_AGENT: &str = "unknown client";
+pub const THREAD_RULE: &str = "thread";
+pub const LOADING_REPLIES: &str = "loading replies…";
+pub const NO_REPLIES: &str = "no replies yet: write the first";
+pub const NOTHING_SELECTED: &str = "select a message first (Ctrl+Up or Alt+S)";
+pub const SESSION_CLOSED: &str = "session ended";
+pub const NO_REASON: &str = "(no reason given)";
+pub const REPORTED: &str = "reported to the server's admins";
+pub const NOT_EDITED: &str = "that message was never edited";
+pub const NO_THREAD_IN_THREAD: &str = "a reply cannot have a thread of its own";
+
+/// "[3 replies]" under a thread's root.
+pub fn replies(n: i64) -> String {
+    if n == 1 {
+        "[1 reply]".into()
+    } else {
+        format!("[{n} replies]")
+    }
+}
+
+/// The title of an open thread.
+pub fn thread_title(room: &str, who: &str) -> String {
+    format!("{room} — thread of {who} (Esc back)")
+}
+
+/// The line above the input while a command waits for its target.
+pub fn acting_banner(who: &str, text: &str) -> String {
+    format!("command on {who}: {text} (Esc cancels)")
+}
+
+/// The line above the input in a thread.
+pub fn thread_banner(who: &str) -> String {
+    format!("replying in {who}'s thread (Esc back to the room)")
+}
+
+/// The status line when someone removed me from a room.
+pub fn removed_by(room: &str, by: &str) -> String {
+    format!("{by} removed you from {room}")
+}
+
+/// What a moderation call did, for the status line.
+pub fn done_to(what: &str, user: &str) -> String {
+    format!("{user}: {what}")
+}
+
+/// What a selection-mode key does, for the help overlay.
+pub fn select_help(a: SelectAction) -> &'static str {
+    match a {
+        SelectAction::Up => "select the message above",
+        SelectAction::Down => "select the message below (past the last: done)",
+        SelectAction::Reply => "reply to it",
+        SelectAction::Edit => "edit it (yours)",
+        SelectAction::Delete => "delete it",
+        SelectAction::React => "react to it: type an emoji after /react",
+        SelectAction::Pin => "pin it, or unpin it",
+        SelectAction::History => "its earlier texts (edited messages)",
+        SelectAction::Thread => "open its thread, or start one",
+        SelectAction::Report => "report it to the server's admins",
+        SelectAction::Command => "type a command for it (/react, /pin, /history, /report)",
+        SelectAction::Done => "done selecting",
+    }
+}
 
 /// "reconnecting in 3s".
 pub fn reconnecting(secs: u64) -> String {
@@ -101,7 +172,7 @@ pub fn action_help(a: Action) -> &'static str {
         Action::Complete => "complete a name, room or command",
         Action::Cancel => "cancel edit/reply, close overlays",
         Action::HistoryOlder => "previous input (history)",
-        Action::Select => "select a message: ↑↓, r reply, e edit, d delete, Esc",
+        Action::Select => "select a message (its keys are listed below)",
         Action::HistoryNewer => "next input (history)",
         Action::Edit(op) => match op {
             EditOp::Left => "cursor left",
@@ -138,6 +209,23 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "reply to the last message (of USER)",
     ),
     ("/search WORDS", "search your rooms"),
+    (
+        "/react EMOJI",
+        "react to the selected message (again: remove)",
+    ),
+    ("/pin", "pin the selected message"),
+    ("/unpin", "unpin the selected message"),
+    ("/pins", "this room's pinned messages"),
+    ("/history", "earlier texts of the selected message"),
+    ("/report [REASON]", "report the selected message"),
+    ("/people PREFIX", "find people; Enter opens a conversation"),
+    ("/sessions", "your logged-in devices; end one"),
+    ("/kick USER", "remove someone from this room"),
+    ("/ban USER [REASON]", "remove someone and keep them out"),
+    ("/unban USER", "let someone back in"),
+    ("/role USER admin|member", "set someone's role here"),
+    ("/block USER", "stop someone writing to you"),
+    ("/unblock USER", "unblock someone"),
     ("/nick NAME", "set your display name"),
     ("/logout", "log out and forget the session"),
     ("/quit", "quit"),

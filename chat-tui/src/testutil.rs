@@ -35,12 +35,23 @@ pub fn room(id: i64, name: &str, latest: i64, unread: i64) -> Room {
         created_at: OffsetDateTime::from_unix_timestamp(T0).unwrap(),
         latest_seq: latest,
         unread_count: Some(unread),
+        // The client counts mentions from pages until a test says the
+        // server counted them.
+        mention_count: None,
         role: None,
         read_seq: Some(latest - unread),
     }
 }
 
+/// A message as the server would send it: `@alice` (id 1), `@bob` (id 2)
+/// and `@room` in the body are its mentions.
 pub fn msg(room: i64, seq: i64, author: &str, body: &str) -> Message {
+    let found = chat_wire::mentions::parse(body);
+    let mentions = [(1, "alice"), (2, "bob")]
+        .into_iter()
+        .filter(|(_, n)| found.usernames.iter().any(|u| u == n))
+        .map(|(id, _)| id)
+        .collect();
     Message {
         id: seq * 100 + room,
         room_id: room,
@@ -58,7 +69,18 @@ pub fn msg(room: i64, seq: i64, author: &str, body: &str) -> Message {
         deleted: false,
         reactions: Vec::new(),
         pinned: false,
+        mentions,
+        mentions_room: found.room,
+        thread_root: None,
+        thread: None,
     }
+}
+
+/// A reply in the thread of `root`.
+pub fn reply(root: &Message, seq: i64, author: &str, body: &str) -> Message {
+    let mut m = msg(root.room_id, seq, author, body);
+    m.thread_root = Some(root.id);
+    m
 }
 
 pub fn created(m: Message) -> NetEvent {

@@ -5,7 +5,7 @@ use chat_wire::RoomId;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Position;
 
-use super::{Compose, Conn, Effect, Overlay, State, compose, overlay, scroll};
+use super::{Compose, Conn, Effect, Overlay, State, compose, overlay, scroll, select, thread};
 use crate::keys::{self, Action, EditOp};
 use crate::net::RestCall;
 
@@ -55,7 +55,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             };
             Vec::new()
         }
-        Some(Action::Select) => overlay::start_select(state),
+        // The thread view has no selection of its own.
+        Some(Action::Select) if state.thread.is_some() => Vec::new(),
+        Some(Action::Select) => select::start(state),
         Some(Action::PageUp) => scroll::page(state, true),
         Some(Action::PageDown) => scroll::page(state, false),
         Some(Action::Bottom) => {
@@ -83,8 +85,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Some(Action::Complete) => {
-            compose::tab_complete(state);
+        Some(Action::Complete) => compose::tab_complete(state),
+        // Esc leaves a thread once nothing else is left to cancel.
+        Some(Action::Cancel) if state.compose == Compose::Plain && state.thread.is_some() => {
+            thread::close(state);
             Vec::new()
         }
         Some(Action::Cancel) => {
@@ -196,6 +200,7 @@ pub fn switch_to(state: &mut State, id: RoomId) -> Vec<Effect> {
     }
     state.active = Some(id);
     state.compose = Compose::Plain;
+    state.thread = None;
     let draft = state.drafts.remove(&id).unwrap_or_default();
     state.editor.set(&draft);
     let mut fx = Vec::new();

@@ -1,6 +1,6 @@
 //! Slash commands: `/join`, `/msg`, `/edit` and friends.
 
-use super::{Compose, Effect, Overlay, State, compose};
+use super::{Compose, Effect, Overlay, State, actions, compose, people};
 use crate::net::RestCall;
 use crate::strings;
 
@@ -9,6 +9,20 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
     let line = line.trim();
     let (cmd, arg) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let arg = arg.trim();
+    // A command started on a selected message acts on it, once.
+    let target = match state.compose {
+        Compose::Acting { room, id } => {
+            state.compose = Compose::Plain;
+            Some((room, id))
+        }
+        _ => None,
+    };
+    if let Some(fx) = actions::run(state, cmd, arg, target) {
+        return fx;
+    }
+    if let Some(fx) = people::run(state, cmd, arg) {
+        return fx;
+    }
     let room = state.active;
     let me = state.my_name().to_owned();
     let need = |state: &mut State, what: &str| {
@@ -73,7 +87,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
         }
         ("/invite", _) => need(state, "/invite USER"),
         ("/me", Some(r)) if !arg.is_empty() => {
-            compose::send_message(state, r, format!("/me {arg}"), None)
+            compose::send_message(state, r, format!("/me {arg}"), None, None)
         }
         ("/me", _) => need(state, "/me ACTION"),
         ("/topic", Some(r)) if arg.is_empty() => {
@@ -149,7 +163,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
                 state.compose = Compose::Replying { room: r, id };
                 Vec::new()
             } else {
-                compose::send_message(state, r, text.into(), Some(id))
+                compose::send_message(state, r, text.into(), Some(id), None)
             }
         }
         _ => {

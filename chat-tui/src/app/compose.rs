@@ -5,7 +5,7 @@ use chat_wire::ws::ClientFrame;
 use chat_wire::{MessageId, RoomId};
 
 use super::outbox::{Outgoing, SendStatus};
-use super::{Compose, Conn, Effect, State, commands};
+use super::{Compose, Conn, Effect, State, commands, thread};
 use crate::input::complete::complete;
 use crate::net::RestCall;
 use crate::strings;
@@ -16,12 +16,14 @@ pub fn send_message(
     room: RoomId,
     body: String,
     reply_to: Option<MessageId>,
+    thread_root: Option<MessageId>,
 ) -> Vec<Effect> {
     let item = Outgoing {
         client_id: state.client_id(),
         room,
         body,
         reply_to,
+        thread_root,
         status: SendStatus::Pending,
     };
     let frame = item.frame();
@@ -53,9 +55,12 @@ pub fn submit(state: &mut State) -> Vec<Effect> {
         .to_owned();
     match std::mem::replace(&mut state.compose, Compose::Plain) {
         Compose::Editing { room, id } => vec![Effect::Rest(RestCall::Edit { room, id, body })],
-        Compose::Replying { room, id } => send_message(state, room, body, Some(id)),
-        Compose::Plain => match state.active {
-            Some(room) => send_message(state, room, body, None),
+        Compose::Replying { room, id } => send_message(state, room, body, Some(id), None),
+        _ if state.thread.is_some() => thread::send(state, body),
+        // A plain line typed after starting a command on a message is
+        // just a message.
+        Compose::Plain | Compose::Acting { .. } => match state.active {
+            Some(room) => send_message(state, room, body, None, None),
             None => {
                 state.notice = Some(strings::NO_ROOMS.into());
                 Vec::new()
@@ -112,8 +117,27 @@ pub fn typing(state: &mut State) -> Vec<Effect> {
     vec![Effect::Ws(ClientFrame::Typing { room_id: room })]
 }
 
-/// Completes the word before the cursor: a command, a room or a name.
-pub fn tab_complete(state: &mut State) {
+/// Tab: completes the word before the cursor from what we know; an
+/// `@name` nobody here matches is looked up in the directory, and
+/// completed when the answer comes.
+pub fn tab_complete(state: &mut State) -> Vec<Effect> {
+    if complete_locally(state) {
+        return Vec::new();
+    }
+    let (_, word) = state.editor.current_word();
+    match word.strip_prefix('@') {
+        Some(q) if !q.is_empty() => vec![Effect::Rest(RestCall::Users {
+            q: q.to_owned(),
+            complete: true,
+        })],
+        _ => Vec::new(),
+    }
+}
+
+/// Completes the word before the cursor: a command, a room or a name
+/// (members of the open room, direct conversations, people the directory
+/// showed). False when nothing matched.
+pub fn complete_locally(state: &mut State) -> bool {
     let (start, word) = state.editor.current_word();
     let word = word.to_owned();
     let candidates: Vec<String> = if start == 0 && word.starts_with('/') {
@@ -140,6 +164,7 @@ pub fn tab_complete(state: &mut State) {
                 .filter(|r| r.is_direct())
                 .map(|r| r.room.name.clone()),
         );
+        names.extend(state.directory.iter().cloned());
         let at = word.starts_with('@');
         names
             .into_iter()
@@ -153,4 +178,5 @@ pub fn tab_complete(state: &mut State) {
     if all.len() > 1 {
         state.notice = Some(all.join(" "));
     }
+    !all.is_empty()
 }

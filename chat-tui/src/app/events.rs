@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use chat_wire::ws::{ClientFrame, Incoming, PresenceStatus, ServerFrame};
 use chat_wire::{ErrorCode, Event, EventType, Room, RoomId};
 
-use super::room::{Item, RoomState, mentions};
-use super::{Conn, Effect, Overlay, Screen, State, chat, compose};
+use super::room::{Item, RoomState, mentions_me};
+use super::{Conn, Effect, Overlay, Screen, State, actions, chat, compose, people, thread};
 use crate::net::{NetEvent, RestCall, RestResult, WsStatus};
 use crate::strings;
 
@@ -91,14 +91,14 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
                 fx = chat::switch_to(state, id);
             }
             if let Some(body) = then_send {
-                fx.extend(compose::send_message(state, id, body, None));
+                fx.extend(compose::send_message(state, id, body, None, None));
             }
             fx
         }
         RestResult::Page { room, messages, .. } => {
-            let me = state.my_name().to_owned();
+            let (id, me) = (state.my_id(), state.my_name().to_owned());
             if let Some(r) = state.room_mut(room) {
-                r.merge_page(messages, &me);
+                r.merge_page(messages, id, &me);
             }
             let mut fx = chat::mark_read(state);
             fx.extend(chat::prefetch(state));
@@ -120,6 +120,34 @@ fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             if let Some(r) = state.room_mut(room) {
                 r.members = usernames;
             }
+            Vec::new()
+        }
+        RestResult::Pins { room, messages } => {
+            actions::on_pins(state, room, messages);
+            Vec::new()
+        }
+        RestResult::History {
+            room,
+            id,
+            revisions,
+        } => {
+            actions::on_history(state, room, id, revisions);
+            Vec::new()
+        }
+        RestResult::Thread {
+            room,
+            root,
+            messages,
+            has_more,
+            ..
+        } => thread::on_page(state, room, root, messages, has_more),
+        RestResult::Users { q, complete, users } => people::on_users(state, q, complete, users),
+        RestResult::Sessions(sessions) => {
+            people::on_sessions(state, sessions);
+            Vec::new()
+        }
+        RestResult::SessionEnded(id) => {
+            people::on_session_ended(state, id);
             Vec::new()
         }
         RestResult::Done => Vec::new(),
@@ -218,6 +246,10 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
         }
         ServerFrame::Ack { client_id, message } => {
             state.outbox.ack(&client_id);
+            // A thread reply's event counts it; the ack only shows it.
+            if message.thread_root.is_some() {
+                return thread::on_reply(state, *message, false);
+            }
             if let Some(r) = state.room_mut(message.room_id) {
                 r.items.insert(message.seq, Item::Message(*message));
             }
@@ -277,6 +309,7 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
         fx.push(Effect::Rest(RestCall::Room(e.room_id)));
     }
     let me = state.my_name().to_owned();
+    let my_id = state.my_id();
     // Seen only if the room is open in a terminal that has the focus.
     let active = state.active == Some(e.room_id) && state.screen == Screen::Chat && state.focused;
     let bell = state.settings.bell;
@@ -291,8 +324,17 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
         EventType::MessageCreated => {
             let Some(m) = e.message else { return fx };
             let theirs = m.author.username != me;
+            room.typing.retain(|(n, _)| *n != m.author.username);
+            if m.thread_root.is_some() {
+                // Not the room's timeline, nor its unread count.
+                if let Some(id) = m.client_id.clone().filter(|_| !theirs) {
+                    state.outbox.ack(&id);
+                }
+                fx.extend(thread::on_reply(state, m, true));
+                return fx;
+            }
             if theirs && e.seq > room.unread_base && e.seq > room.read_sent {
-                let mention = m.body.as_deref().is_some_and(|b| mentions(b, &me));
+                let mention = mentions_me(&m, my_id);
                 // Seen as it arrives: no count, no bell.
                 if !(active && room.scroll.is_none()) {
                     room.unread += 1;
@@ -302,7 +344,6 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
                     }
                 }
             }
-            room.typing.retain(|(n, _)| *n != m.author.username);
             let client_id = m.client_id.clone().filter(|_| !theirs);
             room.items.insert(m.seq, Item::Message(m));
             // Our own message came back before its ack (or the ack was lost
@@ -319,13 +360,18 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
         | EventType::MessagePinned
         | EventType::MessageUnpinned => {
             if let Some(m) = e.message {
-                room.replace(m);
+                room.replace(m.clone());
+                thread::on_changed(state, &m);
             }
         }
         EventType::MemberJoined | EventType::MemberLeft => {
             let joined = e.kind == EventType::MemberJoined;
             if let Some(u) = e.user {
                 if !joined && u.username == me {
+                    // Removed by someone else (a kick, a ban): say so.
+                    if let Some(by) = &e.by {
+                        state.notice = Some(strings::removed_by(&room.label(), &by.username));
+                    }
                     remove_room(state, e.room_id);
                     return fx;
                 }
@@ -398,6 +444,7 @@ fn placeholder(e: &Event) -> Room {
         // Everything before this event is history, fetched when opened.
         latest_seq: e.seq - 1,
         unread_count: None,
+        mention_count: None,
         role: None,
         read_seq: None,
     }

@@ -5,6 +5,7 @@
 //! runtime to carry out, so every behaviour here is testable without a
 //! terminal or a server.
 
+mod actions;
 mod chat;
 mod commands;
 mod compose;
@@ -14,14 +15,19 @@ mod measure;
 /// Messages on their way out.
 pub mod outbox;
 mod overlay;
+mod people;
 /// One room's timeline and counters.
 pub mod room;
 /// Scrolling by lines around an anchor.
 pub mod scroll;
+mod select;
+/// An open thread.
+pub mod thread;
 
 use std::collections::HashMap;
 use std::time::Duration;
 
+use chat_wire::api::{Revision, Session};
 use chat_wire::ws::ClientFrame;
 use chat_wire::{MessageId, RoomId, User};
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -34,6 +40,7 @@ pub use login::{Field, LoginForm};
 use outbox::Outbox;
 pub use overlay::switcher_matches;
 use room::RoomState;
+use thread::ThreadView;
 
 /// Which screen is up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,14 +82,48 @@ pub enum Overlay {
     Select(chat_wire::Seq),
     /// A large paste waiting for a yes.
     Paste(String),
+    /// The open room's pinned messages.
+    Pins {
+        room: RoomId,
+        messages: Vec<chat_wire::Message>,
+        selected: usize,
+    },
+    /// A message's earlier texts, oldest first.
+    History {
+        room: RoomId,
+        id: MessageId,
+        revisions: Vec<Revision>,
+    },
+    /// Directory results; Enter opens a direct conversation.
+    People {
+        q: String,
+        users: Vec<User>,
+        selected: usize,
+    },
+    /// My sessions; `d` ends the selected one.
+    Sessions {
+        sessions: Vec<Session>,
+        selected: usize,
+    },
 }
 
 /// What the next Enter does besides sending a plain message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compose {
     Plain,
-    Editing { room: RoomId, id: MessageId },
-    Replying { room: RoomId, id: MessageId },
+    Editing {
+        room: RoomId,
+        id: MessageId,
+    },
+    Replying {
+        room: RoomId,
+        id: MessageId,
+    },
+    /// A command typed next acts on this (selected) message.
+    Acting {
+        room: RoomId,
+        id: MessageId,
+    },
 }
 
 /// Settings that shape behaviour and display.
@@ -134,6 +175,10 @@ pub struct State {
     /// Who is online, by username: the list in `ready`, then presence
     /// frames.
     pub online: HashMap<String, bool>,
+    /// The thread open over the room's timeline, if any.
+    pub thread: Option<ThreadView>,
+    /// Usernames the directory has shown us (Tab completes them).
+    pub directory: Vec<String>,
     /// Whether the terminal has the focus (terminals that do not report
     /// focus leave it true): messages arriving unfocused stay unread.
     pub focused: bool,
@@ -211,6 +256,8 @@ impl State {
             size: (80, 24),
             settings,
             online: HashMap::new(),
+            thread: None,
+            directory: Vec::new(),
             focused: true,
             quit: false,
             client_nonce: nonce.to_owned(),
@@ -250,6 +297,8 @@ impl State {
         self.active = None;
         self.outbox = Outbox::default();
         self.overlay = Overlay::None;
+        self.thread = None;
+        self.compose = Compose::Plain;
         self.login.busy = false;
         self.login.error = why.map(str::to_owned);
         self.login.focus = Field::Password;
@@ -287,6 +336,11 @@ impl State {
     /// My username, or "" before we know it.
     pub fn my_name(&self) -> &str {
         self.me.as_ref().map_or("", |u| u.username.as_str())
+    }
+
+    /// My user id, or 0 before we know it (no user has it).
+    pub fn my_id(&self) -> chat_wire::UserId {
+        self.me.as_ref().map_or(0, |u| u.id)
     }
 
     /// My display name (falling back to the username).
@@ -340,7 +394,9 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Focus(focused) => {
             state.focused = focused;
-            chat::mark_read(state)
+            let mut fx = chat::mark_read(state);
+            fx.extend(thread::mark_read(state));
+            fx
         }
         Msg::Tick(now) => {
             state.clock = now;

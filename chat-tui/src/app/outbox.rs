@@ -21,6 +21,8 @@ pub struct Outgoing {
     pub room: RoomId,
     pub body: String,
     pub reply_to: Option<MessageId>,
+    /// A reply in this message's thread.
+    pub thread_root: Option<MessageId>,
     pub status: SendStatus,
 }
 
@@ -32,6 +34,7 @@ impl Outgoing {
             body: self.body.clone(),
             client_id: self.client_id.clone(),
             reply_to: self.reply_to,
+            thread_root: self.thread_root,
         }
     }
 }

@@ -1,15 +1,12 @@
 //! Keys while an overlay is open: the help, the room switcher, search
-//! results and the paste confirmation.
+//! results and the paste confirmation; selection, pins, history, people
+//! and sessions hand theirs to their own modules.
 
 use chat_wire::RoomId;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use chat_wire::Seq;
-
-use super::room::{Anchor, Item};
-use super::{Compose, Effect, Overlay, State, chat};
+use super::{Effect, Overlay, State, actions, chat, people, select};
 use crate::keys::Action;
-use crate::net::RestCall;
 
 /// A key while an overlay is open.
 pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
@@ -74,8 +71,10 @@ pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<E
         }
         Overlay::Select(seq) => {
             let seq = *seq;
-            on_select_key(state, seq, key.code)
+            select::on_key(state, seq, &key)
         }
+        Overlay::Pins { .. } | Overlay::History { .. } => actions::on_overlay_key(state, key),
+        Overlay::People { .. } | Overlay::Sessions { .. } => people::on_overlay_key(state, key),
         Overlay::Search {
             results, selected, ..
         } => {
@@ -127,102 +126,4 @@ pub fn switcher_matches(state: &State) -> Vec<RoomId> {
         })
         .map(|r| r.room.id)
         .collect()
-}
-
-/// Starts selecting at the newest message of the open room.
-pub fn start_select(state: &mut State) -> Vec<Effect> {
-    let Some(room) = state.active_room() else {
-        return Vec::new();
-    };
-    match neighbour(room, Seq::MAX, true) {
-        Some(seq) => select(state, seq),
-        None => Vec::new(),
-    }
-}
-
-/// The message before (`up`) or after `seq`, skipping notices.
-fn neighbour(room: &super::room::RoomState, seq: Seq, up: bool) -> Option<Seq> {
-    let is_message = |(s, i): (&Seq, &Item)| matches!(i, Item::Message(_)).then_some(*s);
-    if up {
-        room.items.range(..seq).rev().find_map(is_message)
-    } else {
-        room.items.range(seq + 1..).find_map(is_message)
-    }
-}
-
-/// Selects a message and scrolls so it sits at the bottom of the view.
-fn select(state: &mut State, seq: Seq) -> Vec<Effect> {
-    state.overlay = Overlay::Select(seq);
-    if let Some(id) = state.active
-        && let Some(r) = state.room_mut(id)
-    {
-        r.scroll = Some(Anchor { seq, skip: 0 });
-    }
-    chat::prefetch(state)
-}
-
-/// Leaves selection, back to the newest message.
-fn end_select(state: &mut State) -> Vec<Effect> {
-    state.overlay = Overlay::None;
-    if let Some(id) = state.active
-        && let Some(r) = state.room_mut(id)
-    {
-        r.scroll = None;
-    }
-    chat::mark_read(state)
-}
-
-/// A key while a message is selected.
-fn on_select_key(state: &mut State, seq: Seq, code: KeyCode) -> Vec<Effect> {
-    let Some(room) = state.active_room() else {
-        state.overlay = Overlay::None;
-        return Vec::new();
-    };
-    let room_id = room.room.id;
-    let message = match room.items.get(&seq) {
-        Some(Item::Message(m)) => Some(m.clone()),
-        _ => None,
-    };
-    let mine = message
-        .as_ref()
-        .is_some_and(|m| m.author.username == state.my_name());
-    match code {
-        KeyCode::Up => match neighbour(room, seq, true) {
-            Some(prev) => select(state, prev),
-            None => Vec::new(),
-        },
-        KeyCode::Down => match neighbour(room, seq, false) {
-            Some(next) => select(state, next),
-            None => end_select(state),
-        },
-        KeyCode::Char('r') | KeyCode::Enter => {
-            if let Some(m) = message.filter(|m| !m.deleted) {
-                state.compose = Compose::Replying {
-                    room: room_id,
-                    id: m.id,
-                };
-            }
-            end_select(state)
-        }
-        KeyCode::Char('e') if mine => {
-            if let Some(m) = message.filter(|m| !m.deleted) {
-                state.compose = Compose::Editing {
-                    room: room_id,
-                    id: m.id,
-                };
-                state.editor.set(m.body.as_deref().unwrap_or(""));
-            }
-            end_select(state)
-        }
-        // The server decides who may delete (authors, room moderators).
-        KeyCode::Char('d') => match message.filter(|m| !m.deleted) {
-            Some(m) => vec![Effect::Rest(RestCall::Delete {
-                room: room_id,
-                id: m.id,
-            })],
-            None => Vec::new(),
-        },
-        KeyCode::Esc | KeyCode::Char('q') => end_select(state),
-        _ => Vec::new(),
-    }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chat_wire::{Message, Room, RoomKind, Seq};
+use chat_wire::{Message, Room, RoomKind, Seq, UserId};
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::geometry::timeline::{Entry, ItemRows, item_rows};
@@ -14,6 +14,9 @@ use crate::geometry::timeline::{Entry, ItemRows, item_rows};
 pub const PAGE: usize = 50;
 
 /// A timeline entry.
+// Nearly every entry is a message: boxing them to shrink the rare notice
+// would cost an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     Message(Message),
@@ -90,7 +93,7 @@ impl RoomState {
             unread: room.unread_count.unwrap_or(0),
             unread_base: room.latest_seq,
             read_sent: read,
-            mentions: 0,
+            mentions: room.mention_count.unwrap_or(0),
             items: BTreeMap::new(),
             marker: None,
             scroll: None,
@@ -114,6 +117,9 @@ impl RoomState {
         {
             self.unread = count;
             self.unread_base = room.latest_seq;
+            if let Some(mentions) = room.mention_count {
+                self.mentions = mentions;
+            }
         }
         // seen_seq stays: events between it and the server's latest are
         // still coming (or will be replayed), and must not be skipped.
@@ -127,8 +133,10 @@ impl RoomState {
     }
 
     /// Merges a page of messages. Returns how many were new. Unread
-    /// mentions of `me` in it are counted (live events count the rest).
-    pub fn merge_page(&mut self, messages: Vec<Message>, me: &str) -> usize {
+    /// mentions of `me` in it are counted when the server did not count
+    /// them (live events count the rest).
+    pub fn merge_page(&mut self, messages: Vec<Message>, me: UserId, my_name: &str) -> usize {
+        let counted = self.room.mention_count.is_some();
         self.loading = false;
         self.loaded = true;
         // A short page means we reached the start of the room.
@@ -140,8 +148,8 @@ impl RoomState {
             // Between the read marker and what the server counted: unread,
             // and not yet counted by a live event.
             let unread =
-                m.seq > self.read_sent && m.seq <= self.unread_base && m.author.username != me;
-            let mention = unread && m.body.as_deref().is_some_and(|b| mentions(b, me));
+                m.seq > self.read_sent && m.seq <= self.unread_base && m.author.username != my_name;
+            let mention = unread && !counted && mentions_me(&m, me);
             if let std::collections::btree_map::Entry::Vacant(e) = self.items.entry(m.seq) {
                 added += 1;
                 self.mentions += i64::from(mention);
@@ -202,14 +210,22 @@ impl RoomState {
     }
 }
 
-/// Does `body` mention `username` (as `@name` or the bare word)?
-pub fn mentions(body: &str, username: &str) -> bool {
+/// Does this word of a body mention `username` (`@name`, any case) or
+/// everyone (`@room`)? The same rules as the server's.
+pub fn mentions(word: &str, username: &str) -> bool {
     if username.is_empty() {
         return false;
     }
-    body.split(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
-        .any(|w| {
-            w.trim_end_matches(['.', '-'])
-                .eq_ignore_ascii_case(username)
-        })
+    let found = chat_wire::mentions::parse(word);
+    found.room
+        || found
+            .usernames
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(username))
+}
+
+/// Does a message mention me? The server says whom it mentions (members
+/// named with `@`, or everyone with `@room`).
+pub fn mentions_me(m: &Message, me: UserId) -> bool {
+    !m.deleted && (m.mentions_room || m.mentions.contains(&me))
 }

@@ -51,6 +51,8 @@ pub struct ItemRows {
     pub text: Vec<(String, Part)>,
     /// Then one row of reactions (`👍 2  🎉 1`), indented like the text.
     pub reactions: Option<String>,
+    /// Then, under a thread's root, one row with its reply count.
+    pub thread: Option<String>,
 }
 
 impl ItemRows {
@@ -59,7 +61,8 @@ impl ItemRows {
         let above = usize::from(self.day.is_some())
             + usize::from(self.new_marker)
             + usize::from(self.quote.is_some());
-        let below = usize::from(self.reactions.is_some() && width > 0);
+        let below = usize::from(self.reactions.is_some() && width > 0)
+            + usize::from(self.thread.is_some() && width > 0);
         above + self.wrap_text(width, |_, _| ()).len() + below
     }
 
@@ -100,9 +103,9 @@ pub fn item_rows(
             (None, vec![(line, Part::Notice)])
         }
     };
-    let reactions = match entry {
-        Entry::Message(m) => reaction_row(m),
-        Entry::Notice { .. } => None,
+    let (reactions, thread) = match entry {
+        Entry::Message(m) => (reaction_row(m), thread_row(m)),
+        Entry::Notice { .. } => (None, None),
     };
     ItemRows {
         day: new_day.then_some(day),
@@ -110,7 +113,15 @@ pub fn item_rows(
         quote,
         text,
         reactions,
+        thread,
     }
+}
+
+/// `[3 replies]` under a thread's root (deleted or not: the thread stays
+/// readable under a tombstone).
+fn thread_row(m: &Message) -> Option<String> {
+    let n = m.thread.as_ref()?.reply_count;
+    (n > 0).then(|| format!("{}{}", " ".repeat(TIME_COLS), strings::replies(n)))
 }
 
 /// `👍 2  🎉 1` under a message with reactions, indented like its text.
@@ -207,6 +218,10 @@ mod tests {
             deleted: false,
             reactions: Vec::new(),
             pinned: false,
+            mentions: Vec::new(),
+            mentions_room: false,
+            thread_root: None,
+            thread: None,
         }
     }
 
@@ -248,6 +263,25 @@ mod tests {
         m.deleted = true;
         let gone = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
         assert_eq!(gone.reactions, None);
+    }
+
+    #[test]
+    fn a_thread_root_takes_one_row_for_its_replies() {
+        let mut m = message("a question", None);
+        let plain = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        assert_eq!(plain.thread, None);
+        m.thread = Some(chat_wire::ThreadSummary {
+            reply_count: 3,
+            last_reply_at: None,
+            participant_ids: vec![1, 2],
+        });
+        let rows = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        assert_eq!(rows.thread.as_deref(), Some("      [3 replies]"));
+        assert_eq!(rows.height(40), plain.height(40) + 1);
+        // Deleting the root leaves its thread reachable.
+        m.deleted = true;
+        let gone = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        assert_eq!(gone.thread.as_deref(), Some("      [3 replies]"));
     }
 
     #[test]

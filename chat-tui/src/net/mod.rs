@@ -2,6 +2,8 @@
 //! WebSocket in a long-lived worker; both report back over one channel as
 //! [`NetEvent`]s, so drawing never waits on the network.
 
+/// REST calls for reactions, pins, threads, people and moderation.
+mod more;
 /// The REST client.
 pub mod rest;
 /// TLS settings for https servers.
@@ -11,8 +13,9 @@ pub mod ws;
 
 use std::time::Duration;
 
+use chat_wire::api::{Revision, Session};
 use chat_wire::ws::Incoming;
-use chat_wire::{Message, MessageId, Room, RoomId, Seq, User};
+use chat_wire::{MemberRole, Message, MessageId, Room, RoomId, Seq, User};
 
 /// A REST call the app asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +79,69 @@ pub enum RestCall {
     Logout {
         token: String,
     },
+    /// Add (or remove) my reaction.
+    React {
+        room: RoomId,
+        id: MessageId,
+        emoji: String,
+        add: bool,
+    },
+    /// Pin (or unpin) a message.
+    Pin {
+        room: RoomId,
+        id: MessageId,
+        pin: bool,
+    },
+    Pins(RoomId),
+    /// A message's earlier texts.
+    History {
+        room: RoomId,
+        id: MessageId,
+    },
+    /// A page of a thread's replies: the newest, or those before `before`.
+    Thread {
+        room: RoomId,
+        root: MessageId,
+        before: Option<Seq>,
+    },
+    ThreadRead {
+        room: RoomId,
+        root: MessageId,
+        seq: Seq,
+    },
+    /// The user directory; `complete` feeds Tab completion, not the list.
+    Users {
+        q: String,
+        complete: bool,
+    },
+    Sessions,
+    EndSession(i64),
+    Kick {
+        room: RoomId,
+        username: String,
+    },
+    Ban {
+        room: RoomId,
+        username: String,
+        reason: Option<String>,
+    },
+    Unban {
+        room: RoomId,
+        username: String,
+    },
+    Role {
+        room: RoomId,
+        username: String,
+        role: MemberRole,
+    },
+    Block {
+        username: String,
+        block: bool,
+    },
+    Report {
+        id: MessageId,
+        reason: String,
+    },
 }
 
 /// What a REST call came back with.
@@ -107,6 +173,29 @@ pub enum RestResult {
         room: RoomId,
         usernames: Vec<String>,
     },
+    Pins {
+        room: RoomId,
+        messages: Vec<Message>,
+    },
+    History {
+        room: RoomId,
+        id: MessageId,
+        revisions: Vec<Revision>,
+    },
+    Thread {
+        room: RoomId,
+        root: MessageId,
+        before: Option<Seq>,
+        messages: Vec<Message>,
+        has_more: bool,
+    },
+    Users {
+        q: String,
+        complete: bool,
+        users: Vec<User>,
+    },
+    Sessions(Vec<Session>),
+    SessionEnded(i64),
     /// Done, nothing to show (read markers, edits: the socket brings them).
     Done,
     /// Something to tell the user.

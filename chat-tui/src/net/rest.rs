@@ -13,12 +13,12 @@ use serde::de::DeserializeOwned;
 use super::{RestCall, RestResult};
 
 /// Why a call failed.
-enum Failure {
+pub(super) enum Failure {
     Unauthorized,
     Other(String),
 }
 
-type Res<T> = Result<T, Failure>;
+pub(super) type Res<T> = Result<T, Failure>;
 
 /// A REST client for one server.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ impl Rest {
     pub fn new(base: &str, tls: &std::sync::Arc<rustls::ClientConfig>) -> Self {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(20))
+            // Names this client in the user's list of sessions.
+            .user_agent(concat!("chat-tui/", env!("CARGO_PKG_VERSION")))
             .use_preconfigured_tls(rustls::ClientConfig::clone(tls))
             .build()
             .unwrap_or_default();
@@ -42,7 +44,7 @@ impl Rest {
         }
     }
 
-    fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+    pub(super) fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
         let r = self
             .http
             .request(method, format!("{}/api/v1{path}", self.base));
@@ -52,7 +54,7 @@ impl Rest {
         }
     }
 
-    async fn send(&self, r: RequestBuilder) -> Res<reqwest::Response> {
+    pub(super) async fn send(&self, r: RequestBuilder) -> Res<reqwest::Response> {
         let res = r.send().await.map_err(|e| Failure::Other(describe(&e)))?;
         let status = res.status();
         if status.is_success() {
@@ -68,7 +70,7 @@ impl Rest {
         Err(Failure::Other(text))
     }
 
-    async fn json<T: DeserializeOwned>(&self, r: RequestBuilder) -> Res<T> {
+    pub(super) async fn json<T: DeserializeOwned>(&self, r: RequestBuilder) -> Res<T> {
         self.send(r)
             .await?
             .json()
@@ -236,6 +238,7 @@ impl Rest {
                     .await?;
                 RestResult::LoggedOut
             }
+            other => self.run_more(t, other).await?,
         })
     }
 
@@ -280,6 +283,7 @@ fn name(call: &RestCall) -> &'static str {
         RestCall::Topic { .. } => "topic",
         RestCall::Members(_) => "members",
         RestCall::Logout { .. } => "logout",
+        other => super::more::name(other),
     }
 }
 

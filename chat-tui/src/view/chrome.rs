@@ -16,6 +16,10 @@ use crate::strings;
 /// The room's name and topic across the top.
 pub fn title(f: &mut Frame, area: Rect, state: &State) {
     let text = match state.active_room() {
+        Some(r) if state.thread.is_some() => {
+            let root = crate::app::thread::root(state);
+            strings::thread_title(&r.label(), root.map_or("…", |m| display_name(&m.author)))
+        }
         // A direct conversation says whether the other person is online.
         Some(r) if r.is_direct() => {
             let online = state.online.get(&r.room.name).copied().unwrap_or(false);
@@ -98,6 +102,12 @@ pub fn banner(f: &mut Frame, area: Rect, state: &State) {
             let who = m.map_or("…", |m| display_name(&m.author));
             let body = m.and_then(|m| m.body.as_deref()).unwrap_or("");
             strings::replying_banner(who, &body.replace('\n', " "))
+        }
+        Compose::Acting { room, id } => {
+            let m = state.room(room).and_then(|r| r.find(id));
+            let who = m.map_or("…", |m| display_name(&m.author));
+            let body = m.and_then(|m| m.body.as_deref()).unwrap_or("");
+            strings::acting_banner(who, &body.replace('\n', " "))
         }
     };
     let style = Style::default().fg(Color::Cyan);

@@ -4,6 +4,7 @@
 //! measures with too; this module decides how they look.
 
 mod chrome;
+mod lists;
 mod login;
 mod overlay;
 mod timeline;
@@ -60,3 +61,5 @@ fn too_small(f: &mut Frame, area: Rect) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_conversations;

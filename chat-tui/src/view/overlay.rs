@@ -14,7 +14,7 @@ use crate::keys;
 use crate::strings;
 
 /// A box centred in `area`, at most `w`×`h`.
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect {
@@ -25,7 +25,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-fn boxed(f: &mut Frame, r: Rect, title: &str, lines: Vec<Line>) {
+pub(super) fn boxed(f: &mut Frame, r: Rect, title: &str, lines: Vec<Line>) {
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -39,6 +39,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         // Selection is drawn in the timeline itself.
         Overlay::None | Overlay::Select(_) => {}
         Overlay::Help(scroll) => help(f, area, *scroll),
+        Overlay::Pins { .. }
+        | Overlay::History { .. }
+        | Overlay::People { .. }
+        | Overlay::Sessions { .. } => super::lists::draw(f, area, state),
         Overlay::Switcher { query, selected } => {
             let r = centered(area, 50, 14);
             let mut lines = vec![
@@ -121,6 +125,18 @@ fn help(f: &mut Frame, area: Rect, scroll: usize) {
         let text = truncate(strings::action_help(action), inner.saturating_sub(26));
         lines.push(Line::from(vec![
             Span::styled(format!("{keys:<24}  "), key_style),
+            Span::raw(text),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        strings::SELECT_TITLE,
+        Style::default().add_modifier(Modifier::BOLD),
+    ));
+    for (keys, action) in keys::select_help_rows() {
+        let text = truncate(strings::select_help(action), inner.saturating_sub(26));
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<22}  ", truncate(&keys, 22)), key_style),
             Span::raw(text),
         ]));
     }

@@ -16,7 +16,7 @@ use crate::net::{NetEvent, RestResult, WsStatus};
 use crate::testutil::*;
 
 /// The frame as text rows; a wide character's second cell is skipped.
-fn render(state: &State, w: u16, h: u16) -> Vec<String> {
+pub(super) fn render(state: &State, w: u16, h: u16) -> Vec<String> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| draw(f, state)).unwrap();
     let buf = term.backend().buffer().clone();
@@ -81,7 +81,7 @@ fn busy_state() -> State {
     page.push(reply);
     newest_page(&mut s, 1, page);
     net(&mut s, created(msg(2, 6, "bob", "lunch?")));
-    net(&mut s, created(msg(2, 7, "bob", "alice: lunch?")));
+    net(&mut s, created(msg(2, 7, "bob", "@alice lunch?")));
     // One message goes out and fails, then the link drops and one waits.
     type_line(&mut s, "first try");
     let error = chat_wire::ErrorDetail {
@@ -204,17 +204,26 @@ fn help_is_generated_from_the_key_map() {
         text.contains("Alt+Enter, Ctrl+J         new line in the message"),
         "{text}"
     );
-    // It scrolls to the commands at the end.
+    // It scrolls through the keys, the selection mode's keys and the
+    // commands to the end.
     assert!(!text.contains("/quit"));
+    let mut seen = text;
     for _ in 0..10 {
         key(&mut s, KeyCode::PageDown, KeyModifiers::NONE);
+        seen.push_str(&render(&s, 80, 24).join("\n"));
     }
     let text = render(&s, 80, 24).join("\n");
     assert!(text.contains("/quit                     quit"), "{text}");
-    assert!(
-        text.contains("Ctrl+Y                    paste what was deleted"),
-        "{text}"
-    );
+    for row in [
+        "Ctrl+Y                    paste what was deleted",
+        "selection mode (Ctrl+Up or Alt+S, then):",
+        "  +                       react to it: type an emoji after /react",
+        "  t                       open its thread, or start one",
+        "/react EMOJI              react to the selected message",
+        "/kick USER                remove someone from this room",
+    ] {
+        assert!(seen.contains(row), "{row} is missing");
+    }
     // Esc closes it.
     key(&mut s, KeyCode::Esc, KeyModifiers::NONE);
     assert!(!render(&s, 80, 24).join("\n").contains("help — keys"));

@@ -3,7 +3,7 @@
 //! so only what fits is drawn. Which rows an item takes is decided by
 //! [`crate::geometry::timeline`]; this module gives them their look.
 
-use chat_wire::Seq;
+use chat_wire::{Seq, UserId};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -13,9 +13,11 @@ use time::UtcOffset;
 use time::macros::format_description;
 
 use crate::app::outbox::{Outgoing, SendStatus};
-use crate::app::room::{Item, RoomState, mentions};
+use crate::app::room::{Item, RoomState, mentions, mentions_me};
 use crate::app::{Overlay, State};
-use crate::geometry::timeline::{ItemRows, Part, TIME_COLS, body_words, display_name};
+use crate::geometry::timeline::{
+    Entry, ItemRows, Part, TIME_COLS, body_words, display_name, item_rows,
+};
 use crate::geometry::wrap::{Row, truncate, wrap};
 use crate::strings;
 
@@ -24,6 +26,8 @@ use crate::strings;
 struct Ctx<'a> {
     /// My username (mentions, my own name).
     me: &'a str,
+    /// My id (messages that mention me).
+    me_id: UserId,
     /// My display name, for messages still sending.
     me_shown: &'a str,
     offset: UtcOffset,
@@ -91,6 +95,10 @@ fn word_style(word: &str, me: &str, base: Style) -> Style {
 /// The style of a piece of `item`'s text.
 fn part_style(ctx: &Ctx, item: &Item, text: &str, part: Part) -> Style {
     match part {
+        // A message that mentions me stands out by its time.
+        Part::Time if matches!(item, Item::Message(m) if mentions_me(m, ctx.me_id)) => {
+            Style::default().fg(Color::Black).bg(Color::Yellow)
+        }
         Part::Time | Part::Edited | Part::Notice => dim(),
         Part::Plain => Style::default(),
         Part::Deleted => dim().add_modifier(Modifier::ITALIC),
@@ -158,6 +166,12 @@ fn item_lines(ctx: &Ctx, room: &RoomState, item: &Item, rows: &ItemRows) -> Vec<
     {
         out.push(Line::styled(truncate(reactions, ctx.width), dim()));
     }
+    if let Some(thread) = &rows.thread
+        && ctx.width > 0
+    {
+        let style = Style::default().fg(Color::Cyan);
+        out.push(Line::styled(truncate(thread, ctx.width), style));
+    }
     out
 }
 
@@ -189,15 +203,25 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     };
     let ctx = Ctx {
         me: state.my_name(),
+        me_id: state.my_id(),
         me_shown: state.my_display_name(),
         offset: state.settings.offset,
         width: area.width as usize,
     };
     let height = area.height as usize;
+    if state
+        .thread
+        .as_ref()
+        .is_some_and(|t| t.room == room.room.id)
+    {
+        draw_thread(f, area, state, room, &ctx);
+        return;
+    }
     let mut lines: Vec<Line<'static>> = Vec::new();
     let upto = match room.scroll {
         None => {
-            for o in state.outbox.in_room(room.room.id) {
+            let main = state.outbox.in_room(room.room.id);
+            for o in main.filter(|o| o.thread_root.is_none()) {
                 lines.extend(pending_lines(&ctx, o));
             }
             Seq::MAX
@@ -269,4 +293,39 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             f.render_widget(Paragraph::new(Span::styled(label, style)), r);
         }
     }
+}
+
+/// The open thread instead of the timeline: its root, a rule, then the
+/// replies and what I am still sending there, the newest at the bottom.
+fn draw_thread(f: &mut Frame, area: Rect, state: &State, room: &RoomState, ctx: &Ctx) {
+    let Some(t) = &state.thread else { return };
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut prev_at = None;
+    if let Some(root) = room.find(t.root) {
+        let item = Item::Message(root.clone());
+        let mut rows = item_rows(Entry::Message(root), None, false, ctx.offset);
+        // The view itself is the thread: no summary row above it.
+        rows.thread = None;
+        lines.extend(item_lines(ctx, room, &item, &rows));
+        prev_at = Some(root.created_at);
+    }
+    lines.push(rule(strings::THREAD_RULE, ctx.width, dim()));
+    for m in t.replies.values() {
+        let item = Item::Message(m.clone());
+        let rows = item_rows(Entry::Message(m), prev_at, false, ctx.offset);
+        lines.extend(item_lines(ctx, room, &item, &rows));
+        prev_at = Some(m.created_at);
+    }
+    let pending = state.outbox.in_room(t.room);
+    for o in pending.filter(|o| o.thread_root == Some(t.root)) {
+        lines.extend(pending_lines(ctx, o));
+    }
+    if t.loading {
+        lines.push(rule(strings::LOADING_REPLIES, ctx.width, dim()));
+    } else if t.replies.is_empty() {
+        lines.push(Line::styled(strings::NO_REPLIES, dim()));
+    }
+    let height = area.height as usize;
+    let shown = lines.split_off(lines.len().saturating_sub(height));
+    f.render_widget(Paragraph::new(shown), area);
 }

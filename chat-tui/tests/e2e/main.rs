@@ -6,6 +6,7 @@
 //! test` builds the whole workspace first, and `cargo build -p chatd` does
 //! it by hand.
 
+mod conversations;
 mod harness;
 
 use std::time::Duration;

@@ -1,10 +1,13 @@
 //! Tests of the pure update function, driven through `update` with the
 //! messages the runtime would send.
 
+mod conversations;
 mod input;
 mod outbox;
+mod people;
 mod presence;
 mod rooms;
+mod threads;
 
 use chat_wire::ws::ClientFrame;
 

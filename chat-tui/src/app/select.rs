@@ -1,0 +1,152 @@
+//! Selection mode: a message of the open room is picked with ↑↓ and acted
+//! on with a key (reply, edit, delete, react, pin, history, thread,
+//! report), or with a command typed next (`/`).
+
+use chat_wire::{Message, Seq};
+use crossterm::event::KeyEvent;
+
+use super::room::{Anchor, Item, RoomState};
+use super::{Compose, Effect, Overlay, State, actions, chat, thread};
+use crate::keys::{self, SelectAction};
+use crate::net::RestCall;
+
+/// Starts selecting at the newest message of the open room.
+pub fn start(state: &mut State) -> Vec<Effect> {
+    let Some(room) = state.active_room() else {
+        return Vec::new();
+    };
+    match neighbour(room, Seq::MAX, true) {
+        Some(seq) => select(state, seq),
+        None => Vec::new(),
+    }
+}
+
+/// The message before (`up`) or after `seq`, skipping notices.
+fn neighbour(room: &RoomState, seq: Seq, up: bool) -> Option<Seq> {
+    let is_message = |(s, i): (&Seq, &Item)| matches!(i, Item::Message(_)).then_some(*s);
+    if up {
+        room.items.range(..seq).rev().find_map(is_message)
+    } else {
+        room.items.range(seq + 1..).find_map(is_message)
+    }
+}
+
+/// Selects a message and scrolls so it sits at the bottom of the view.
+pub(super) fn select(state: &mut State, seq: Seq) -> Vec<Effect> {
+    state.overlay = Overlay::Select(seq);
+    if let Some(id) = state.active
+        && let Some(r) = state.room_mut(id)
+    {
+        r.scroll = Some(Anchor { seq, skip: 0 });
+    }
+    chat::prefetch(state)
+}
+
+/// Leaves selection, back to the newest message.
+fn end(state: &mut State) -> Vec<Effect> {
+    state.overlay = Overlay::None;
+    if let Some(id) = state.active
+        && let Some(r) = state.room_mut(id)
+    {
+        r.scroll = None;
+    }
+    chat::mark_read(state)
+}
+
+/// Leaves selection with a command started in the editor for `m`.
+fn command_on(state: &mut State, m: &Message, start: &str) -> Vec<Effect> {
+    state.compose = Compose::Acting {
+        room: m.room_id,
+        id: m.id,
+    };
+    state.editor.set(start);
+    end(state)
+}
+
+/// A key while a message is selected.
+pub fn on_key(state: &mut State, seq: Seq, key: &KeyEvent) -> Vec<Effect> {
+    let Some(room) = state.active_room() else {
+        state.overlay = Overlay::None;
+        return Vec::new();
+    };
+    let room_id = room.room.id;
+    // A tombstone can only be looked at (and its thread opened).
+    let message = match room.items.get(&seq) {
+        Some(Item::Message(m)) => Some(m.clone()),
+        _ => None,
+    };
+    let live = message.clone().filter(|m| !m.deleted);
+    let mine = message
+        .as_ref()
+        .is_some_and(|m| m.author.username == state.my_name());
+    match keys::select_lookup(key) {
+        Some(SelectAction::Up) => match neighbour(room, seq, true) {
+            Some(prev) => select(state, prev),
+            None => Vec::new(),
+        },
+        Some(SelectAction::Down) => match neighbour(room, seq, false) {
+            Some(next) => select(state, next),
+            None => end(state),
+        },
+        Some(SelectAction::Reply) => {
+            if let Some(m) = live {
+                state.compose = Compose::Replying {
+                    room: room_id,
+                    id: m.id,
+                };
+            }
+            end(state)
+        }
+        Some(SelectAction::Edit) if mine => {
+            if let Some(m) = live {
+                state.compose = Compose::Editing {
+                    room: room_id,
+                    id: m.id,
+                };
+                state.editor.set(m.body.as_deref().unwrap_or(""));
+            }
+            end(state)
+        }
+        // The server decides who may delete (authors, room moderators).
+        Some(SelectAction::Delete) => match live {
+            Some(m) => vec![Effect::Rest(RestCall::Delete {
+                room: room_id,
+                id: m.id,
+            })],
+            None => Vec::new(),
+        },
+        Some(SelectAction::React) => match live {
+            Some(m) => command_on(state, &m, "/react "),
+            None => Vec::new(),
+        },
+        Some(SelectAction::Report) => match live {
+            Some(m) => command_on(state, &m, "/report "),
+            None => Vec::new(),
+        },
+        Some(SelectAction::Command) => match live {
+            Some(m) => command_on(state, &m, "/"),
+            None => Vec::new(),
+        },
+        // Pinning and history keep the selection: the change (or the
+        // overlay) comes back from the server.
+        Some(SelectAction::Pin) => match live {
+            Some(m) => actions::pin(&m, !m.pinned),
+            None => Vec::new(),
+        },
+        Some(SelectAction::History) => match live {
+            Some(m) => actions::history(state, &m),
+            None => Vec::new(),
+        },
+        Some(SelectAction::Thread) => match message {
+            Some(m) => {
+                let fx = end(state);
+                let mut open = thread::open(state, &m);
+                open.extend(fx);
+                open
+            }
+            None => Vec::new(),
+        },
+        Some(SelectAction::Done) => end(state),
+        Some(SelectAction::Edit) | None => Vec::new(),
+    }
+}
