@@ -9,11 +9,11 @@ use anyhow::{Context as _, bail};
 use chat_store::password::PasswordHasher;
 use chat_store::{PoolOptions, create_pool, migrate};
 use hyper::body::Incoming;
+use hyper::server::conn::http1;
 use hyper::upgrade::OnUpgrade;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
@@ -25,6 +25,11 @@ use crate::ratelimit::RateLimiter;
 use crate::sends::SendQueue;
 use crate::session_cache::SessionCache;
 use crate::state::AppState;
+
+mod connection;
+
+pub use connection::ConnectionLimits;
+use connection::{Activity, Admission, Gate, GracefulStop, Served, TimedBody, TrackedIo};
 
 /// A chatd that has checked its database and bound its port, ready to run.
 pub struct Server {
@@ -134,9 +139,14 @@ impl Server {
         let addr = self.local_addr();
         let state = self.state;
         let service = warp::service(crate::http::routes(state.clone()));
-        let graceful = GracefulShutdown::new();
+        // Every connection holds a receiver; shutdown tells them all, then
+        // waits until the last one is dropped.
+        let (stopping, stop) = watch::channel(false);
         let trusted = Arc::new(state.config.trusted_proxies.clone());
-        tracing::info!(%addr, %trusted, "chatd listening");
+        let limits = Arc::new(state.config.connections.clone());
+        let cap = limits.cap(state.config.db_pool_size);
+        let gate = Gate::new(cap);
+        tracing::info!(%addr, %trusted, max_connections = cap, "chatd listening");
         let watchdog = CancellationToken::new();
         crate::systemd::spawn_watchdog(state.config.database_url.clone(), watchdog.clone());
         crate::systemd::ready();
@@ -155,50 +165,32 @@ impl Server {
                 },
                 () = &mut shutdown => break,
             };
+            let (permit, health_only) = match gate.admit() {
+                Admission::Full(permit) => (permit, false),
+                Admission::HealthOnly(permit) => (permit, true),
+                Admission::Shed => continue,
+            };
             // Small frames (acks, events) must not wait for Nagle's
             // algorithm and the peer's delayed ACK.
             let _ = stream.set_nodelay(true);
-            let service = service.clone();
-            let trusted = trusted.clone();
-            let hyper_service =
-                hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                    // Park hyper's upgrade handle where the WebSocket route can
-                    // take it, and note the client for logs and rate limits.
-                    if let Some(on_upgrade) = req.extensions_mut().remove::<OnUpgrade>() {
-                        req.extensions_mut().insert(UpgradeSlot::new(on_upgrade));
-                    }
-                    let client = trusted.client_addr(peer, req.headers());
-                    req.extensions_mut().insert(PeerAddr { client, tcp: peer });
-                    // Every log line of the request (and of a WebSocket it
-                    // opens) names the client.
-                    let span = tracing::info_span!("http", %client);
-                    let mut service = service.clone();
-                    tower_service::Service::call(&mut service, req).instrument(span)
-                });
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30));
-            let connection = builder
-                .http1_only()
-                .serve_connection_with_upgrades(TokioIo::new(stream), hyper_service)
-                .into_owned();
-            let connection = graceful.watch(connection);
-            tokio::spawn(async move {
-                if let Err(e) = connection.await {
-                    tracing::debug!(error = %e, "connection ended with an error");
-                }
-            });
+            let peer = Peer {
+                addr: peer,
+                trusted: trusted.clone(),
+                health_only,
+            };
+            let connection = serve_connection(stream, peer, permit, &limits, service.clone());
+            tokio::spawn(connection.run(limits.clone(), stop.clone()));
         }
         drop(self.listener);
+        drop(stop);
         crate::systemd::stopping();
         watchdog.cancel();
         tracing::info!("no longer accepting; closing WebSockets and finishing requests");
         let grace = state.config.shutdown_grace;
+        let _ = stopping.send(true);
         let (_, requests) = tokio::join!(
             state.gateway.shut_down(grace),
-            tokio::time::timeout(grace, graceful.shutdown()),
+            tokio::time::timeout(grace, stopping.closed()),
         );
         if requests.is_err() {
             tracing::warn!("some requests did not finish within the shutdown grace");
@@ -206,6 +198,88 @@ impl Server {
         state.pool.close();
         tracing::info!("chatd stopped");
     }
+}
+
+/// Who is on the other end of a connection, and what it may ask.
+struct Peer {
+    addr: SocketAddr,
+    trusted: Arc<crate::proxy::TrustedProxies>,
+    /// Admitted from the health reserve: only the health checks answer.
+    health_only: bool,
+}
+
+/// Builds the HTTP/1 connection (upgrades kept for WebSockets; HTTP/2 is
+/// not spoken at all, so an h2c preface is refused as a bad request line).
+fn serve_connection<S>(
+    stream: TcpStream,
+    peer: Peer,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    limits: &ConnectionLimits,
+    service: S,
+) -> Served<impl Future<Output = Result<(), hyper::Error>> + GracefulStop + Send + 'static>
+where
+    S: tower_service::Service<
+            hyper::Request<TimedBody>,
+            Response = warp::reply::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let activity = Activity::new();
+    let io = TrackedIo::new(stream, activity.clone(), permit);
+    let body_timeout = limits.body_timeout;
+    // A connection from the health reserve asks once and goes.
+    let keep_alive = !peer.health_only;
+    let tracked = activity.clone();
+    let hyper_service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let in_flight = tracked.request();
+        let mut req = req.map(|body| TimedBody::new(body, body_timeout));
+        // Park hyper's upgrade handle where the WebSocket route can take
+        // it, and note the client for logs and rate limits.
+        if let Some(on_upgrade) = req.extensions_mut().remove::<OnUpgrade>() {
+            req.extensions_mut().insert(UpgradeSlot::new(on_upgrade));
+        }
+        let client = peer.trusted.client_addr(peer.addr, req.headers());
+        req.extensions_mut().insert(PeerAddr {
+            client,
+            tcp: peer.addr,
+        });
+        // HEAD is answered as GET; hyper remembers the request was HEAD
+        // and sends the head of the answer without its body.
+        if req.method() == hyper::Method::HEAD {
+            *req.method_mut() = hyper::Method::GET;
+        }
+        let refused = peer.health_only && !is_health_check(req.uri().path());
+        // Every log line of the request (and of a WebSocket it opens)
+        // names the client.
+        let span = tracing::info_span!("http", %client);
+        let mut service = service.clone();
+        async move {
+            let _in_flight = in_flight;
+            if refused {
+                return Ok(crate::http::overloaded());
+            }
+            tower_service::Service::call(&mut service, req).await
+        }
+        .instrument(span)
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(keep_alive);
+    let connection = builder
+        .serve_connection(TokioIo::new(io), hyper_service)
+        .with_upgrades();
+    Served {
+        connection,
+        activity,
+    }
+}
+fn is_health_check(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz")
 }
 
 /// Where a request came from, for logs and rate limits.

@@ -90,6 +90,8 @@ pub struct Config {
     pub password_hash: HashParams,
     pub gateway: GatewayConfig,
     pub shutdown_grace: Duration,
+    /// Time and count limits on client connections.
+    pub connections: crate::server::ConnectionLimits,
     pub trusted_proxies: TrustedProxies,
     pub rate_limits: RateLimits,
     /// Origins (scheme://host[:port], lowercase) allowed to open WebSockets
@@ -138,6 +140,13 @@ impl Config {
             !config.files.sweep_interval.is_zero(),
             "file_sweep_interval must be at least 1"
         );
+        for (name, value) in [
+            ("header_timeout", config.connections.header_timeout),
+            ("body_timeout", config.connections.body_timeout),
+            ("keepalive_idle", config.connections.keepalive_idle),
+        ] {
+            anyhow::ensure!(!value.is_zero(), "{name} must be at least 1");
+        }
         anyhow::ensure!(config.gateway.queue >= 16, "ws_queue must be at least 16");
         anyhow::ensure!(
             !config.gateway.ping_interval.is_zero(),
@@ -169,6 +178,12 @@ impl Config {
                 ..GatewayConfig::default()
             },
             shutdown_grace: Duration::from_secs(v.shutdown_grace),
+            connections: crate::server::ConnectionLimits {
+                header_timeout: Duration::from_secs(v.header_timeout),
+                body_timeout: Duration::from_secs(v.body_timeout),
+                keepalive_idle: Duration::from_secs(v.keepalive_idle),
+                max_connections: v.max_connections,
+            },
             trusted_proxies: v.trusted_proxies,
             rate_limits: RateLimits {
                 login_per_user: v.limit_login_user,

@@ -106,6 +106,21 @@ settings! {
     /// Seconds a stopping chatd waits for requests and sockets.
     #[arg(env = "CHATD_SHUTDOWN_GRACE", value_name = "SECS")]
     shutdown_grace: u64 = 10,
+    /// Seconds from accepting a connection (or from the first byte of a
+    /// request) until its request head must be complete.
+    #[arg(env = "CHATD_HEADER_TIMEOUT", value_name = "SECS")]
+    header_timeout: u64 = 10,
+    /// Seconds from a request's head until its whole body must have arrived.
+    #[arg(env = "CHATD_BODY_TIMEOUT", value_name = "SECS")]
+    body_timeout: u64 = 120,
+    /// Seconds a kept-alive connection may sit idle between requests.
+    #[arg(env = "CHATD_KEEPALIVE_IDLE", value_name = "SECS")]
+    keepalive_idle: u64 = 60,
+    /// Open connections (WebSockets included) before new ones are shed,
+    /// a few more kept for /healthz and /readyz; 0 sets it below the
+    /// file-descriptor limit.
+    #[arg(env = "CHATD_MAX_CONNECTIONS", value_name = "N")]
+    max_connections: usize = 0,
     /// Reverse proxies whose X-Forwarded-For names the client: addresses or
     /// CIDR networks, comma-separated (in the file, a list).
     #[arg(env = "CHATD_TRUSTED_PROXIES", value_name = "LIST")]

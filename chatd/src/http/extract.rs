@@ -21,11 +21,12 @@ pub type Query<T> = Result<T, ApiError>;
 pub fn json<T: DeserializeOwned + Send + 'static>(
     limit: usize,
 ) -> impl Filter<Extract = (Body<T>,), Error = Rejection> + Clone + Send + Sync + 'static {
-    warp::header::optional::<String>("content-type")
-        .and(warp::body::stream())
-        .then(move |content_type: Option<String>, body| async move {
+    framing().and(warp::body::stream()).then(
+        move |(content_type, length): Framing, body| async move {
+            check_declared_length(length, limit)?;
             check_content_type(content_type.as_deref())?;
             let bytes = read_limited(body, limit).await?;
+            require_content_type(content_type.as_deref(), &bytes)?;
             // serde reads a struct from a JSON array too (`[null, null]`);
             // the API takes objects only.
             if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -33,7 +34,8 @@ pub fn json<T: DeserializeOwned + Send + 'static>(
             }
             serde_json::from_slice::<T>(&bytes)
                 .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
-        })
+        },
+    )
 }
 
 /// [`json`], where an empty body stands for `T::default()` (a body whose
@@ -41,20 +43,22 @@ pub fn json<T: DeserializeOwned + Send + 'static>(
 pub fn json_or_empty<T: DeserializeOwned + Default + Send + 'static>(
     limit: usize,
 ) -> impl Filter<Extract = (Body<T>,), Error = Rejection> + Clone + Send + Sync + 'static {
-    warp::header::optional::<String>("content-type")
-        .and(warp::body::stream())
-        .then(move |content_type: Option<String>, body| async move {
+    framing().and(warp::body::stream()).then(
+        move |(content_type, length): Framing, body| async move {
+            check_declared_length(length, limit)?;
             let bytes = read_limited(body, limit).await?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Ok(T::default());
             }
             check_content_type(content_type.as_deref())?;
+            require_content_type(content_type.as_deref(), &bytes)?;
             if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
                 return Err(ApiError::invalid("request body must be a JSON object"));
             }
             serde_json::from_slice::<T>(&bytes)
                 .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
-        })
+        },
+    )
 }
 
 /// Parses the query string (absent means empty) into `T`.
@@ -69,8 +73,49 @@ pub fn query<T: DeserializeOwned + Send + 'static>()
         })
 }
 
-/// A body without a Content-Type is read as JSON; any other declared type
-/// is refused.
+/// The request's Content-Type and declared Content-Length.
+type Framing = (Option<String>, Option<u64>);
+
+fn framing() -> impl Filter<Extract = (Framing,), Error = Rejection> + Clone + Send + Sync + 'static
+{
+    warp::header::optional::<String>("content-type")
+        .and(warp::header::optional::<u64>("content-length"))
+        .map(|content_type, length| (content_type, length))
+}
+
+/// A body declared larger than the limit is refused before a byte of it is
+/// read (hyper then closes the connection rather than drain it).
+fn check_declared_length(length: Option<u64>, limit: usize) -> Result<(), ApiError> {
+    match length {
+        Some(n) if n > limit as u64 => Err(too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+/// A body needs a declared type: one without is refused (415) rather than
+/// guessed at, as with a wrong type. No body needs none.
+fn require_content_type(content_type: Option<&str>, body: &[u8]) -> Result<(), ApiError> {
+    if content_type.is_none() && !body.is_empty() {
+        return Err(unsupported());
+    }
+    Ok(())
+}
+
+fn unsupported() -> ApiError {
+    ApiError::new(
+        ErrorCode::UnsupportedMediaType,
+        "request body must be application/json",
+    )
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        ErrorCode::PayloadTooLarge,
+        format!("request body exceeds {limit} bytes"),
+    )
+}
+
+/// Any declared type other than JSON is refused before the body is read.
 fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
     match content_type {
         None => Ok(()),
@@ -79,10 +124,7 @@ fn check_content_type(content_type: Option<&str>) -> Result<(), ApiError> {
             if essence.eq_ignore_ascii_case("application/json") {
                 Ok(())
             } else {
-                Err(ApiError::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "request body must be application/json",
-                ))
+                Err(unsupported())
             }
         }
     }
@@ -98,10 +140,7 @@ where
     while let Some(chunk) = body.next().await {
         let mut chunk = chunk.map_err(|_| ApiError::invalid("could not read the request body"))?;
         if out.len() + chunk.remaining() > limit {
-            return Err(ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("request body exceeds {limit} bytes"),
-            ));
+            return Err(too_large(limit));
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();

@@ -164,6 +164,16 @@ async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
     Ok(error.into_response())
 }
 
+/// The answer on a connection admitted from the health reserve to
+/// anything but the health checks: chatd is at its connection cap.
+pub fn overloaded() -> Response {
+    let error = ApiError::new(
+        ErrorCode::Unavailable,
+        "too many open connections; try again shortly",
+    );
+    add_security_headers(error.into_response())
+}
+
 /// Headers on every answer: nothing is cached, sniffed, framed or referred.
 /// An answer that set one of them itself (the web client's files: cached
 /// with revalidation, under their own CSP) keeps its own.
