@@ -159,8 +159,27 @@ export async function openDm(username) {
  * @param {string} body
  * @param {number|null} replyTo
  */
-export function send(roomId, body, replyTo) {
-  sendQueued(state.outbox.add(roomId, body, replyTo));
+/** @param {number} roomId @param {string} body @param {number|null} replyTo @param {import('./types.js').FileInfo[]} [files] */
+export function send(roomId, body, replyTo, files = []) {
+  sendQueued(state.outbox.add(roomId, body, replyTo, null, files));
+}
+
+/** `+:name:` in the composer: reacts to the room's latest message. @param {number} roomId @param {string} emoji */
+export async function reactLast(roomId, emoji) {
+  const list = state.rooms.get(roomId)?.messages ?? [];
+  let msg;
+  for (let i = list.length - 1; i >= 0 && !msg; i--) if (list[i] && !list[i]?.deleted) msg = list[i];
+  if (!msg) {
+    store.setNotice('There is no message here to react to.', 'error');
+    return false;
+  }
+  try {
+    await api.react(msg.room_id, msg.id, emoji, true);
+    return true;
+  } catch (err) {
+    notifyError(err);
+    return false;
+  }
 }
 
 /** Sends a message just queued in the outbox (if the socket is up). @param {import('./types.js').Outgoing} item */

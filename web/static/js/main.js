@@ -239,15 +239,20 @@ const composer = new Composer(
     contextText: byId('compose-context-text', HTMLElement),
     cancel: byId('compose-cancel', HTMLButtonElement),
     sendButton: byId('send-button', HTMLButtonElement),
+    attach: byId('attach-button', HTMLButtonElement),
+    picker: byId('attach-input', HTMLInputElement),
+    tray: byId('attach-list', HTMLUListElement),
+    dropZone: byId('room-main', HTMLElement),
   },
   {
-    send(roomId, body, replyTo) {
-      actions.send(roomId, body, replyTo);
+    send(roomId, body, replyTo, files) {
+      actions.send(roomId, body, replyTo, files);
       timeline.stickToBottom();
     },
     edit: (msg, body) => actions.edit(msg, body),
     typing: (roomId) => actions.typing(roomId),
     lastOwn: (roomId) => actions.lastOwnMessage(roomId),
+    reactLast: (roomId, emoji) => actions.reactLast(roomId, emoji),
   },
 );
 

@@ -18,6 +18,7 @@ export function frameOf(o) {
   const frame = { type: 'send', room_id: o.room_id, body: o.body, client_id: o.client_id };
   if (o.reply_to !== null) frame.reply_to = o.reply_to;
   if (o.thread_root != null) frame.thread_root = o.thread_root;
+  if (o.attachments?.length) frame.attachments = o.attachments.map((f) => f.id);
   return frame;
 }
 
@@ -33,9 +34,10 @@ export class Outbox {
    * @param {string} body
    * @param {number|null} replyTo
    * @param {number|null} [threadRoot]  a reply in this message's thread
+   * @param {import('./types.js').FileInfo[]} [attachments]
    * @returns {Outgoing}
    */
-  add(roomId, body, replyTo, threadRoot = null) {
+  add(roomId, body, replyTo, threadRoot = null, attachments = []) {
     /** @type {Outgoing} */
     const item = {
       client_id: newClientId(),
@@ -43,6 +45,7 @@ export class Outbox {
       body,
       reply_to: replyTo,
       thread_root: threadRoot,
+      attachments,
       status: 'pending',
       created_at: new Date().toISOString(),
     };

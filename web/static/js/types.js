@@ -51,6 +51,7 @@
  * @property {boolean} [mentions_room]  the whole room was mentioned
  * @property {number|null} [thread_root]  set on a thread reply
  * @property {ThreadSummary|null} [thread]  on a root that has replies
+ * @property {FileInfo[]} [attachments]  files the message carries
  */
 
 /**
@@ -118,6 +119,19 @@
  * @property {string} edited_at
  */
 
+/**
+ * An uploaded file (POST /api/v1/files).
+ * @typedef {object} FileInfo
+ * @property {number} id
+ * @property {string} name  text, never markup
+ * @property {string} content_type
+ * @property {number} size
+ * @property {string} sha256
+ * @property {number} [width]
+ * @property {number} [height]
+ * @property {boolean} [has_thumbnail]
+ */
+
 /** @typedef {{code: string, message: string}} ErrorDetail */
 
 /**
@@ -131,7 +145,7 @@
  */
 
 /**
- * @typedef {{type: 'send', room_id: number, body: string, client_id: string, reply_to?: number, thread_root?: number}} SendFrame
+ * @typedef {{type: 'send', room_id: number, body: string, client_id: string, reply_to?: number, thread_root?: number, attachments?: number[]}} SendFrame
  * @typedef {{type: 'typing', room_id: number}} TypingOutFrame
  * @typedef {{type: 'resume', rooms: Record<string, number>}} ResumeFrame
  * @typedef {{type: 'ping'}} PingFrame
@@ -146,6 +160,7 @@
  * @property {string} body
  * @property {number|null} reply_to
  * @property {number|null} [thread_root]  a reply in this message's thread
+ * @property {FileInfo[]} [attachments]  uploaded already; sent as their ids
  * @property {'pending'|'failed'} status
  * @property {string} [error]
  * @property {string} created_at

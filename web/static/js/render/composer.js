@@ -7,21 +7,26 @@ import { excerpt } from '../format.js';
 import * as store from '../store.js';
 
 /** @typedef {import('../types.js').Message} Message */
+/** @typedef {import('../types.js').FileInfo} FileInfo */
 /** @typedef {import('../store.js').State} State */
 
 const MAX_CHARS = 4000;
 
 /**
  * @typedef {object} ComposerHooks
- * @property {(roomId: number, body: string, replyTo: number|null) => void} send
+ * @property {(roomId: number, body: string, replyTo: number|null, files: FileInfo[]) => void} send
  * @property {(msg: Message, body: string) => Promise<boolean>} edit
  * @property {(roomId: number) => void} typing
  * @property {(roomId: number) => Message|undefined} lastOwn
+ * @property {(roomId: number, emoji: string) => Promise<boolean>} reactLast  `+:name:` reacts to the latest message
  */
+
+/** A message that is only `+:name:` or `+` and one emoji is a reaction. */
+const REACTION = /^\+(:[a-z0-9_+-]{1,38}:|\p{Extended_Pictographic}[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f]{0,15})$/u;
 
 export class Composer {
   /**
-   * @param {{form: HTMLFormElement, input: HTMLTextAreaElement, context: HTMLElement, contextText: HTMLElement, cancel: HTMLButtonElement, sendButton: HTMLButtonElement}} els
+   * @param {{form: HTMLFormElement, input: HTMLTextAreaElement, context: HTMLElement, contextText: HTMLElement, cancel: HTMLButtonElement, sendButton: HTMLButtonElement, attach: HTMLButtonElement, picker: HTMLInputElement, tray: HTMLUListElement, dropZone: HTMLElement}} els
    * @param {ComposerHooks} hooks
    */
   constructor(els, hooks) {
@@ -34,6 +39,31 @@ export class Composer {
     /** @type {Message|null} */
     this.editing = null;
     this.busy = false;
+    /** @type {Promise<import('./files.js').Uploads>|null} loaded with the first file */
+    this.uploads = null;
+
+    // Files come from the Attach button, a paste, or a drop on the room.
+    els.attach.addEventListener('click', () => els.picker.click());
+    els.picker.addEventListener('change', () => {
+      void this.addFiles([...(els.picker.files ?? [])]);
+      els.picker.value = '';
+    });
+    els.input.addEventListener('paste', (ev) => {
+      const files = [...(ev.clipboardData?.files ?? [])];
+      if (!files.length) return;
+      ev.preventDefault();
+      void this.addFiles(files);
+    });
+    els.dropZone.addEventListener('dragover', (ev) => {
+      if (ev.dataTransfer?.types.includes('Files') && !els.input.disabled) ev.preventDefault();
+    });
+    els.dropZone.addEventListener('drop', (ev) => {
+      const files = [...(ev.dataTransfer?.files ?? [])];
+      if (!files.length || els.input.disabled) return;
+      ev.preventDefault();
+      void this.addFiles(files);
+      els.input.focus();
+    });
 
     els.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -49,6 +79,14 @@ export class Composer {
       this.cancelContext();
       els.input.focus();
     });
+  }
+
+  /** Starts uploading files into the tray. @param {File[]} files */
+  async addFiles(files) {
+    if (!files.length || store.state.currentId === null) return;
+    this.uploads ??= import('./files.js').then((m) => new m.Uploads(this.els.tray));
+    const refused = (await this.uploads).add(files);
+    if (refused) store.setNotice(refused, 'error');
   }
 
   /** @param {KeyboardEvent} ev */
@@ -101,7 +139,24 @@ export class Composer {
     const id = store.state.currentId;
     if (id === null || this.busy) return;
     const body = this.els.input.value.trim();
-    if (!body) return;
+    const uploads = this.uploads && !this.editing ? await this.uploads : null;
+    if (uploads?.busy()) {
+      store.setNotice('Wait for the files to finish uploading, or remove them.', 'error');
+      return;
+    }
+    const files = uploads ? uploads.ready() : [];
+    if (!body && !files.length) return;
+    if (!files.length && !this.editing && REACTION.test(body)) {
+      this.busy = true;
+      const ok = await this.hooks.reactLast(id, body.slice(1));
+      this.busy = false;
+      if (ok) {
+        this.els.input.value = '';
+        this.autosize();
+        this.drafts.delete(id);
+      }
+      return;
+    }
     if ([...body].length > MAX_CHARS) {
       store.setNotice(`A message can have at most ${MAX_CHARS} characters.`, 'error');
       return;
@@ -123,7 +178,8 @@ export class Composer {
     this.autosize();
     this.drafts.delete(id);
     if (reply) store.setCompose({ replyTo: null });
-    this.hooks.send(id, body, reply ? reply.id : null);
+    uploads?.clear();
+    this.hooks.send(id, body, reply ? reply.id : null, files);
   }
 
   autosize() {

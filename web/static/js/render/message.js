@@ -127,6 +127,13 @@ export function buildMessage(key, sig, state, ctx) {
     const body = h('div', { class: 'msg-body' });
     body.appendChild(formatBody(outgoing ? item.body : item.body ?? ''));
     node.appendChild(body);
+    const files = item.attachments;
+    if (files?.length) {
+      // files.js loads with the first message that carries files.
+      const area = h('div', { class: 'msg-files' });
+      node.appendChild(area);
+      void import('./files.js').then((m) => m.showAttachments(area, files));
+    }
   }
 
   if (outgoing) {

@@ -4,7 +4,7 @@
 // current one marked, log out).
 
 import { byId, clear, h, setText } from '../dom.js';
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { mediumTime } from '../time.js';
 import { setMe, state } from '../store.js';
 import * as notify from '../notify.js';
@@ -263,6 +263,10 @@ export class People {
     }
     clear(list);
     setText(status, `${sessions.length} signed-in ${sessions.length === 1 ? 'session' : 'sessions'}`);
+    const others = sessions.filter((s) => !s.current);
+    const endAll = byId('end-other-sessions', HTMLButtonElement);
+    endAll.hidden = others.length === 0;
+    endAll.onclick = () => void this.endSessions(others.map((s) => s.id));
     for (const s of sessions) {
       const what = s.user_agent ? browserName(s.user_agent) : 'Unknown client';
       list.appendChild(
@@ -294,11 +298,19 @@ export class People {
 
   /** @param {number} id */
   async endSession(id) {
-    try {
-      await api.endSession(id);
-    } catch (err) {
-      setText(byId('sessions-status', HTMLElement), errorText(err));
-      return;
+    await this.endSessions([id]);
+  }
+
+  /** Ends sessions one by one (one that is already gone is no failure). @param {number[]} ids */
+  async endSessions(ids) {
+    for (const id of ids) {
+      try {
+        await api.endSession(id);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) continue;
+        setText(byId('sessions-status', HTMLElement), errorText(err));
+        return;
+      }
     }
     await this.loadSessions();
     byId('settings-logout', HTMLButtonElement).focus();
