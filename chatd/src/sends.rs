@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chat_store::messages::{self, Draft, Sent};
+use chat_store::rooms;
 use chat_store::{Pool, StoreError, StoreResult};
 use chat_wire::Message;
 use tokio::sync::{mpsc, oneshot};
@@ -175,7 +176,7 @@ impl SendQueue {
     }
 
     async fn write_batch(&self, batch: Vec<Job>) {
-        let db = match self.pool.get().await {
+        let mut db = match self.pool.get().await {
             Ok(db) => db,
             Err(e) => {
                 let e = StoreError::from(e);
@@ -205,21 +206,40 @@ impl SendQueue {
                 Some(sent) => Ok(sent),
                 None => messages::send_draft(&db, &job.draft).await,
             };
-            let answer = sent.map(|sent| match sent {
-                Sent::New { message, event } => {
+            let answer = match sent {
+                Ok(Sent::New {
+                    message,
+                    event,
+                    rejoin,
+                }) => {
                     self.metrics.messages_sent.inc();
                     self.gateway.publish(event);
-                    Stored {
+                    if !rejoin.is_empty() {
+                        self.rejoin(&mut db, message.room_id, &rejoin).await;
+                    }
+                    Ok(Stored {
                         message,
                         created: true,
-                    }
+                    })
                 }
-                Sent::Retry(message) => Stored {
+                Ok(Sent::Retry(message)) => Ok(Stored {
                     message,
                     created: false,
-                },
-            });
+                }),
+                Err(e) => Err(e),
+            };
             let _ = job.reply.send(answer);
+        }
+    }
+
+    /// Brings back the other participant of a direct room who had left it,
+    /// after a message there (the message is stored either way).
+    async fn rejoin(&self, db: &mut chat_store::Client, room_id: i64, users: &[i64]) {
+        match rooms::rejoin_direct(db, room_id, users).await {
+            Ok(joined) => self.gateway.publish(joined),
+            Err(e) => {
+                tracing::warn!(error = %e, room_id, "cannot bring a direct room's participant back")
+            }
         }
     }
 }

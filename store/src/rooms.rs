@@ -129,6 +129,22 @@ pub async fn open_direct(
     })
 }
 
+/// Adds participants of a direct room who had left it back in (each with
+/// its `member.joined` event), so a message sent there reaches them: a
+/// direct conversation has no one else to read it.
+pub async fn rejoin_direct(
+    client: &mut Client,
+    room_id: i64,
+    users: &[i64],
+) -> StoreResult<Committed> {
+    let tx = client.transaction().await?;
+    let mut log = Appends::default();
+    for &user in users {
+        members::insert(&tx, &mut log, room_id, user, MemberRole::Member).await?;
+    }
+    log.commit(tx).await
+}
+
 /// Renames a room or changes its topic, logging `room.updated`. The
 /// returned room's `latest_seq` is that event's seq.
 pub async fn update(

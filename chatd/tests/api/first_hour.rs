@@ -151,3 +151,57 @@ async fn a_client_id_reused_for_another_text_is_a_conflict() {
     let history = app.get(&path, &alice.token).await.expect(200);
     assert_eq!(history["messages"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_direct_message_brings_back_the_one_who_left() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let dm = app
+        .post("/api/v1/dms", &alice.token, json!({"username": "bob"}))
+        .await
+        .expect(201)["room"]["id"]
+        .as_i64()
+        .unwrap();
+    app.post(&format!("/api/v1/rooms/{dm}/leave"), &bob.token, json!({}))
+        .await
+        .expect(204);
+    let (mut ws, _) = app.ws_ready(&bob.token).await;
+    ws.send_json(json!({"type": "resume", "rooms": {}})).await;
+
+    // Alice writes in the conversation Bob left: he is back in it, hears
+    // that he joined, and finds the message waiting, unread.
+    app.send(&alice, dm, "are you still there?").await;
+    let joined = ws.next_event().await;
+    assert_eq!(joined["type"], "member.joined", "{joined}");
+    assert_eq!(joined["room_id"], dm);
+    assert_eq!(joined["user"]["username"], "bob");
+    let rooms = app.get("/api/v1/rooms", &bob.token).await.expect(200);
+    let back = rooms["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == dm)
+        .cloned()
+        .expect("the direct room is in bob's list again");
+    assert_eq!(back["unread_count"], 1, "{back}");
+    let history = app
+        .get(&format!("/api/v1/rooms/{dm}/messages"), &bob.token)
+        .await
+        .expect(200);
+    assert_eq!(history["messages"][0]["body"], "are you still there?");
+    // Only a direct room does this: leaving a group room stays left.
+    let lobby = app.room(&alice, "lobby", "public").await;
+    app.join(&bob, lobby).await;
+    app.post(
+        &format!("/api/v1/rooms/{lobby}/leave"),
+        &bob.token,
+        json!({}),
+    )
+    .await
+    .expect(204);
+    app.send(&alice, lobby, "anyone?").await;
+    app.get(&format!("/api/v1/rooms/{lobby}/messages"), &bob.token)
+        .await
+        .expect_error(403, "forbidden");
+}

@@ -14,8 +14,14 @@ use crate::{Committed, GenericClient, Refusal, StoreError, StoreResult};
 #[must_use = "publish the event of a new message"]
 #[derive(Debug)]
 pub enum Sent {
-    /// Stored now, with its `message.created` event.
-    New { message: Message, event: Committed },
+    /// Stored now, with its `message.created` event. `rejoin` names the
+    /// participants of a direct room who had left it: the caller adds them
+    /// back ([`crate::rooms::rejoin_direct`]) so the message reaches them.
+    New {
+        message: Message,
+        event: Committed,
+        rejoin: Vec<i64>,
+    },
     /// A retry: the message this client_id had already stored.
     Retry(Message),
 }
@@ -27,10 +33,11 @@ impl Sent {
         }
     }
 
-    fn new(message: Message) -> Self {
+    fn new(message: Message, rejoin: Vec<i64>) -> Self {
         Self::New {
             event: Committed::message_created(message.clone()),
             message,
+            rejoin,
         }
     }
 }
@@ -151,7 +158,8 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
                     CASE WHEN outcome.status = 'retry' THEN {reactions} END, \
                     CASE WHEN outcome.status = 'retry' THEN {pinned} ELSE false END, \
                     CASE WHEN outcome.status = 'retry' THEN {mentions} \
-                         ELSE {NEW_MENTIONS} END \
+                         ELSE {NEW_MENTIONS} END, \
+                    {LEFT_DIRECT} \
              FROM outcome \
              LEFT JOIN (SELECT * FROM ins UNION ALL \
                         SELECT x.* FROM messages x JOIN prior ON prior.id = x.id) m ON true \
@@ -183,7 +191,7 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
             .await?;
         let status: &str = row.get(0);
         return match status {
-            "sent" => Ok(Sent::new(rows::message_at(&row, 1))),
+            "sent" => Ok(Sent::new(rows::message_at(&row, 1), rejoin_of(&row))),
             "retry" => Ok(Sent::Retry(rows::message_at(&row, 1))),
             "no_room" => Err(Refusal::NoSuchRoom.into()),
             "not_member" => Err(Refusal::NotMember { joinable: true }.into()),
@@ -205,6 +213,20 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
 const BLOCKED_DIRECT: &str = "SELECT 1 FROM rooms r JOIN blocks b \
      ON (b.user_id = r.dm_low AND b.blocked_id = r.dm_high) \
      OR (b.user_id = r.dm_high AND b.blocked_id = r.dm_low)";
+
+/// The participants of the message's room, if it is a direct one, who
+/// are no longer members (the other left): one primary-key probe of the
+/// room, and two of memberships only for a direct room. Empty otherwise.
+const LEFT_DIRECT: &str = "ARRAY(SELECT p.id FROM rooms dr \
+     CROSS JOIN LATERAL (VALUES (dr.dm_low), (dr.dm_high)) p(id) \
+     WHERE dr.id = m.room_id AND dr.kind = 'direct' \
+       AND NOT EXISTS (SELECT 1 FROM memberships pm \
+                       WHERE pm.room_id = dr.id AND pm.user_id = p.id))";
+
+/// The last column of a send's row: [`LEFT_DIRECT`].
+fn rejoin_of(row: &tokio_postgres::Row) -> Vec<i64> {
+    row.get(row.len() - 1)
+}
 
 /// The new message's mentions, from the rows the statement inserted.
 const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.user_id) \
@@ -319,7 +341,8 @@ pub async fn send_batch(
                  JOIN users u ON lower(u.username) = n.name \
                  JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
                  RETURNING message_id, user_id) \
-             SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {NEW_MENTIONS} \
+             SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {NEW_MENTIONS}, \
+                    {LEFT_DIRECT} \
              FROM stored m JOIN users au ON au.id = m.author_id"
         ))
         .await?;
@@ -342,7 +365,7 @@ pub async fn send_batch(
     for row in stored {
         let ord: i64 = row.get(0);
         if let Some(slot) = out.get_mut(ord as usize - 1) {
-            *slot = Some(Sent::new(rows::message_at(&row, 1)));
+            *slot = Some(Sent::new(rows::message_at(&row, 1), rejoin_of(&row)));
         }
     }
     Ok(out)
