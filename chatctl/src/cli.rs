@@ -62,6 +62,9 @@ pub enum Command {
     Audit(AuditCommand),
     /// Write a consistent backup while chatd keeps serving, or verify one.
     Backup(BackupCmd),
+    /// Uploaded files: statistics, and removing unused ones.
+    #[command(subcommand)]
+    Files(FilesCommand),
     /// Load a backup into an empty database.
     Restore(RestoreArgs),
     /// Counts of users, rooms, messages and events; database size;
@@ -409,6 +412,39 @@ pub struct BackupCmd {
     pub verify: bool,
     #[command(flatten)]
     pub tools: PgToolArgs,
+    #[command(flatten)]
+    pub data: DataDirArgs,
+}
+
+/// Where chatd keeps uploaded files.
+#[derive(Debug, Args)]
+pub struct DataDirArgs {
+    /// chatd's data directory (its --data-dir).
+    #[arg(
+        long,
+        env = "CHATD_DATA_DIR",
+        value_name = "DIR",
+        default_value = "/var/lib/chat"
+    )]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FilesCommand {
+    /// Count files, their bytes and what uses them; compare with the disk.
+    Stats {
+        #[command(flatten)]
+        data: DataDirArgs,
+    },
+    /// Remove uploads nothing has used for --grace seconds, and blobs on
+    /// disk that no file names (as chatd's own sweep does).
+    Gc {
+        #[command(flatten)]
+        data: DataDirArgs,
+        /// Seconds an unused upload is kept.
+        #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+        grace: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -436,6 +472,8 @@ pub struct RestoreArgs {
     pub yes: bool,
     #[command(flatten)]
     pub tools: PgToolArgs,
+    #[command(flatten)]
+    pub data: DataDirArgs,
 }
 
 /// Where PostgreSQL's pg_dump and pg_restore are.

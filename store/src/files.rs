@@ -76,6 +76,24 @@ pub async fn lock_shared(tx: &impl GenericClient) -> StoreResult<()> {
     Ok(())
 }
 
+/// Holds the shared side of the sweep lock on this connection until
+/// [`unhold`]: a backup holds it from before its snapshot until it has
+/// copied every blob the snapshot names, so no sweep deletes one meanwhile.
+pub async fn hold(client: &impl GenericClient) -> StoreResult<()> {
+    client
+        .execute("SELECT pg_advisory_lock_shared($1)", &[&SWEEP_LOCK_KEY])
+        .await?;
+    Ok(())
+}
+
+/// Releases what [`hold`] took.
+pub async fn unhold(client: &impl GenericClient) -> StoreResult<()> {
+    client
+        .execute("SELECT pg_advisory_unlock_shared($1)", &[&SWEEP_LOCK_KEY])
+        .await?;
+    Ok(())
+}
+
 /// Charges the file to its uploader's quota and inserts its row, inside
 /// the caller's transaction (which holds [`lock_shared`]).
 pub async fn insert(

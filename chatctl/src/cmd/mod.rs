@@ -4,6 +4,7 @@
 mod audit;
 mod backup;
 mod docs;
+mod files;
 mod import;
 mod migrate;
 mod report;
@@ -34,6 +35,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Report(cmd) => report::run(&url, cmd, out).await,
         Command::Audit(cmd) => audit::run(&url, cmd, out).await,
         Command::Backup(cmd) => backup::run_backup(&url, cmd, out).await,
+        Command::Files(cmd) => files::run(&url, cmd, out).await,
         Command::Restore(args) => backup::run_restore(&url, args, out).await,
         Command::Stats => stats::run(&url, out).await,
         Command::Completions { .. } | Command::Man { .. } => unreachable!("handled above"),

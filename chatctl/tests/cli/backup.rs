@@ -3,8 +3,8 @@
 //! and a scratch directory of its own, so they run in parallel.
 //!
 //! Only `verify_passes_a_good_backup_and_catches_corrupted_ones` runs
-//! verifications (`backup verify`, `backup --verify`), so it can check that
-//! none of them leaves a scratch database behind.
+//! verifications (`backup verify`, `backup --verify`; files.rs's through
+//! it), so it can check that none of them leaves a scratch database behind.
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
@@ -575,6 +575,8 @@ async fn verify_passes_a_good_backup_and_catches_corrupted_ones() {
         .code(1);
     let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(table.contains("FAILED"), "{table}");
+    // Uploaded files in backups: verified here, with the other verifications.
+    super::files::backups_carry_the_files_verify_checks_them_and_restore_puts_them_back().await;
     assert_eq!(scratch_databases().await, scratch_before);
 }
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod backup;
+mod files;
 mod moderation;
 mod rooms;
 

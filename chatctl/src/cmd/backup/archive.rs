@@ -1,5 +1,6 @@
-//! The backup file: a tar archive holding `manifest.json` and then
-//! `database.dump`, pg_dump's custom format. One file, so an admin cannot
+//! The backup file: a tar archive holding `manifest.json`, then
+//! `database.dump`, pg_dump's custom format, then `files/<sha256>` for
+//! every uploaded file the dumped snapshot names. One file, so an admin cannot
 //! copy the dump and lose its manifest; tar, so `tar tf` shows what is in
 //! it and `tar xf` gets the dump out for pg_restore by hand.
 
@@ -35,6 +36,18 @@ pub struct Manifest {
     /// Exact row counts inside the dumped snapshot.
     pub counts: BTreeMap<String, i64>,
     pub dump: DumpInfo,
+    /// The blobs (uploads and thumbnails) the snapshot names, each held in
+    /// the archive as `files/<sha256>`. Absent in backups from before
+    /// files existed.
+    #[serde(default)]
+    pub files: Vec<BlobEntry>,
+}
+
+/// One blob a backup carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlobEntry {
+    pub sha256: String,
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,8 +68,14 @@ pub fn create_private(path: &Path) -> CliResult<File> {
         .map_err(Into::into)
 }
 
-/// Writes the archive to `path` (a fresh file) and syncs it to disk.
-pub fn write(path: &Path, manifest: &Manifest, dump: &Path) -> CliResult {
+/// Writes the archive to `path` (a fresh file) and syncs it to disk, with
+/// the manifest's blobs read from `blobs`.
+pub fn write(
+    path: &Path,
+    manifest: &Manifest,
+    dump: &Path,
+    blobs: &Option<chat_blobs::LocalDir>,
+) -> CliResult {
     let file = create_private(path)?;
     let mut tar = tar::Builder::new(BufWriter::new(file));
     let json = serde_json::to_vec_pretty(manifest).map_err(anyhow::Error::from)?;
@@ -70,6 +89,7 @@ pub fn write(path: &Path, manifest: &Manifest, dump: &Path) -> CliResult {
     let mut dump_file =
         File::open(dump).with_context(|| format!("cannot read {}", dump.display()))?;
     tar.append_file(DUMP_NAME, &mut dump_file)?;
+    super::files::append(&mut tar, &manifest.files, blobs)?;
     let mut writer = tar.into_inner()?;
     writer.flush()?;
     let file = writer.into_inner().map_err(|e| e.into_error())?;
@@ -77,7 +97,7 @@ pub fn write(path: &Path, manifest: &Manifest, dump: &Path) -> CliResult {
     Ok(())
 }
 
-fn corrupt(path: &Path, why: impl std::fmt::Display) -> CliError {
+pub(super) fn corrupt(path: &Path, why: impl std::fmt::Display) -> CliError {
     CliError::Failed(anyhow::anyhow!(
         "{} is not a readable chat backup: {why}",
         path.display()

@@ -16,6 +16,7 @@
 //! pg_dump and pg_restore in `pgtools`.
 
 mod archive;
+mod files;
 mod pgtools;
 mod restore;
 mod take;

@@ -63,6 +63,22 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
     // Check the dump (and find pg_restore) before anything is dropped: a
     // corrupted backup must not cost the data it was meant to replace.
     let extracted = extract(url, &args.file, &manifest, &args.tools).await?;
+    // The files go back first, each checked against its SHA-256: adding
+    // content-addressed files takes nothing away, and a corrupted one
+    // stops the restore before the database is touched.
+    if !manifest.files.is_empty() {
+        let dir = &args.data.data_dir;
+        let blobs = chat_blobs::LocalDir::open(dir, false)
+            .with_context(|| format!("cannot open the data directory {}", dir.display()))?;
+        let (src, m) = (args.file.clone(), manifest.clone());
+        let files = tokio::task::spawn_blocking(move || super::files::restore(&src, &m, &blobs))
+            .await
+            .map_err(anyhow::Error::from)??;
+        out.note(format_args!(
+            "restored {files} file(s) into {}",
+            dir.display()
+        ));
+    }
     if replace {
         database::empty_public_schema(&**client)
             .await

@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::archive::{self, DumpInfo, Manifest, TempFile};
+use super::archive::{self, BlobEntry, DumpInfo, Manifest, TempFile};
 use super::pgtools;
 use super::verify::{run_verify, verdict, verification};
 use crate::cli::{BackupAction, BackupCmd, PgToolArgs};
@@ -57,7 +57,8 @@ pub async fn run_backup(url: &str, cmd: BackupCmd, out: Output) -> CliResult {
             file.display()
         )));
     }
-    let manifest = take(url, &file, &cmd.tools).await?;
+    let blobs = open_data_dir(&cmd.data.data_dir)?;
+    let manifest = take(url, &file, &cmd.tools, &blobs).await?;
     out.note(format_args!(
         "wrote {} ({} bytes of dump, {} messages) in {:.1} s",
         file.display(),
@@ -93,7 +94,12 @@ pub async fn run_backup(url: &str, cmd: BackupCmd, out: Output) -> CliResult {
 }
 
 /// Dumps the database into `file` and returns the manifest written in it.
-async fn take(url: &str, file: &Path, tools: &PgToolArgs) -> CliResult<Manifest> {
+async fn take(
+    url: &str,
+    file: &Path,
+    tools: &PgToolArgs,
+    blobs: &Option<chat_blobs::LocalDir>,
+) -> CliResult<Manifest> {
     let mut client = db::connect(url).await?;
     let status = migrate::status(&**client).await?;
     let schema_version = status.applied.iter().map(|m| m.version).max().unwrap_or(0);
@@ -105,6 +111,9 @@ async fn take(url: &str, file: &Path, tools: &PgToolArgs) -> CliResult<Manifest>
         .await
         .context("cannot read the server version")?;
 
+    // From before the snapshot until its files are copied, no sweep may
+    // delete one of them (uploads go on: they hold the lock shared too).
+    chat_store::files::hold(&client).await?;
     let tx = client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
@@ -116,6 +125,14 @@ async fn take(url: &str, file: &Path, tools: &PgToolArgs) -> CliResult<Manifest>
         .await
         .context("cannot export a snapshot")?;
     let counts: BTreeMap<String, i64> = stats::table_counts(&tx).await?.into_iter().collect();
+    let files = chat_store::files::referenced_blobs(&tx)
+        .await?
+        .into_iter()
+        .map(|(sha256, bytes)| BlobEntry {
+            sha256,
+            bytes: bytes.max(0) as u64,
+        })
+        .collect();
 
     let dir = file.parent().filter(|p| !p.as_os_str().is_empty());
     let dir = dir.unwrap_or(Path::new("."));
@@ -138,16 +155,19 @@ async fn take(url: &str, file: &Path, tools: &PgToolArgs) -> CliResult<Manifest>
         database: db::database_name(&db::config(url)?)?,
         counts,
         dump,
+        files,
     };
     let archive_tmp = TempFile::new(dir.join(format!(".{name}.partial")));
-    let (path, m, d) = (
+    let (path, m, d, b) = (
         archive_tmp.path.clone(),
         manifest.clone(),
         dump_tmp.path.clone(),
+        blobs.clone(),
     );
-    tokio::task::spawn_blocking(move || archive::write(&path, &m, &d))
+    tokio::task::spawn_blocking(move || archive::write(&path, &m, &d, &b))
         .await
         .map_err(anyhow::Error::from)??;
+    chat_store::files::unhold(&client).await?;
     archive_tmp.persist(file)?;
     drop(dump_tmp);
     Ok(manifest)
@@ -237,4 +257,16 @@ fn rotate(dir: &Path, keep: usize) -> CliResult<Vec<PathBuf>> {
         std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
     }
     Ok(removed)
+}
+
+/// The data directory if it exists (a backup only reads it; one whose
+/// snapshot names files fails without it).
+fn open_data_dir(dir: &Path) -> CliResult<Option<chat_blobs::LocalDir>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    chat_blobs::LocalDir::open(dir, false)
+        .map(Some)
+        .with_context(|| format!("cannot open the data directory {}", dir.display()))
+        .map_err(Into::into)
 }

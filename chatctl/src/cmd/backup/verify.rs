@@ -153,6 +153,11 @@ async fn check_restored(
         ok: true,
         detail: format!("sha256 {}", manifest.dump.sha256),
     });
+    let (src, m) = (file.to_owned(), manifest.clone());
+    let files = tokio::task::spawn_blocking(move || super::files::check(&src, &m))
+        .await
+        .map_err(anyhow::Error::from)??;
+    report.checks.push(files);
     report.checks.push(Check {
         name: "restore".into(),
         ok: true,
