@@ -51,6 +51,7 @@ pub enum ReportStatus {
 #[serde(deny_unknown_fields)]
 pub struct ReportsQuery {
     /// `open` (default), `resolved` or `all`.
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub status: Option<ReportStatus>,
     /// Only reports with a smaller id (the last id of the previous page).
     pub before: Option<i64>,
