@@ -92,7 +92,46 @@ pub fn name(field: &str, raw: &str) -> Result<String, String> {
     if value.chars().any(char::is_control) {
         return Err(format!("{field} must not contain control characters"));
     }
+    if has_invisible(value) {
+        return Err(format!(
+            "{field} must not contain direction overrides or invisible characters"
+        ));
+    }
     Ok(value.to_owned())
+}
+
+/// Bidi controls (which reorder what follows them, so "abc\u{202E}gpj.exe"
+/// shows as "abcexe.jpg") and characters that draw nothing (zero-width
+/// spaces, joiners between letters, fillers, tag characters), with which
+/// two names that look the same differ. A zero-width joiner is kept
+/// between two symbols: emoji sequences need it.
+fn has_invisible(value: &str) -> bool {
+    let chars: Vec<char> = value.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| match c {
+        '\u{200D}' => {
+            let symbol = |c: Option<&char>| c.is_some_and(|c| !c.is_alphanumeric());
+            !(i > 0 && symbol(chars.get(i - 1)) && symbol(chars.get(i + 1)))
+        }
+        '\u{00AD}'
+        | '\u{034F}'
+        | '\u{061C}'
+        | '\u{115F}'
+        | '\u{1160}'
+        | '\u{17B4}'
+        | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200C}'
+        | '\u{200E}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{2800}'
+        | '\u{3164}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E0FFF}' => true,
+        _ => false,
+    })
 }
 
 /// Free text (bio, topic): trimmed, may be empty, may hold newlines and tabs
@@ -193,6 +232,26 @@ mod tests {
         assert!(name("name", "a\u{7}b").is_err());
         assert!(name("name", "a\nb").is_err());
         assert!(name("name", &"n".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn names_refuse_bidi_controls_and_invisible_characters() {
+        for bad in [
+            "abc\u{202E}gpj.exe",
+            "al\u{200B}ice",
+            "al\u{200D}ice",
+            "\u{2066}alice\u{2069}",
+            "alice\u{FEFF}",
+            "\u{3164}",
+            "al\u{00AD}ice",
+            "alice\u{E0041}",
+        ] {
+            assert!(name("n", bad).is_err(), "{bad:?}");
+        }
+        // Emoji sequences keep their joiners; other scripts are names too.
+        for good in ["\u{1F469}\u{200D}\u{1F4BB} dev", "Zoë", "محمد", "日本語"] {
+            assert_eq!(name("n", good).as_deref(), Ok(good));
+        }
     }
 
     #[test]

@@ -93,14 +93,12 @@ pub async fn login(
     let stored = credentials.as_ref().map(|c| c.password_hash.as_str());
     let verified = hasher.verify(password, stored).await?;
     let metrics = &state.metrics;
-    let Some(credentials) = credentials.filter(|_| verified) else {
+    // A disabled account answers exactly like a wrong password, whichever
+    // password is given: its state is told to nobody (docs/security.md).
+    let Some(credentials) = credentials.filter(|c| verified && !c.disabled) else {
         metrics.login_failures.inc();
         return Err(refused());
     };
-    if credentials.disabled {
-        metrics.login_failures.inc();
-        return Err(ApiError::forbidden("this account is disabled"));
-    }
     let user = credentials.user;
     let fresh_hash = if hasher.needs_rehash(&credentials.password_hash) {
         Some(hasher.hash(password).await?)

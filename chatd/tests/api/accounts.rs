@@ -223,8 +223,8 @@ async fn disabled_accounts_cannot_log_in_and_lose_their_sessions() {
         json!({"username": "alice", "password": "alice-password"}),
     )
     .await
-    .expect_error(403, "forbidden");
-    // A wrong password still gets the plain 401: disabled state is not revealed.
+    .expect_error(401, "unauthorized");
+    // A wrong password gets the same 401: disabled state is not revealed.
     app.call(
         Method::POST,
         "/api/v1/auth/login",

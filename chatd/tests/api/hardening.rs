@@ -226,3 +226,47 @@ async fn connections_past_the_cap_are_shed_but_the_health_check_answers() {
         assert!(tokio::time::Instant::now() < after, "{health}");
     }
 }
+
+/// A disabled account answers a login exactly like a wrong password,
+/// whether the password is right or not: status, headers that matter and
+/// body are the same.
+#[tokio::test]
+async fn a_disabled_account_answers_like_a_wrong_password() {
+    let app = TestApp::spawn().await;
+    app.user("alice").await;
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    chat_store::accounts::set_disabled(&pool.get().await.unwrap(), "alice", true)
+        .await
+        .unwrap();
+    let login = |password: &str| {
+        let body = serde_json::json!({"username": "alice", "password": password});
+        app.call(Method::POST, "/api/v1/auth/login", None, body)
+    };
+    let right = login("alice-password").await;
+    let wrong = login("wrong password").await;
+    assert_eq!(right.status, 401, "{:?}", right.body);
+    assert_eq!(right.status, wrong.status);
+    assert_eq!(right.body, wrong.body);
+}
+
+/// Display names and room names refuse direction overrides and invisible
+/// characters (400), through the API as in chat-wire's validator.
+#[tokio::test]
+async fn names_refuse_direction_overrides_and_invisible_characters() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    for name in ["adm\u{202E}nim", "ali\u{200B}ce", "\u{2067}bob"] {
+        let body = serde_json::json!({"display_name": name});
+        app.patch("/api/v1/me", &alice.token, body)
+            .await
+            .expect_error(400, "invalid_request");
+        let body = serde_json::json!({"name": name, "visibility": "public"});
+        app.post("/api/v1/rooms", &alice.token, body)
+            .await
+            .expect_error(400, "invalid_request");
+    }
+    let body = serde_json::json!({"display_name": "Zoë \u{1F469}\u{200D}\u{1F4BB}"});
+    app.patch("/api/v1/me", &alice.token, body)
+        .await
+        .expect(200);
+}
