@@ -1,0 +1,152 @@
+//! Batched sends (the send writer's statement): order, refusals left for
+//! single sends, several rooms in one batch.
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::messages::{seqs, two_in_a_room};
+
+#[tokio::test]
+async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
+    use chat_store::messages::{Draft, send_batch};
+    let app = TestApp::spawn().await;
+    let (alice, bob, room) = two_in_a_room(&app).await;
+    let eve = app.user("eve").await;
+    let first = app
+        .post(
+            &format!("/api/v1/rooms/{room}/messages"),
+            &alice.token,
+            json!({"body": "earlier", "client_id": "old"}),
+        )
+        .await
+        .expect(201)["message"]
+        .clone();
+    let draft = |author: i64, body: &str, cid: Option<&str>, reply_to: Option<i64>| Draft {
+        client_id: cid.map(Into::into),
+        reply_to,
+        ..Draft::new(room, author, body)
+    };
+    let in_thread = Draft {
+        thread_root: first["id"].as_i64(),
+        ..Draft::new(room, bob.id, "a thread reply waits for its own send")
+    };
+    let drafts = vec![
+        draft(alice.id, "one", Some("a"), None),
+        draft(eve.id, "not a member", None, None),
+        draft(bob.id, "two", None, first["id"].as_i64()),
+        draft(alice.id, "retry", Some("old"), None),
+        draft(alice.id, "same key twice", Some("a"), None),
+        draft(bob.id, "bad reply", None, Some(999_999)),
+        draft(bob.id, "three @alice @eve", Some("b"), None),
+        in_thread,
+    ];
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let stored = send_batch(&pool.get().await.unwrap(), &drafts)
+        .await
+        .unwrap();
+    let bodies: Vec<Option<String>> = stored
+        .iter()
+        .map(|m| m.as_ref().and_then(|m| m.message().body.clone()))
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            Some("one".into()),
+            None,
+            Some("two".into()),
+            None,
+            None,
+            None,
+            Some("three @alice @eve".into()),
+            None,
+        ]
+    );
+    // Mentions are stored in the batch too (eve is not a member).
+    let three = stored[6].as_ref().unwrap().message();
+    assert_eq!(three.mentions, vec![alice.id]);
+    let seqs: Vec<i64> = stored.iter().flatten().map(|m| m.message().seq).collect();
+    let base = first["seq"].as_i64().unwrap();
+    assert_eq!(
+        seqs,
+        vec![base + 1, base + 2, base + 3],
+        "consecutive seqs in order"
+    );
+    let events = app
+        .get(
+            &format!("/api/v1/rooms/{room}/events?after={base}"),
+            &alice.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(seqs_of(&events), seqs);
+}
+
+fn seqs_of(page: &Value) -> Vec<i64> {
+    seqs(page, "events")
+}
+
+#[tokio::test]
+async fn a_batch_over_several_rooms_numbers_each_room_on_its_own() {
+    use chat_store::messages::{Draft, send_batch};
+    let app = TestApp::spawn().await;
+    let (alice, bob, lobby) = two_in_a_room(&app).await;
+    let kitchen = app.room(&bob, "kitchen", "public").await;
+    let attic = app.room(&alice, "attic", "public").await;
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let _ = chat_store::rooms::archive(&mut pool.get().await.unwrap(), attic)
+        .await
+        .unwrap();
+    let latest = |page: &Value| seqs_of(page).last().copied().unwrap_or(0);
+    let lobby_base = latest(
+        &app.get(&format!("/api/v1/rooms/{lobby}/events"), &alice.token)
+            .await
+            .expect(200),
+    );
+    let kitchen_base = latest(
+        &app.get(&format!("/api/v1/rooms/{kitchen}/events"), &bob.token)
+            .await
+            .expect(200),
+    );
+    let draft = Draft::new;
+    let drafts = vec![
+        draft(kitchen, bob.id, "k1"),
+        draft(lobby, alice.id, "l1"),
+        draft(kitchen, alice.id, "alice is not in the kitchen"),
+        draft(attic, alice.id, "the attic is archived"),
+        draft(lobby, bob.id, "l2"),
+        draft(kitchen, bob.id, "k2"),
+    ];
+    let stored = send_batch(&pool.get().await.unwrap(), &drafts)
+        .await
+        .unwrap();
+    let placed: Vec<Option<(i64, i64, String)>> = stored
+        .iter()
+        .map(|m| {
+            m.as_ref().map(|m| {
+                let m = m.message();
+                (m.room_id, m.seq, m.body.clone().unwrap_or_default())
+            })
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        vec![
+            Some((kitchen, kitchen_base + 1, "k1".into())),
+            Some((lobby, lobby_base + 1, "l1".into())),
+            None,
+            None,
+            Some((lobby, lobby_base + 2, "l2".into())),
+            Some((kitchen, kitchen_base + 2, "k2".into())),
+        ]
+    );
+    for (room, base, token) in [
+        (lobby, lobby_base, &alice.token),
+        (kitchen, kitchen_base, &bob.token),
+    ] {
+        let events = app
+            .get(&format!("/api/v1/rooms/{room}/events?after={base}"), token)
+            .await
+            .expect(200);
+        assert_eq!(seqs_of(&events), vec![base + 1, base + 2], "room {room}");
+    }
+}
