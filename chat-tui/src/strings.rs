@@ -47,6 +47,7 @@ pub const THIS_SESSION: &str = "(this one)";
 pub const UNKNOWN_AGENT: &str = "unknown client";
 pub const THREAD_RULE: &str = "thread";
 pub const LOADING_REPLIES: &str = "loading replies…";
+pub const OLDER_REPLIES: &str = "… older replies above (PgUp)";
 pub const NO_REPLIES: &str = "no replies yet: write the first";
 pub const NOTHING_SELECTED: &str = "select a message first (Ctrl+Up or Alt+S)";
 pub const SESSION_CLOSED: &str = "session ended";

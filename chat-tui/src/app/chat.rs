@@ -58,6 +58,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         // The thread view has no selection of its own.
         Some(Action::Select) if state.thread.is_some() => Vec::new(),
         Some(Action::Select) => select::start(state),
+        Some(Action::PageUp | Action::PageDown) if state.thread.is_some() => {
+            thread::page(state, action == Some(Action::PageUp))
+        }
         Some(Action::PageUp) => scroll::page(state, true),
         Some(Action::PageDown) => scroll::page(state, false),
         Some(Action::Bottom) => {
@@ -89,7 +92,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         // Esc leaves a thread once nothing else is left to cancel.
         Some(Action::Cancel) if state.compose == Compose::Plain && state.thread.is_some() => {
             thread::close(state);
-            Vec::new()
+            mark_read(state)
         }
         Some(Action::Cancel) => {
             if state.compose != Compose::Plain {
@@ -223,7 +226,9 @@ pub fn switch_to(state: &mut State, id: RoomId) -> Vec<Effect> {
 
 /// Sends a read marker when the open room shows its newest event.
 pub fn mark_read(state: &mut State) -> Vec<Effect> {
-    let Some(id) = state.active.filter(|_| state.focused) else {
+    // An open thread hides the timeline: what arrives there is unread.
+    let shown = state.focused && state.thread.is_none();
+    let Some(id) = state.active.filter(|_| shown) else {
         return Vec::new();
     };
     let Some(r) = state.room_mut(id) else {

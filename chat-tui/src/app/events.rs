@@ -311,7 +311,10 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
     let me = state.my_name().to_owned();
     let my_id = state.my_id();
     // Seen only if the room is open in a terminal that has the focus.
-    let active = state.active == Some(e.room_id) && state.screen == Screen::Chat && state.focused;
+    let active = state.active == Some(e.room_id)
+        && state.screen == Screen::Chat
+        && state.focused
+        && state.thread.is_none();
     let bell = state.settings.bell;
     let Some(room) = state.room_mut(e.room_id) else {
         return fx;

@@ -10,6 +10,7 @@ use chat_wire::{Message, MessageId, RoomId, Seq, ThreadSummary};
 
 use super::room::Item;
 use super::{Compose, Effect, Screen, State, compose};
+use crate::geometry::timeline::{Entry, item_rows};
 use crate::net::RestCall;
 use crate::strings;
 
@@ -26,6 +27,8 @@ pub struct ThreadView {
     pub has_more: bool,
     /// The thread read marker we last sent.
     pub read_sent: Seq,
+    /// Lines hidden below the view (0: the newest reply at the bottom).
+    pub scroll: usize,
 }
 
 /// Opens the thread of `m` (an empty one starts with the first reply).
@@ -42,6 +45,7 @@ pub fn open(state: &mut State, m: &Message) -> Vec<Effect> {
         loading: true,
         has_more: false,
         read_sent: 0,
+        scroll: 0,
     });
     vec![Effect::Rest(RestCall::Thread {
         room: m.room_id,
@@ -60,6 +64,50 @@ pub fn close(state: &mut State) {
 pub fn root(state: &State) -> Option<&Message> {
     let t = state.thread.as_ref()?;
     state.room(t.room)?.find(t.root)
+}
+
+/// How many lines the open thread takes at the timeline's width: its
+/// root, the rule, its replies (what the view draws above the pending).
+fn height(state: &State) -> usize {
+    let Some(t) = &state.thread else { return 0 };
+    let width = state.screen_areas().timeline.width as usize;
+    let offset = state.settings.offset;
+    let root = root(state).map(|m| {
+        let mut rows = item_rows(Entry::Message(m), None, false, offset);
+        rows.thread = None;
+        (rows.height(width), m.created_at)
+    });
+    let mut prev_at = root.map(|(_, at)| at);
+    let mut lines = root.map_or(0, |(n, _)| n) + 1 + usize::from(t.has_more);
+    for m in t.replies.values() {
+        lines += item_rows(Entry::Message(m), prev_at, false, offset).height(width);
+        prev_at = Some(m.created_at);
+    }
+    lines
+}
+
+/// PgUp / PgDn in the thread; older replies load on the way up.
+pub fn page(state: &mut State, up: bool) -> Vec<Effect> {
+    let view = state.screen_areas().timeline.height as usize;
+    let max = height(state).saturating_sub(view);
+    let step = view.saturating_sub(2).max(1);
+    let Some(t) = state.thread.as_mut() else {
+        return Vec::new();
+    };
+    t.scroll = if up {
+        (t.scroll + step).min(max)
+    } else {
+        t.scroll.saturating_sub(step)
+    };
+    if up && t.scroll == max && t.has_more && !t.loading {
+        t.loading = true;
+        return vec![Effect::Rest(RestCall::Thread {
+            room: t.room,
+            root: t.root,
+            before: t.replies.keys().next().copied(),
+        })];
+    }
+    Vec::new()
 }
 
 /// A page of replies arrived.

@@ -310,6 +310,9 @@ fn draw_thread(f: &mut Frame, area: Rect, state: &State, room: &RoomState, ctx: 
         prev_at = Some(root.created_at);
     }
     lines.push(rule(strings::THREAD_RULE, ctx.width, dim()));
+    if t.has_more {
+        lines.push(Line::styled(strings::OLDER_REPLIES, dim()));
+    }
     for m in t.replies.values() {
         let item = Item::Message(m.clone());
         let rows = item_rows(Entry::Message(m), prev_at, false, ctx.offset);
@@ -320,12 +323,18 @@ fn draw_thread(f: &mut Frame, area: Rect, state: &State, room: &RoomState, ctx: 
     for o in pending.filter(|o| o.thread_root == Some(t.root)) {
         lines.extend(pending_lines(ctx, o));
     }
-    if t.loading {
+    if t.loading && t.replies.is_empty() {
         lines.push(rule(strings::LOADING_REPLIES, ctx.width, dim()));
     } else if t.replies.is_empty() {
         lines.push(Line::styled(strings::NO_REPLIES, dim()));
     }
     let height = area.height as usize;
-    let shown = lines.split_off(lines.len().saturating_sub(height));
+    // Scrolled up: the view ends `scroll` lines above the bottom.
+    let end = lines
+        .len()
+        .saturating_sub(t.scroll)
+        .max(height.min(lines.len()));
+    lines.truncate(end);
+    let shown = lines.split_off(end.saturating_sub(height));
     f.render_widget(Paragraph::new(shown), area);
 }

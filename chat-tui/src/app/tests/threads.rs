@@ -175,3 +175,72 @@ fn a_page_for_a_thread_no_longer_open_is_dropped() {
     );
     assert!(fx.is_empty() && s.thread.is_none());
 }
+
+#[test]
+fn the_room_behind_an_open_thread_collects_unread_messages() {
+    let mut s = logged_in();
+    let root = msg(1, 11, "bob", "a question");
+    net(&mut s, created(root.clone()));
+    thread::open(&mut s, &root);
+    let fx = net(&mut s, created(msg(1, 12, "bob", "meanwhile")));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(s.room(1).unwrap().unread, 1);
+    // Back in the room, it is read.
+    let fx = key(&mut s, KeyCode::Esc, NONE);
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Read { room: 1, seq: 12 })]);
+    assert_eq!(s.room(1).unwrap().unread, 0);
+}
+
+#[test]
+fn a_long_thread_scrolls_and_loads_older_replies_on_the_way_up() {
+    let mut s = logged_in();
+    let root = msg(1, 11, "bob", "a question");
+    net(&mut s, created(root.clone()));
+    thread::open(&mut s, &root);
+    let replies = (100..150)
+        .map(|q| reply(&root, q, "bob", &format!("reply {q}")))
+        .collect();
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Thread {
+            room: 1,
+            root: root.id,
+            before: None,
+            messages: replies,
+            has_more: true,
+        }),
+    );
+    // 24 rows leave a 21-row view of 54 lines (a day rule and the root,
+    // the thread rule, the "older replies" line, 50 replies): two pages up
+    // reach the top, which asks for the replies before the oldest.
+    assert!(key(&mut s, KeyCode::PageUp, NONE).is_empty());
+    assert_eq!(s.thread.as_ref().unwrap().scroll, 19);
+    let fx = key(&mut s, KeyCode::PageUp, NONE);
+    assert_eq!(
+        fx,
+        vec![Effect::Rest(RestCall::Thread {
+            room: 1,
+            root: root.id,
+            before: Some(100)
+        })]
+    );
+    assert!(
+        key(&mut s, KeyCode::PageUp, NONE).is_empty(),
+        "one at a time"
+    );
+    net(
+        &mut s,
+        NetEvent::Rest(RestResult::Thread {
+            room: 1,
+            root: root.id,
+            before: Some(100),
+            messages: vec![reply(&root, 99, "bob", "the first")],
+            has_more: false,
+        }),
+    );
+    assert_eq!(s.thread.as_ref().unwrap().replies.len(), 51);
+    for _ in 0..5 {
+        key(&mut s, KeyCode::PageDown, NONE);
+    }
+    assert_eq!(s.thread.as_ref().unwrap().scroll, 0);
+}
