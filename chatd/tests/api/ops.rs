@@ -93,6 +93,7 @@ async fn the_openapi_document_matches_the_routes() {
             .replace("{message_id}", "1")
             .replace("{session_id}", "999999")
             .replace("{report_id}", "999999")
+            .replace("{root_id}", "1")
             .replace("{file_id}", "999999")
             .replace("{username}", "alice");
         for method in item.as_object().unwrap().keys() {
