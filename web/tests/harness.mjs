@@ -104,7 +104,7 @@ function newerThan(dir, time) {
 }
 
 /** A TCP port nothing listens on right now. */
-async function freePort() {
+export async function freePort() {
   return new Promise((ok, fail) => {
     const probe = createServer();
     probe.unref();
