@@ -8,7 +8,7 @@ use chat_wire::api::{
 };
 use reqwest::Method as M;
 
-use super::rest::{Res, Rest};
+use super::rest::{Failure, Res, Rest};
 use super::{RestCall, RestResult};
 use crate::strings;
 
@@ -149,8 +149,11 @@ impl Rest {
                     .await?;
                 RestResult::Info(strings::REPORTED.into())
             }
-            // The core calls never come here.
-            _ => RestResult::Done,
+            // Rest::call runs the core calls itself and never sends them here.
+            other => {
+                let what = super::rest::name(&other);
+                return Err(Failure::Other(format!("{what}: not a call of this module")));
+            }
         })
     }
 }

@@ -263,7 +263,7 @@ fn room(r: RoomResponse, focus: bool, then_send: Option<String>) -> RestResult {
 }
 
 /// A short name for the call, used in error messages.
-fn name(call: &RestCall) -> &'static str {
+pub(super) fn name(call: &RestCall) -> &'static str {
     match call {
         RestCall::Login { .. } => "login",
         RestCall::Register { .. } => "register",
