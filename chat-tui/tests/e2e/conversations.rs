@@ -1,5 +1,7 @@
 //! Two terminals, alice's and bob's, on one chatd: a reaction and a
-//! thread reply travel from one to the other, and a kick is seen by both.
+//! thread reply travel from one to the other, the directory opens a
+//! conversation, the sessions list names the client, and a kick is seen
+//! by both.
 
 use reqwest::Method;
 use serde_json::json;
@@ -74,12 +76,29 @@ async fn a_reaction_a_thread_reply_and_a_kick_between_two_terminals() {
         s.contains("[1 reply]") && !s.contains("thread of bob")
     });
 
+    // alice finds bob in the directory and opens a conversation with him;
+    // bob's sessions list names this client.
+    say(&a, "/people bo");
+    a.wait_for("the directory", |s| {
+        s.contains("people (") && s.contains("│bob")
+    });
+    a.keys(&["Enter"]);
+    a.wait_for("the direct conversation", |s| {
+        s.lines().next().unwrap_or_default().contains(" @bob")
+    });
+    say(&b, "/sessions");
+    b.wait_for("bob's sessions", |s| {
+        s.contains("your sessions") && s.contains("chat-tui/") && s.contains("(this one)")
+    });
+    b.keys(&["Escape"]);
+
     // bob removes alice: both terminals show it.
     say(&b, "/kick alice");
     b.wait_for("the removal", |s| s.contains("alice was removed by bob"));
     a.wait_for("alice told and out of the room", |s| {
-        let title = s.lines().next().unwrap_or_default();
-        s.contains("bob removed you from #lobby") && !title.contains("#lobby")
+        // Only the status line still names the room.
+        let naming: Vec<&str> = s.lines().filter(|l| l.contains("#lobby")).collect();
+        naming.len() == 1 && naming[0].contains("bob removed you from #lobby")
     });
     let members = api
         .call(
