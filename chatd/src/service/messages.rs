@@ -3,7 +3,7 @@
 
 use chat_store::messages::{self as store, Draft, Page};
 use chat_store::sessions::SessionUser;
-use chat_store::{Refusal, StoreError, events, members};
+use chat_store::{Refusal, StoreError, events, members, moderation};
 use chat_wire::api::FollowedThread;
 use chat_wire::{Event, Message, Seq, mentions, validate};
 
@@ -107,22 +107,34 @@ pub async fn edit(
     Ok(message)
 }
 
-/// Deletes a message: its author, or the room's owner or admins. Deleting
-/// a tombstone again changes nothing.
+/// Deletes a message: its author, the room's owner or admins, or a server
+/// admin (in any room, member or not). Deleting a tombstone again changes
+/// nothing.
 pub async fn delete(mut call: Call, room_id: i64, message_id: i64) -> Result<(), ApiError> {
-    let (_, role) = as_member(&call.db, room_id, call.me.user_id).await?;
+    let moderates = match as_member(&call.db, room_id, call.me.user_id).await {
+        Ok((_, role)) if role.moderates() => true,
+        // Anyone else may still be a server admin (checked only then).
+        Ok(_) => moderation::is_server_admin(&call.db, call.me.user_id).await?,
+        Err(refused) => {
+            if !moderation::is_server_admin(&call.db, call.me.user_id).await? {
+                return Err(refused);
+            }
+            true
+        }
+    };
     let deleted = store::delete(
         &mut call.db,
         room_id,
         message_id,
         call.me.user_id,
-        role.moderates(),
+        moderates,
     )
     .await
     .map_err(|e| match e {
         StoreError::Refused(Refusal::NotAuthor) => ApiError::forbidden(
-            "only the author or the room's owner or admins may delete a message",
+            "only the author, the room's owner or admins, or a server admin may delete a message",
         ),
+        StoreError::NotFound => ApiError::not_found("no such room"),
         other => other.into(),
     })?;
     call.state.gateway.publish(deleted);

@@ -202,3 +202,77 @@ async fn the_audit_log_refuses_update_delete_and_truncate_even_to_superusers() {
         .unwrap();
     assert_eq!(kept, (1, "test".to_owned()));
 }
+
+#[tokio::test]
+async fn server_admins_delete_any_message_and_the_deletion_is_audited() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let admin = server_admin(&app, "root").await;
+    let private = app.room(&alice, "den", "private").await;
+    let lobby = app.room(&alice, "lobby", "public").await;
+    app.join(&bob, lobby).await;
+    let secret = app.send(&alice, private, "spam in private").await["id"].clone();
+    let public = app.send(&bob, lobby, "spam in public").await["id"].clone();
+
+    // A member who moderates nothing may not; a server admin may, in a
+    // room they are not in, private or public.
+    app.delete(
+        &format!(
+            "/api/v1/rooms/{lobby}/messages/{}",
+            app.send(&alice, lobby, "mine").await["id"]
+        ),
+        &bob.token,
+    )
+    .await
+    .expect_error(403, "forbidden");
+    for (room, id) in [(private, &secret), (lobby, &public)] {
+        app.delete(&format!("/api/v1/rooms/{room}/messages/{id}"), &admin.token)
+            .await
+            .expect(204);
+    }
+    let page = app
+        .get(&format!("/api/v1/rooms/{lobby}/messages"), &bob.token)
+        .await
+        .expect(200);
+    let gone = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == public)
+        .cloned()
+        .unwrap();
+    assert_eq!(gone["deleted"], true);
+    // Each deletion of someone else's message is in the audit log; an
+    // author deleting their own is not.
+    app.delete(
+        &format!("/api/v1/rooms/{lobby}/messages/{public}"),
+        &bob.token,
+    )
+    .await
+    .expect(204);
+    let rows = audit(&app).await;
+    let deletions: Vec<_> = rows.iter().filter(|r| r.1 == "message.delete").collect();
+    assert_eq!(
+        deletions,
+        [
+            &row(
+                "root",
+                "message.delete",
+                format!("room:{private} message:{secret}")
+            ),
+            &row(
+                "root",
+                "message.delete",
+                format!("room:{lobby} message:{public}")
+            ),
+        ]
+    );
+    // Strangers still get the room's usual answer.
+    app.delete(
+        &format!("/api/v1/rooms/{private}/messages/{secret}"),
+        &bob.token,
+    )
+    .await
+    .expect_error(404, "not_found");
+}

@@ -11,6 +11,7 @@ use chat_wire::{EventType, Message, Seq};
 pub use send::{Draft, Sent, send, send_batch, send_draft};
 pub use threads::{follow_list, mark_thread_read, mentions_of, thread_page};
 
+use crate::audit::{self, AuditActor};
 use crate::events::Appends;
 use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_FROM};
 use crate::{Client, Committed, GenericClient, Refusal, StoreError, StoreResult};
@@ -88,7 +89,8 @@ pub async fn edit(
 /// Turns a message into a tombstone (its text, edit history and reactions
 /// are erased, its pin removed) and logs `message.deleted`.
 /// `may_delete_others` is the actor's right to delete anyone's message (a
-/// moderator); otherwise only their own. Nothing
+/// moderator); otherwise only their own. Deleting someone else's message is
+/// recorded in the audit log. Nothing
 /// changes, and the returned value is empty, when it was already deleted.
 /// Refusals: [`Refusal::NoSuchMessage`], [`Refusal::NotAuthor`].
 pub async fn delete(
@@ -127,6 +129,19 @@ pub async fn delete(
         Err(e) => Err(e),
         Ok(()) => {
             erase(&tx, room_id, message_id).await?;
+            // A moderator's deletion of someone else's message is audited
+            // in the same transaction.
+            let author: i64 = row.get(1);
+            if author != actor_id {
+                audit::message_deleted(
+                    &tx,
+                    AuditActor::User(actor_id),
+                    room_id,
+                    message_id,
+                    author,
+                )
+                .await?;
+            }
             log.commit(tx).await
         }
     }
