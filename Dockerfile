@@ -62,7 +62,13 @@ COPY migrations /usr/share/chat/migrations
 # on loopback only (-p 127.0.0.1:8080:8080) or use the host's network as
 # systemd/chatd-docker.service does, and put Apache in front.
 ENV CHATD_LISTEN=0.0.0.0:8080 \
-    CHATD_LOG_FORMAT=json
+    CHATD_LOG_FORMAT=json \
+    CHATD_DATA_DIR=/var/lib/chat
+# Uploaded files: mount a volume here (docker run -v chat-data:/var/lib/chat)
+# and back it up with the database (chatctl backup reads it). Made 0700 and
+# owned by the chat user before VOLUME, so a new named volume inherits both.
+RUN mkdir -p /var/lib/chat && chown 10001:10001 /var/lib/chat && chmod 0700 /var/lib/chat
+VOLUME ["/var/lib/chat"]
 EXPOSE 8080
 # The `chat` user, numerically, so runtimes can check it is not root.
 USER 10001:10001

@@ -76,18 +76,19 @@ where
     let files = &state.files;
     let max = files.config.max_upload_bytes;
     let name = clean_name(name.as_deref())?;
+    let mut body = std::pin::pin!(body);
     if declared_len.is_some_and(|len| len > max) {
-        return Err(too_large(max));
+        return Err(refuse(body, declared_len, max).await);
     }
     let mut staged = files.blobs.stage().await.map_err(io_error)?;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    let mut body = std::pin::pin!(body);
     while let Some(chunk) = body.next().await {
         let mut chunk = chunk.map_err(|_| ApiError::invalid("could not read the request body"))?;
         while chunk.has_remaining() {
             let part = chunk.chunk();
             if staged.len() + part.len() as u64 > max {
-                return Err(too_large(max));
+                drop(staged);
+                return Err(refuse(body, None, max).await);
             }
             let wanted = SNIFF_BYTES.saturating_sub(head.len()).min(part.len());
             head.extend_from_slice(&part[..wanted]);
@@ -308,6 +309,37 @@ fn clean_name(name: Option<&str>) -> Result<String, ApiError> {
         return Err(ApiError::invalid("name must be at most 255 characters"));
     }
     Ok(cleaned.to_owned())
+}
+
+/// Bytes of an oversized body still read (and thrown away) before the 413,
+/// so that a proxy still sending it gets the answer instead of a broken
+/// connection (which Apache would turn into a 502).
+const DRAIN_BYTES: u64 = 1024 * 1024;
+
+/// The 413 for an upload past `max`, after draining what is left of a body
+/// only a little too large; a far larger one is cut off at once.
+async fn refuse<S, B>(mut body: std::pin::Pin<&mut S>, declared: Option<u64>, max: u64) -> ApiError
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    // What is left to read: all of a declared body, or what follows the
+    // bytes already read.
+    let budget = match declared {
+        Some(len) if len <= max + DRAIN_BYTES => len,
+        Some(_) => 0,
+        None => DRAIN_BYTES,
+    };
+    if budget > 0 {
+        let mut drained = 0u64;
+        while drained <= budget {
+            match body.next().await {
+                Some(Ok(chunk)) => drained += chunk.remaining() as u64,
+                _ => break,
+            }
+        }
+    }
+    too_large(max)
 }
 
 fn too_large(max: u64) -> ApiError {

@@ -72,6 +72,12 @@ impl Daemon {
             .env_remove("WATCHDOG_USEC")
             .env_remove("WATCHDOG_PID")
             .env("RUST_LOG", "info")
+            // Uploads in a directory of this port's own, never the
+            // service's /var/lib/chat.
+            .env(
+                "CHATD_DATA_DIR",
+                std::env::temp_dir().join(format!("chat-test-files/daemon-{port}")),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         for (key, value) in env {

@@ -466,3 +466,66 @@ async fn the_sweep_removes_unused_files_and_their_blobs() {
         .get(0);
     assert_eq!(used, 0);
 }
+
+/// Through Apache (apache/chat.conf): an upload at chatd's limit is stored,
+/// one byte more gets chatd's JSON 413, and a body past Apache's own
+/// LimitRequestBody is refused by Apache; a download keeps its sandbox CSP.
+#[tokio::test]
+async fn uploads_through_apache_agree_with_the_limit() {
+    use crate::apache::Apache;
+    use crate::daemon::Daemon;
+    let db = crate::helpers::TestDb::create().await;
+    let chatd = Daemon::start(&db.url, &["--trusted-proxies", "127.0.0.1"]).await;
+    let apache = Apache::start(chatd.port);
+    let http = apache.client();
+    let api = format!("{}/api/v1", apache.base());
+    let credentials = serde_json::json!({"username": "alice", "password": "correct horse battery"});
+    http.post(format!("{api}/auth/register"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap();
+    let login: Value = http
+        .post(format!("{api}/auth/login"))
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let limit = 25 * 1024 * 1024;
+    let send = |len: usize| {
+        http.post(format!("{api}/files?name=big.txt"))
+            .bearer_auth(&token)
+            .body(vec![b'x'; len])
+            .send()
+    };
+    let res = send(limit).await.unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let file: Value = res.json().await.unwrap();
+    let res = send(limit + 1).await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
+    // Past Apache's limit: Apache refuses it before chatd sees it (or
+    // closes the connection while the client still sends).
+    if let Ok(res) = send(limit + 128 * 1024).await {
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let res = http
+        .get(format!("{api}/files/{}", file["file"]["id"]))
+        .bearer_auth(&token)
+        .header("range", "bytes=0-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.starts_with("sandbox"), "{csp}");
+    assert_eq!(res.bytes().await.unwrap(), &b"xxxx"[..]);
+}
