@@ -72,7 +72,7 @@ mod tests {
         assert_eq!(methods_for("/api/v1/me"), Some("GET, PATCH"));
         assert_eq!(
             methods_for("/api/v1/rooms/42/messages/7"),
-            Some("DELETE, PATCH")
+            Some("DELETE, GET, PATCH")
         );
         assert_eq!(methods_for("/api/v1/rooms/42/join"), Some("POST"));
         assert_eq!(methods_for("/api/v1/nothing"), None);

@@ -139,7 +139,7 @@ async fn unknown_routes_and_methods_get_json_errors() {
             Value::Null,
         )
         .await;
-    assert_eq!(trace.headers["allow"], "DELETE, PATCH");
+    assert_eq!(trace.headers["allow"], "DELETE, GET, PATCH");
     trace.expect_error(405, "method_not_allowed");
 }
 
