@@ -70,11 +70,14 @@ async fn a_reaction_a_thread_reply_and_a_kick_between_two_terminals() {
     b.wait_for("the thread at bob's", |s| {
         s.contains("thread of bob") && s.contains("alice: count me in")
     });
+    // Each Esc is seen before the next key: an Esc followed at once by
+    // `/` reads as Alt+/ to a terminal.
     b.keys(&["Escape"]);
     a.keys(&["Escape"]);
     b.wait_for("the room again", |s| {
         s.contains("[1 reply]") && !s.contains("thread of bob")
     });
+    a.wait_for("alice's room again", |s| !s.contains("thread of bob"));
 
     // alice finds bob in the directory and opens a conversation with him;
     // bob's sessions list names this client.
@@ -91,6 +94,7 @@ async fn a_reaction_a_thread_reply_and_a_kick_between_two_terminals() {
         s.contains("your sessions") && s.contains("chat-tui/") && s.contains("(this one)")
     });
     b.keys(&["Escape"]);
+    b.wait_for("the list closed", |s| !s.contains("your sessions"));
 
     // bob removes alice: both terminals show it.
     say(&b, "/kick alice");
