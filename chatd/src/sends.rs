@@ -37,6 +37,15 @@ const QUEUE: usize = 1024;
 /// The writer stops after this long without sends (and starts again on
 /// the next one).
 const IDLE: Duration = Duration::from_secs(10);
+/// How long the writer waits for one statement (and its commit) before it
+/// gives the connection up: a primary that froze or vanished without
+/// closing its connections would otherwise hold every send of this
+/// instance until the machine comes back (docs/ha.md).
+const STATEMENT_LIMIT: Duration = Duration::from_secs(10);
+/// Attempts at storing a send whose first attempt's outcome is unknown,
+/// and the pause between them (a failover takes seconds).
+const UNKNOWN_RETRIES: u32 = 3;
+const UNKNOWN_PAUSE: Duration = Duration::from_millis(500);
 
 struct Job {
     draft: Draft,
@@ -155,13 +164,13 @@ impl SendQueue {
     }
 
     /// Writes a batch in submission order: runs of top-level messages as
-    /// one statement each, thread replies (which the batch statement
-    /// leaves out) one by one between them, so one sender's messages keep
+    /// one statement each, thread replies and messages with attachments
+    /// (which the batch statement leaves out) one by one between them, so one sender's messages keep
     /// their order even when they mix the two.
     async fn write_segments(&self, batch: Vec<Job>) {
         let mut run = Vec::new();
         for job in batch {
-            if job.draft.thread_root.is_some() {
+            if !job.draft.batchable() {
                 if !run.is_empty() {
                     self.write_batch(std::mem::take(&mut run)).await;
                 }
@@ -176,7 +185,7 @@ impl SendQueue {
     }
 
     async fn write_batch(&self, batch: Vec<Job>) {
-        let mut db = match self.pool.get().await {
+        let db = match self.pool.get().await {
             Ok(db) => db,
             Err(e) => {
                 let e = StoreError::from(e);
@@ -190,8 +199,19 @@ impl SendQueue {
             vec![None]
         } else {
             let drafts: Vec<Draft> = batch.iter().map(|j| j.draft.clone()).collect();
-            match messages::send_batch(&db, &drafts).await {
+            match limited(messages::send_batch(&db, &drafts)).await {
                 Ok(stored) => stored,
+                Err(e) if e.is_unavailable() => {
+                    // Lost during the statement or its commit: whether
+                    // the batch is stored is unknown.
+                    discard(db);
+                    for job in batch {
+                        let answer = self.settle_unknown(&job.draft).await;
+                        let answer = self.answer(None, answer).await;
+                        let _ = job.reply.send(answer);
+                    }
+                    return;
+                }
                 Err(e) => {
                     tracing::debug!(error = %e, "batch refused; sending one by one");
                     batch.iter().map(|_| None).collect()
@@ -201,35 +221,96 @@ impl SendQueue {
         // Publish the batch's events (in seq order within each room), then
         // answer; drafts the batch left out go one by one to get their own
         // answer.
+        let mut db = Some(db);
         for (job, stored) in batch.into_iter().zip(stored) {
             let sent = match stored {
                 Some(sent) => Ok(sent),
-                None => messages::send_draft(&db, &job.draft).await,
-            };
-            let answer = match sent {
-                Ok(Sent::New {
-                    message,
-                    event,
-                    rejoin,
-                }) => {
-                    self.metrics.messages_sent.inc();
-                    self.gateway.publish(event);
-                    if !rejoin.is_empty() {
-                        self.rejoin(&mut db, message.room_id, &rejoin).await;
+                None => match db.as_ref() {
+                    Some(conn) => {
+                        let sent = limited(messages::send_draft(conn, &job.draft)).await;
+                        if matches!(&sent, Err(e) if e.is_unavailable()) {
+                            // Lost mid-send: outcome unknown. The rest of
+                            // the batch goes the same careful way.
+                            if let Some(lost) = db.take() {
+                                discard(lost);
+                            }
+                            self.settle_unknown(&job.draft).await
+                        } else {
+                            sent
+                        }
                     }
-                    Ok(Stored {
-                        message,
-                        created: true,
-                    })
-                }
-                Ok(Sent::Retry(message)) => Ok(Stored {
-                    message,
-                    created: false,
-                }),
-                Err(e) => Err(e),
+                    None => self.settle_unknown(&job.draft).await,
+                },
             };
+            let answer = self.answer(db.as_mut(), sent).await;
             let _ = job.reply.send(answer);
         }
+    }
+
+    /// Publishes a stored send's event and makes its answer.
+    async fn answer(
+        &self,
+        db: Option<&mut chat_store::Client>,
+        sent: StoreResult<Sent>,
+    ) -> StoreResult<Stored> {
+        match sent? {
+            Sent::New {
+                message,
+                event,
+                rejoin,
+            } => {
+                self.metrics.messages_sent.inc();
+                self.gateway.publish(event);
+                if !rejoin.is_empty() {
+                    match db {
+                        Some(db) => self.rejoin(db, message.room_id, &rejoin).await,
+                        None => {
+                            if let Ok(mut db) = self.pool.get().await {
+                                self.rejoin(&mut db, message.room_id, &rejoin).await;
+                            }
+                        }
+                    }
+                }
+                Ok(Stored {
+                    message,
+                    created: true,
+                })
+            }
+            Sent::Retry(message) => Ok(Stored {
+                message,
+                created: false,
+            }),
+        }
+    }
+
+    /// A send whose connection broke or stopped answering during its
+    /// statement or commit: it may or may not be stored. With a client_id
+    /// it is sent again on a fresh connection (to the new primary after a
+    /// failover), and the store finds the original if the first attempt
+    /// committed: stored once either way. Without one, a second attempt
+    /// could store it twice, so the sender hears `unavailable` instead;
+    /// it is never acknowledged unless stored.
+    async fn settle_unknown(&self, draft: &Draft) -> StoreResult<Sent> {
+        let unknown = || {
+            StoreError::Unavailable(
+                "the database connection was lost during the send; it may or may not be stored"
+                    .into(),
+            )
+        };
+        if draft.client_id.is_none() {
+            return Err(unknown());
+        }
+        for _ in 0..UNKNOWN_RETRIES {
+            tokio::time::sleep(UNKNOWN_PAUSE).await;
+            let Ok(db) = self.pool.get().await else {
+                continue;
+            };
+            match limited(messages::send_draft(&db, draft)).await {
+                Err(e) if e.is_unavailable() => discard(db),
+                sent => return sent,
+            }
+        }
+        Err(unknown())
     }
 
     /// Brings back the other participant of a direct room who had left it,
@@ -242,4 +323,21 @@ impl SendQueue {
             }
         }
     }
+}
+
+/// `work` within [`STATEMENT_LIMIT`]; past it, the database is unavailable.
+async fn limited<T>(work: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    tokio::time::timeout(STATEMENT_LIMIT, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                "the database did not answer in time".into(),
+            ))
+        })
+}
+
+/// Closes a connection that broke or hangs instead of returning it to the
+/// pool: a transaction still open on it ends with it.
+fn discard(db: chat_store::Client) {
+    drop(chat_store::Client::take(db));
 }
