@@ -73,6 +73,7 @@ pub fn msg(room: i64, seq: i64, author: &str, body: &str) -> Message {
         mentions_room: found.room,
         thread_root: None,
         thread: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -104,6 +104,9 @@ impl From<Refusal> for ApiError {
             }
             // Generic on purpose: it does not say who blocked whom.
             Refusal::Blocked => Self::forbidden("you cannot write in this direct conversation"),
+            Refusal::UnknownFiles => {
+                Self::invalid("attachments must name files you uploaded (POST /api/v1/files)")
+            }
             Refusal::UnknownThread => Self::invalid(
                 "thread_root does not name a top-level message in this room \
                  (replies cannot start threads of their own)",

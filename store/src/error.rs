@@ -59,6 +59,9 @@ pub enum Refusal {
     /// A direct conversation where one of the two has blocked the other.
     #[error("blocked")]
     Blocked,
+    /// An attachment that names no file the author uploaded.
+    #[error("attachments must name files you uploaded")]
+    UnknownFiles,
     /// `thread_root` names no top-level message of the room.
     #[error("thread_root does not name a top-level message in this room")]
     UnknownThread,

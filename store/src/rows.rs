@@ -63,8 +63,32 @@ macro_rules! message_mentions_column {
 }
 pub(crate) use message_mentions_column;
 
-/// Columns of a message with its author, reactions, pin and mentions, from
-/// `messages m JOIN users au ON au.id = m.author_id`.
+/// A file as `FileInfo`'s JSON, from `files f`.
+macro_rules! file_json {
+    () => {
+        "jsonb_build_object('id', f.id, 'name', f.name, 'content_type', f.content_type, \
+             'size', f.size, 'sha256', f.sha256, 'width', f.width, 'height', f.height, \
+             'has_thumbnail', f.thumb_sha256 IS NOT NULL, 'created_at', f.created_at)"
+    };
+}
+pub(crate) use file_json;
+
+/// A message's attachments in order: a jsonb array of files, or NULL.
+macro_rules! message_attachments_column {
+    () => {
+        concat!(
+            "(SELECT jsonb_agg(",
+            $crate::rows::file_json!(),
+            " ORDER BY ma.position) \
+             FROM message_attachments ma JOIN files f ON f.id = ma.file_id \
+             WHERE ma.room_id = m.room_id AND ma.message_id = m.id)"
+        )
+    };
+}
+pub(crate) use message_attachments_column;
+
+/// Columns of a message with its author, reactions, pin, mentions and
+/// attachments, from `messages m JOIN users au ON au.id = m.author_id`.
 pub(crate) const MESSAGE_COLUMNS: &str = concat!(
     message_row_columns!(),
     ", ",
@@ -72,7 +96,9 @@ pub(crate) const MESSAGE_COLUMNS: &str = concat!(
     ", ",
     message_pinned_column!(),
     ", ",
-    message_mentions_column!()
+    message_mentions_column!(),
+    ", ",
+    message_attachments_column!()
 );
 /// The message's own columns, without reactions, pin and mentions; a send
 /// adds those three itself (a new message has no reactions and no pin, and
@@ -105,6 +131,7 @@ pub(crate) fn message_at(row: &Row, at: usize) -> Message {
         reactions: reactions(row.get(at + 17)),
         pinned: row.get(at + 18),
         mentions: row.get(at + 19),
+        attachments: json_list(row.get(at + 20)),
     }
 }
 
@@ -121,9 +148,14 @@ fn thread(
     })
 }
 
-/// Decodes the reactions column (NULL when there are none). The database
-/// builds it, so a shape it cannot have would be a bug: it reads as none.
+/// Decodes the reactions column (NULL when there are none).
 fn reactions(value: Option<serde_json::Value>) -> Vec<Reaction> {
+    json_list(value)
+}
+
+/// Decodes a jsonb array column (NULL when empty). The database builds it,
+/// so a shape it cannot have would be a bug: it reads as empty.
+fn json_list<T: serde::de::DeserializeOwned>(value: Option<serde_json::Value>) -> Vec<T> {
     value
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default()

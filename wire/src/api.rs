@@ -122,8 +122,9 @@ pub struct MembersResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendMessageRequest {
-    /// 1-4000 characters after trimming (the maximum is configurable).
-    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
+    /// 1-4000 characters after trimming (the maximum is configurable); may
+    /// be empty or left out when `attachments` are given.
+    #[serde(default)]
     pub body: String,
     /// Idempotency key: a retry with the same key returns the original message.
     #[serde(default)]
@@ -133,6 +134,9 @@ pub struct SendMessageRequest {
     /// Makes the message a reply in this top-level message's thread.
     #[serde(default)]
     pub thread_root: Option<MessageId>,
+    /// Up to 10 files the sender uploaded (`POST /api/v1/files`), in order.
+    #[serde(default)]
+    pub attachments: Vec<crate::files::FileId>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

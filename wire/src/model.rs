@@ -139,6 +139,9 @@ pub struct Message {
     /// On a thread's root: its replies so far (null without replies).
     #[serde(default)]
     pub thread: Option<ThreadSummary>,
+    /// Files the author attached, in the order given (empty once deleted).
+    #[serde(default)]
+    pub attachments: Vec<crate::files::FileInfo>,
 }
 
 /// A thread as its root shows it.

@@ -21,6 +21,7 @@ pub enum ClientFrame {
     /// Send a message; answered by `ack` (or `error`) with the same client_id.
     Send {
         room_id: RoomId,
+        #[serde(default)]
         body: String,
         client_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28,6 +29,9 @@ pub enum ClientFrame {
         /// A reply in this top-level message's thread.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         thread_root: Option<MessageId>,
+        /// Files the sender uploaded, as in REST.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<MessageId>,
     },
     /// "I am typing in this room" (ephemeral, throttled by the server).
     Typing {

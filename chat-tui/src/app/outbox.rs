@@ -35,6 +35,7 @@ impl Outgoing {
             client_id: self.client_id.clone(),
             reply_to: self.reply_to,
             thread_root: self.thread_root,
+            attachments: Vec::new(),
         }
     }
 }

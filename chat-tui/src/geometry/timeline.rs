@@ -222,6 +222,7 @@ mod tests {
             mentions_room: false,
             thread_root: None,
             thread: None,
+            attachments: Vec::new(),
         }
     }
 

@@ -124,6 +124,7 @@ pub async fn send_message(
         client_id: req.client_id.as_deref(),
         reply_to: req.reply_to,
         thread_root: req.thread_root,
+        attachments: &req.attachments,
     };
     let sent = service::send(&ctx.state, &me, room_id, new).await?;
     let response = MessageResponse {

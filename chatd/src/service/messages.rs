@@ -5,6 +5,7 @@ use chat_store::messages::{self as store, Draft, Page};
 use chat_store::sessions::SessionUser;
 use chat_store::{Refusal, StoreError, events, members, moderation};
 use chat_wire::api::FollowedThread;
+use chat_wire::files::MAX_ATTACHMENTS;
 use chat_wire::{Event, Message, Seq, mentions, validate};
 
 use super::{Call, as_member};
@@ -20,6 +21,8 @@ pub struct NewMessage<'a> {
     pub reply_to: Option<i64>,
     /// A reply in this top-level message's thread.
     pub thread_root: Option<i64>,
+    /// Files the sender uploaded.
+    pub attachments: &'a [i64],
 }
 
 /// Sends a message: the sender's rate limit, validation, then the send
@@ -47,8 +50,24 @@ pub fn prepare(
     state
         .limiter
         .send(author.user_id, author.rate_limit_exempt)?;
-    let body = validate::message_body(new.body, state.config.max_message_chars)
-        .map_err(ApiError::invalid)?;
+    if new.attachments.len() > MAX_ATTACHMENTS {
+        return Err(ApiError::invalid(format!(
+            "a message carries at most {MAX_ATTACHMENTS} attachments"
+        )));
+    }
+    let mut attachments = new.attachments.to_vec();
+    attachments.sort_unstable();
+    attachments.dedup();
+    if attachments.len() != new.attachments.len() {
+        return Err(ApiError::invalid("attachments must not repeat a file"));
+    }
+    // With files, the text is optional.
+    let body = if !new.attachments.is_empty() && new.body.trim().is_empty() {
+        String::new()
+    } else {
+        validate::message_body(new.body, state.config.max_message_chars)
+            .map_err(ApiError::invalid)?
+    };
     let client_id = new
         .client_id
         .map(validate::client_id)
@@ -61,6 +80,7 @@ pub fn prepare(
         reply_to: new.reply_to,
         thread_root: new.thread_root,
         mentions: mentions::parse(&body),
+        attachments: new.attachments.to_vec(),
         body,
     })
 }

@@ -7,6 +7,7 @@ mod helpers;
 
 mod accounts;
 mod apache;
+mod attachments;
 mod audit;
 mod authz;
 mod batches;

@@ -148,7 +148,8 @@ pub async fn delete(
 }
 
 /// Erases what hangs off a deleted message: its earlier texts, its
-/// reactions, its mentions and its pin. No events: `message.deleted`
+/// reactions, its mentions, its pin, and its attachments (the files stay
+/// until the sweep finds no message, avatar or upload grace keeping them). No events: `message.deleted`
 /// carries the message as it is now, with none of them. A deleted root
 /// keeps its thread: the replies and their summary stay readable.
 async fn erase(tx: &impl GenericClient, room_id: i64, message_id: i64) -> StoreResult<()> {
@@ -156,6 +157,8 @@ async fn erase(tx: &impl GenericClient, room_id: i64, message_id: i64) -> StoreR
         "WITH revisions AS (DELETE FROM message_revisions WHERE room_id = $1 AND message_id = $2), \
               reactions AS (DELETE FROM reactions WHERE room_id = $1 AND message_id = $2), \
               mentioned AS (DELETE FROM mentions WHERE room_id = $1 AND message_id = $2), \
+              attached AS (DELETE FROM message_attachments \
+                           WHERE room_id = $1 AND message_id = $2), \
               everyone AS (UPDATE messages SET mentions_room = false \
                            WHERE room_id = $1 AND id = $2 AND mentions_room) \
          DELETE FROM pins WHERE room_id = $1 AND message_id = $2",

@@ -55,9 +55,19 @@ pub struct Draft {
     /// What the body mentions ([`mentions::parse`]); only names of the
     /// room's members are stored.
     pub mentions: Mentions,
+    /// Files the author uploaded, in order (at most 10, no repeats).
+    pub attachments: Vec<i64>,
 }
 
 impl Draft {
+    /// Whether [`send_batch`] takes it. Thread replies go one by one (their
+    /// summary update takes the root's row, which a batch could need
+    /// twice), and so do messages with attachments (rare; their files are
+    /// checked by the single send).
+    pub fn batchable(&self) -> bool {
+        self.thread_root.is_none() && self.attachments.is_empty()
+    }
+
     /// A top-level message; its mentions are parsed from the body.
     pub fn new(room_id: i64, author_id: i64, body: &str) -> Self {
         Self {
@@ -97,7 +107,8 @@ pub async fn send(
 /// original. When it stores nothing, the same statement says why:
 /// [`Refusal::NoSuchRoom`], [`Refusal::NotMember`], [`Refusal::Archived`],
 /// [`Refusal::Blocked`] (a direct room where one of the two blocked the
-/// other), [`Refusal::UnknownReplyTo`], [`Refusal::UnknownThread`], or
+/// other), [`Refusal::UnknownReplyTo`], [`Refusal::UnknownThread`],
+/// [`Refusal::UnknownFiles`] (an attachment that is not the author's), or
 /// [`Refusal::ClientIdReused`] when the client_id already sent another
 /// text. A new message has no reactions and no pin, so the statement reads
 /// neither (only a retry looks them up).
@@ -117,6 +128,8 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
              root AS (SELECT author_id FROM messages \
                       WHERE room_id = $1 AND id = $6 AND thread_root IS NULL), \
              blocked AS ({BLOCKED_DIRECT} WHERE r.id = $1), \
+             owned AS (SELECT count(*) AS n FROM files \
+                       WHERE id = ANY ($9::bigint[]) AND uploader_id = $2), \
              next AS ( \
                  UPDATE rooms SET latest_seq = latest_seq + 1 \
                  WHERE id = $1 AND archived_at IS NULL \
@@ -124,6 +137,7 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
                    AND ($5::bigint IS NULL OR EXISTS (SELECT 1 FROM parent)) \
                    AND ($6::bigint IS NULL OR EXISTS (SELECT 1 FROM root)) \
                    AND NOT EXISTS (SELECT 1 FROM blocked) \
+                   AND (SELECT n FROM owned) = cardinality($9::bigint[]) \
                  RETURNING latest_seq), \
              ins AS ( \
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to, \
@@ -139,6 +153,11 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
                  JOIN users u ON lower(u.username) = ANY($7::text[]) \
                  JOIN memberships mb ON mb.room_id = ins.room_id AND mb.user_id = u.id \
                  RETURNING message_id, user_id), \
+             att AS ( \
+                 INSERT INTO message_attachments (room_id, message_id, position, file_id) \
+                 SELECT ins.room_id, ins.id, (a.pos - 1)::smallint, a.fid \
+                 FROM ins CROSS JOIN unnest($9::bigint[]) WITH ORDINALITY a(fid, pos) \
+                 RETURNING position, file_id), \
              {THREAD_WRITES}, \
              outcome AS (SELECT CASE \
                  WHEN EXISTS (SELECT 1 FROM ins) THEN 'sent' \
@@ -153,12 +172,16 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
                      THEN 'bad_reply' \
                  WHEN $6::bigint IS NOT NULL AND NOT EXISTS (SELECT 1 FROM root) \
                      THEN 'bad_root' \
+                 WHEN (SELECT n FROM owned) <> cardinality($9::bigint[]) THEN 'bad_files' \
                  ELSE 'raced' END AS status) \
              SELECT outcome.status, {MESSAGE_ROW_COLUMNS}, \
                     CASE WHEN outcome.status = 'retry' THEN {reactions} END, \
                     CASE WHEN outcome.status = 'retry' THEN {pinned} ELSE false END, \
                     CASE WHEN outcome.status = 'retry' THEN {mentions} \
                          ELSE {NEW_MENTIONS} END, \
+                    CASE WHEN outcome.status = 'retry' THEN {attachments} \
+                         ELSE (SELECT jsonb_agg({file} ORDER BY a.position) \
+                               FROM att a JOIN files f ON f.id = a.file_id) END, \
                     {LEFT_DIRECT} \
              FROM outcome \
              LEFT JOIN (SELECT * FROM ins UNION ALL \
@@ -167,6 +190,8 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
             reactions = rows::message_reactions_column!(),
             pinned = rows::message_pinned_column!(),
             mentions = rows::message_mentions_column!(),
+            attachments = rows::message_attachments_column!(),
+            file = rows::file_json!(),
         ))
         .await?;
     let room = &d.mentions.room;
@@ -186,6 +211,7 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
                     &d.thread_root,
                     &d.mentions.usernames,
                     room,
+                    &d.attachments,
                 ],
             )
             .await?;
@@ -199,6 +225,7 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
             "blocked" => Err(Refusal::Blocked.into()),
             "bad_reply" => Err(Refusal::UnknownReplyTo.into()),
             "bad_root" => Err(Refusal::UnknownThread.into()),
+            "bad_files" => Err(Refusal::UnknownFiles.into()),
             "reused" => Err(Refusal::ClientIdReused.into()),
             _ => continue,
         };
@@ -266,14 +293,13 @@ const THREAD_WRITES: &str = "\
 /// instead of hashing a whole table on every batch.
 /// Returns, per draft, the stored message or `None` for drafts it did not
 /// store (author not a member, a retried client_id, an unknown reply_to, an
-/// archived room, a block, a thread reply): send those with [`send_draft`].
+/// archived room, a block, a thread reply, attachments): send those with
+/// [`send_draft`].
 pub async fn send_batch(
     db: &impl GenericClient,
     drafts: &[Draft],
 ) -> StoreResult<Vec<Option<Sent>>> {
-    // Thread replies go one by one: their summary update takes the root's
-    // row, which a batch could need twice.
-    let batched = |d: &Draft| d.thread_root.is_none();
+    let batched = |d: &Draft| d.batchable();
     let rooms: Vec<i64> = drafts
         .iter()
         .map(|d| if batched(d) { d.room_id } else { 0 })
@@ -342,7 +368,7 @@ pub async fn send_batch(
                  JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
                  RETURNING message_id, user_id) \
              SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {NEW_MENTIONS}, \
-                    {LEFT_DIRECT} \
+                    NULL::jsonb, {LEFT_DIRECT} \
              FROM stored m JOIN users au ON au.id = m.author_id"
         ))
         .await?;

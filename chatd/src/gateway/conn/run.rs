@@ -131,12 +131,14 @@ impl Conn {
                 client_id,
                 reply_to,
                 thread_root,
+                attachments,
             } => {
                 let new = NewMessage {
                     body: &body,
                     client_id: Some(&client_id),
                     reply_to,
                     thread_root,
+                    attachments: &attachments,
                 };
                 // Handed to the writer now, in frame order; answered when
                 // stored, in the same order.
