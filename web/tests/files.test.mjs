@@ -92,7 +92,7 @@ test('upload: a file attached from the composer shows its progress, then ready; 
   }
 });
 
-test('attachments: an image sent with a message shows as a thumbnail for the other person, full size on click; a file as a named link', { ...TEST, todo: 'chatd does not yet take attachments on a message (issue 17): the send is refused' }, async () => {
+test('attachments: an image sent with a message shows as a thumbnail for the other person, full size on click; a file as a named link', TEST, async () => {
   const alice = await server.user('alice');
   const bob = await server.user('bob');
   const room = await server.room(alice, [bob]);
