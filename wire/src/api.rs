@@ -191,11 +191,13 @@ pub struct ThreadsResponse {
 /// Pages "my mentions", newest first.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct MentionsQuery {
     /// Only messages with a smaller id (ids grow with time): the next page.
     pub before: Option<MessageId>,
-    /// 1-200, default 50.
+    /// Page size, 1-200 (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<i64>,
 }
 

@@ -41,6 +41,7 @@ pub struct FileInfo {
 /// `POST /api/v1/files?name=NAME`
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// The file's name (1–255 characters; a directory part is dropped).

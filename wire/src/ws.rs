@@ -179,6 +179,7 @@ mod tests {
 /// `GET /api/v1/ws` query.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct WsQuery {
     /// Whether a `resume` frame will follow `ready` (default true): live

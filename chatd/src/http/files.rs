@@ -92,7 +92,7 @@ where
     security(("bearer" = []), ("cookie" = [])),
     params(("file_id" = i64, Path)),
     responses(
-        (status = 200, description = "The bytes, with `X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`, `Content-Disposition: attachment` unless a raster image, `Cache-Control: private`", content_type = "application/octet-stream"),
+        (status = 200, description = "The bytes, with `X-Content-Type-Options: nosniff`, `Content-Security-Policy: sandbox`, `Content-Disposition: attachment` unless a raster image, `Cache-Control: private`; the Content-Type is what the bytes are", content_type = "*/*"),
         (status = 206, description = "The range asked for"),
         (status = 304, description = "The ETag matched"),
         (status = 401, description = "Not logged in", body = ErrorBody),
@@ -116,7 +116,7 @@ pub async fn download(
     security(("bearer" = []), ("cookie" = [])),
     params(("file_id" = i64, Path)),
     responses(
-        (status = 200, description = "The thumbnail (JPEG, or PNG when transparent)", content_type = "image/jpeg"),
+        (status = 200, description = "The thumbnail (JPEG, or PNG when transparent)", content_type = "image/*"),
         (status = 304, description = "The ETag matched"),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 404, description = "No such file, not yours to read, or not an image", body = ErrorBody),
