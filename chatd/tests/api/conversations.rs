@@ -49,7 +49,7 @@ async fn pin(app: &TestApp, user: &TestUser, room: i64, message: i64) -> Answer 
 }
 
 /// The message as history shows it now.
-async fn message_now(app: &TestApp, user: &TestUser, room: i64, id: i64) -> Value {
+pub(crate) async fn message_now(app: &TestApp, user: &TestUser, room: i64, id: i64) -> Value {
     let page = app
         .get(&format!("/api/v1/rooms/{room}/messages"), &user.token)
         .await

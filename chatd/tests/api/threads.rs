@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::conversations::message_now;
 use crate::helpers::{TestApp, TestUser};
 
 fn quick(c: &mut chatd::Config) {
@@ -45,20 +46,6 @@ async fn my_room(app: &TestApp, user: &TestUser, room: i64) -> Value {
         .expect("the room is in my list")
 }
 
-async fn root_now(app: &TestApp, user: &TestUser, room: i64, root: i64) -> Value {
-    let page = app
-        .get(&format!("/api/v1/rooms/{room}/messages"), &user.token)
-        .await
-        .expect(200);
-    page["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["id"] == root)
-        .cloned()
-        .expect("the root is in the room's history")
-}
-
 #[tokio::test]
 async fn concurrent_replies_on_two_instances_keep_the_summary_exact() {
     let a = TestApp::spawn_with(quick).await;
@@ -84,7 +71,7 @@ async fn concurrent_replies_on_two_instances_keep_the_summary_exact() {
     });
     futures_util::future::join_all(tasks).await;
 
-    let now = root_now(&a, &alice, room, root).await;
+    let now = message_now(&a, &alice, room, root).await;
     let thread = &now["thread"];
     assert_eq!(
         thread["reply_count"],
@@ -279,7 +266,7 @@ async fn thread_rules_authorization_and_live_events() {
     .expect(204);
     let page = thread_page(&b, &bob, room, root, "").await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 2);
-    let tomb = root_now(&a, &bob, room, root).await;
+    let tomb = message_now(&a, &bob, room, root).await;
     assert_eq!(tomb["deleted"], true);
     assert_eq!(tomb["thread"]["reply_count"], 2);
 
