@@ -3,9 +3,12 @@
 
 mod accounts;
 mod backup;
+mod backup_kit;
 mod files;
 mod moderation;
+mod restore;
 mod rooms;
+mod verify;
 
 use assert_cmd::Command;
 use chat_testkit::TestDb;
