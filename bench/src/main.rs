@@ -31,6 +31,9 @@ async fn main() -> anyhow::Result<()> {
     if run("send") {
         send::send_throughput(&api, &args).await?;
     }
+    if args.only.iter().any(|o| o == "store") {
+        send::store_alone(&api, &args).await?;
+    }
     if run("pipeline") {
         pipeline::pipeline(&api, &args).await?;
     }

@@ -57,6 +57,30 @@ pub async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The store alone beside the raw message row, without the WebSocket
+/// runs: a quick, quieter measure of the send statement's own cost
+/// (`--only store`).
+pub async fn store_alone(api: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== the store alone (send_batch beside the raw message row)");
+    let (owner, _) = api.user().await?;
+    let rooms = api.rooms(&owner, 50).await?;
+    for i in 0..32 {
+        let (token, _) = api.user().await?;
+        api.join(&token, rooms[i % rooms.len()]).await?;
+    }
+    let (rows32, cpu) =
+        raw_message_rows(api, &args.database_url, args.pid, 32, args.seconds).await?;
+    println!("raw message-row insert+commit: {rows32:.0}/s at 32 clients");
+    println!("   {cpu} per insert");
+    let (ceiling, cpu) = store_ceiling(&args.database_url, args.pid, args.seconds).await?;
+    println!(
+        "store alone (send_batch, 4 x 32 per statement): {ceiling:.0} messages/s = {:.2} x raw message row",
+        ceiling / rows32
+    );
+    println!("   {cpu} per message");
+    Ok(())
+}
+
 /// Acked sends per second from `senders` sockets spread over `rooms` rooms.
 async fn ws_sends(
     api: &Api,

@@ -28,11 +28,7 @@ pub async fn create(
     message_id: i64,
     reason: &str,
 ) -> StoreResult<i64> {
-    let row = db
-        .query_opt(
-            "SELECT room_id, deleted_at IS NOT NULL FROM messages WHERE id = $1",
-            &[&message_id],
-        )
+    let row = find_message(db, reporter, message_id)
         .await?
         .ok_or(Refusal::NoSuchMessage)?;
     let room_id: i64 = row.get(0);
@@ -51,6 +47,37 @@ pub async fn create(
 }
 
 /// Everything a report shows, from `reports r`.
+/// Finds a message by id alone, as a report names it: `(room_id,
+/// deleted)`. messages has no index on id by itself (every send would pay
+/// for one), so it probes the primary key (room_id, id) of the reporter's
+/// own rooms first, and only if it is in none of them the public rooms, so
+/// a stranger still learns that the message is in a room they may join.
+async fn find_message(
+    db: &impl GenericClient,
+    reporter: i64,
+    message_id: i64,
+) -> StoreResult<Option<Row>> {
+    let mine = db
+        .query_opt(
+            "SELECT m.room_id, m.deleted_at IS NOT NULL FROM memberships mb \
+             JOIN messages m ON m.room_id = mb.room_id AND m.id = $2 \
+             WHERE mb.user_id = $1",
+            &[&reporter, &message_id],
+        )
+        .await?;
+    if mine.is_some() {
+        return Ok(mine);
+    }
+    Ok(db
+        .query_opt(
+            "SELECT m.room_id, m.deleted_at IS NOT NULL FROM rooms r \
+             JOIN messages m ON m.room_id = r.id AND m.id = $1 \
+             WHERE r.kind = 'room' AND r.visibility = 'public'",
+            &[&message_id],
+        )
+        .await?)
+}
+
 const REPORT_SELECT: &str = "\
     SELECT r.id, r.reason, r.created_at, r.resolved_at, r.resolved_by, r.resolution, \
            m.id, m.room_id, ro.name, ro.kind, m.body, m.created_at, m.edited_at, \

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, TestUser};
 use crate::messages::{seqs, two_in_a_room};
 
 #[tokio::test]
@@ -149,4 +149,60 @@ async fn a_batch_over_several_rooms_numbers_each_room_on_its_own() {
             .expect(200);
         assert_eq!(seqs_of(&events), vec![base + 1, base + 2], "room {room}");
     }
+}
+
+/// The room-level checks run once per room of a batch: a direct room
+/// whose two people are kept apart by a block stores none of its drafts,
+/// and a direct room the other person left names them to bring back.
+#[tokio::test]
+async fn a_batch_checks_direct_rooms_once_per_room() {
+    use chat_store::messages::{Draft, Sent, send_batch};
+    let app = TestApp::spawn().await;
+    let (alice, bob, lobby) = two_in_a_room(&app).await;
+    let carol = app.user("carol").await;
+    let with_bob = open_dm(&app, &alice, "bob").await;
+    let with_carol = open_dm(&app, &alice, "carol").await;
+    let path = format!("/api/v1/rooms/{with_bob}/leave");
+    app.post(&path, &bob.token, json!({})).await.expect(204);
+    let path = "/api/v1/me/blocks/alice";
+    app.call(reqwest::Method::PUT, path, Some(&carol.token), Value::Null)
+        .await
+        .expect(204);
+
+    let drafts = vec![
+        Draft::new(with_bob, alice.id, "bob left; he comes back"),
+        Draft::new(with_carol, alice.id, "carol blocked alice"),
+        Draft::new(lobby, bob.id, "an ordinary room"),
+        Draft::new(with_bob, alice.id, "still there"),
+        Draft::new(with_carol, alice.id, "still blocked"),
+    ];
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let stored = send_batch(&pool.get().await.unwrap(), &drafts)
+        .await
+        .unwrap();
+    let rejoins: Vec<Option<Vec<i64>>> = stored
+        .iter()
+        .map(|s| match s {
+            Some(Sent::New { rejoin, .. }) => Some(rejoin.clone()),
+            Some(Sent::Retry(_)) => panic!("nothing here is a retry"),
+            None => None,
+        })
+        .collect();
+    assert_eq!(
+        rejoins,
+        vec![
+            Some(vec![bob.id]),
+            None,
+            Some(vec![]),
+            Some(vec![bob.id]),
+            None
+        ]
+    );
+}
+
+async fn open_dm(app: &TestApp, user: &TestUser, peer: &str) -> i64 {
+    let body = json!({ "username": peer });
+    app.post("/api/v1/dms", &user.token, body).await.expect(201)["room"]["id"]
+        .as_i64()
+        .unwrap()
 }

@@ -250,6 +250,20 @@ const LEFT_DIRECT: &str = "ARRAY(SELECT p.id FROM rooms dr \
        AND NOT EXISTS (SELECT 1 FROM memberships pm \
                        WHERE pm.room_id = dr.id AND pm.user_id = p.id))";
 
+/// [`BLOCKED_DIRECT`] as a condition on a room row `r` the statement
+/// already reads: a batch checks each of its rooms once, not each message.
+const ROOM_BLOCKED_DIRECT: &str = "(r.kind = 'direct' AND EXISTS (SELECT 1 FROM blocks b \
+     WHERE (b.user_id = r.dm_low AND b.blocked_id = r.dm_high) \
+        OR (b.user_id = r.dm_high AND b.blocked_id = r.dm_low)))";
+
+/// [`LEFT_DIRECT`] of a room row `r` the statement already reads, once per
+/// room of a batch.
+const ROOM_LEFT_DIRECT: &str = "CASE WHEN r.kind = 'direct' THEN ARRAY(SELECT p.id \
+     FROM (VALUES (r.dm_low), (r.dm_high)) p(id) \
+     WHERE NOT EXISTS (SELECT 1 FROM memberships pm \
+                       WHERE pm.room_id = r.id AND pm.user_id = p.id)) \
+     ELSE '{}'::bigint[] END";
+
 /// The last column of a send's row: [`LEFT_DIRECT`].
 fn rejoin_of(row: &tokio_postgres::Row) -> Vec<i64> {
     row.get(row.len() - 1)
@@ -290,7 +304,10 @@ const THREAD_WRITES: &str = "\
 /// id order, so concurrent batches (here or on other instances) cannot
 /// deadlock. The per-draft checks are `LATERAL ... LIMIT 1` lookups so that
 /// even a plan cached while the tables were small probes the indexes
-/// instead of hashing a whole table on every batch.
+/// instead of hashing a whole table on every batch. The checks that depend
+/// only on the room (archived, a block between a direct room's two people,
+/// who left a direct room) read the room row the batch locks anyway, once
+/// per room rather than once per message.
 /// Returns, per draft, the stored message or `None` for drafts it did not
 /// store (author not a member, a retried client_id, an unknown reply_to, an
 /// archived room, a block, a thread reply, attachments): send those with
@@ -333,14 +350,15 @@ pub async fn send_batch(
                  LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
                      WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true \
                  WHERE retry.hit IS NULL AND (i.reply_to IS NULL OR parent.hit IS NOT NULL) \
-                   AND NOT EXISTS ({BLOCKED_DIRECT} WHERE r.id = i.room_id) \
                    AND NOT EXISTS ( \
                         SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
                         AND j.author_id = i.author_id AND j.client_id = i.client_id)), \
              counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id), \
              locked AS MATERIALIZED ( \
-                 SELECT r.id FROM rooms r JOIN counts c ON c.room_id = r.id \
-                 WHERE r.archived_at IS NULL ORDER BY r.id FOR NO KEY UPDATE OF r), \
+                 SELECT r.id, {ROOM_LEFT_DIRECT} AS rejoin \
+                 FROM rooms r JOIN counts c ON c.room_id = r.id \
+                 WHERE r.archived_at IS NULL AND NOT {ROOM_BLOCKED_DIRECT} \
+                 ORDER BY r.id FOR NO KEY UPDATE OF r), \
              next AS ( \
                  UPDATE rooms r SET latest_seq = r.latest_seq + c.n FROM counts c, locked l \
                  WHERE r.id = c.room_id AND l.id = r.id AND r.archived_at IS NULL \
@@ -368,8 +386,9 @@ pub async fn send_batch(
                  JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
                  RETURNING message_id, user_id) \
              SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {NEW_MENTIONS}, \
-                    NULL::jsonb, {LEFT_DIRECT} \
-             FROM stored m JOIN users au ON au.id = m.author_id"
+                    NULL::jsonb, l.rejoin \
+             FROM stored m JOIN users au ON au.id = m.author_id \
+             JOIN locked l ON l.id = m.room_id"
         ))
         .await?;
     let stored = db
