@@ -18,6 +18,7 @@ pub fn user(id: i64, name: &str) -> User {
         display_name: name.into(),
         bio: String::new(),
         created_at: OffsetDateTime::from_unix_timestamp(T0).unwrap(),
+        avatar: None,
     }
 }
 
@@ -40,6 +41,7 @@ pub fn room(id: i64, name: &str, latest: i64, unread: i64) -> Room {
         mention_count: None,
         role: None,
         read_seq: Some(latest - unread),
+        avatar: None,
     }
 }
 
@@ -60,6 +62,7 @@ pub fn msg(room: i64, seq: i64, author: &str, body: &str) -> Message {
             id: if author == "alice" { 1 } else { 2 },
             username: author.into(),
             display_name: author.into(),
+            avatar_id: None,
         },
         body: Some(body.into()),
         client_id: None,
@@ -121,6 +124,7 @@ pub fn user_ref(id: i64, name: &str) -> UserRef {
         id,
         username: name.into(),
         display_name: name.into(),
+        avatar_id: None,
     }
 }
 

@@ -68,7 +68,8 @@ fn event_select() -> String {
     format!(
         "SELECT e.kind, e.room_id, e.seq, e.created_at, e.data, \
                 eu.id, eu.username, eu.display_name, {MESSAGE_COLUMNS}, \
-                bu.id AS by_id, bu.username AS by_username, bu.display_name AS by_display_name \
+                bu.id AS by_id, bu.username AS by_username, bu.display_name AS by_display_name, \
+                bu.avatar_file_id AS by_avatar_id, eu.avatar_file_id AS user_avatar_id \
          FROM room_events e \
          LEFT JOIN users eu ON eu.id = e.user_id \
          LEFT JOIN users bu ON bu.id = (e.data->>'by')::bigint \
@@ -137,6 +138,7 @@ fn event(row: &tokio_postgres::Row) -> StoreResult<Event> {
         id,
         username: row.get("by_username"),
         display_name: row.get("by_display_name"),
+        avatar_id: row.get("by_avatar_id"),
     });
     // Reaction events keep their emoji in `data`.
     let emoji = match (kind, &data) {
@@ -149,6 +151,7 @@ fn event(row: &tokio_postgres::Row) -> StoreResult<Event> {
         (EventType::RoomUpdated, Some(data)) => Some(RoomUpdate {
             name: data["name"].as_str().unwrap_or_default().to_owned(),
             topic: data["topic"].as_str().unwrap_or_default().to_owned(),
+            avatar: rows::json_value(Some(data["avatar"].clone())),
             archived: data["archived"].as_bool().unwrap_or(false),
         }),
         _ => None,
@@ -162,6 +165,7 @@ fn event(row: &tokio_postgres::Row) -> StoreResult<Event> {
             id,
             username: row.get(6),
             display_name: row.get(7),
+            avatar_id: row.get("user_avatar_id"),
         }),
         message: message_id.map(|_| rows::message_at(row, 8)),
         room,

@@ -181,7 +181,7 @@ pub(crate) async fn remove_in_by(
 /// Everyone in a room, owners first.
 pub async fn list(db: &impl GenericClient, room_id: i64) -> StoreResult<Vec<Member>> {
     db.query(
-        "SELECT u.id, u.username, u.display_name, m.role FROM memberships m \
+        "SELECT u.id, u.username, u.display_name, u.avatar_file_id, m.role FROM memberships m \
          JOIN users u ON u.id = m.user_id WHERE m.room_id = $1 \
          ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, u.username",
         &[&room_id],
@@ -194,8 +194,9 @@ pub async fn list(db: &impl GenericClient, room_id: i64) -> StoreResult<Vec<Memb
                 id: row.get(0),
                 username: row.get(1),
                 display_name: row.get(2),
+                avatar_id: row.get(3),
             },
-            role: member_role(row.get(3))?,
+            role: member_role(row.get(4))?,
         })
     })
     .collect()
@@ -251,7 +252,7 @@ pub async fn online_peers(
     }
     let stmt = db
         .prepare_cached(
-            "SELECT u.id, u.username, u.display_name FROM users u \
+            "SELECT u.id, u.username, u.display_name, u.avatar_file_id FROM users u \
              WHERE u.id = ANY($2) AND u.id <> $1 AND EXISTS ( \
                  SELECT 1 FROM memberships mine \
                  JOIN memberships theirs ON theirs.room_id = mine.room_id \
@@ -267,6 +268,7 @@ pub async fn online_peers(
             id: row.get(0),
             username: row.get(1),
             display_name: row.get(2),
+            avatar_id: row.get(3),
         })
         .collect())
 }

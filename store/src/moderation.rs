@@ -231,7 +231,7 @@ pub async fn set_role(
     }
     let row = tx
         .query_one(
-            "SELECT id, username, display_name FROM users WHERE id = $1",
+            "SELECT id, username, display_name, avatar_file_id FROM users WHERE id = $1",
             &[&target],
         )
         .await?;
@@ -240,6 +240,7 @@ pub async fn set_role(
             id: row.get(0),
             username: row.get(1),
             display_name: row.get(2),
+            avatar_id: row.get(3),
         },
         role,
     };
@@ -343,7 +344,8 @@ pub async fn bans(db: &impl GenericClient, room_id: i64, actor: Actor) -> StoreR
     let rows = db
         .query(
             "SELECT u.id, u.username, u.display_name, b.reason, \
-                    bu.id, bu.username, bu.display_name, b.created_at \
+                    bu.id, bu.username, bu.display_name, b.created_at, \
+                    u.avatar_file_id, bu.avatar_file_id \
              FROM room_bans b JOIN users u ON u.id = b.user_id \
              LEFT JOIN users bu ON bu.id = b.banned_by \
              WHERE b.room_id = $1 ORDER BY b.created_at DESC, u.id",
@@ -357,12 +359,14 @@ pub async fn bans(db: &impl GenericClient, room_id: i64, actor: Actor) -> StoreR
                 id: r.get(0),
                 username: r.get(1),
                 display_name: r.get(2),
+                avatar_id: r.get(8),
             },
             reason: r.get(3),
             by: r.get::<_, Option<i64>>(4).map(|id| UserRef {
                 id,
                 username: r.get(5),
                 display_name: r.get(6),
+                avatar_id: r.get(9),
             }),
             created_at: r.get(7),
         })

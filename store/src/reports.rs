@@ -85,7 +85,8 @@ const REPORT_SELECT: &str = "\
            au.id, au.username, au.display_name, \
            ru.id, ru.username, ru.display_name, \
            ARRAY(SELECT body FROM message_revisions v \
-                 WHERE v.room_id = m.room_id AND v.message_id = m.id ORDER BY v.seq) \
+                 WHERE v.room_id = m.room_id AND v.message_id = m.id ORDER BY v.seq), \
+           au.avatar_file_id, ru.avatar_file_id \
     FROM reports r \
     JOIN messages m ON m.room_id = r.room_id AND m.id = r.message_id \
     JOIN rooms ro ON ro.id = r.room_id \
@@ -104,6 +105,7 @@ fn report(row: &Row) -> StoreResult<Report> {
         id,
         username: row.get(18),
         display_name: row.get(19),
+        avatar_id: row.get(22),
     });
     Ok(Report {
         id: row.get(0),
@@ -123,6 +125,7 @@ fn report(row: &Row) -> StoreResult<Report> {
                 id: row.get(14),
                 username: row.get(15),
                 display_name: row.get(16),
+                avatar_id: row.get(21),
             },
             earlier_texts: row.get(20),
         },

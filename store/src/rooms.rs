@@ -4,7 +4,7 @@ use chat_wire::{EventType, MemberRole, Room, RoomKind, Seq, Visibility};
 use time::OffsetDateTime;
 
 use crate::events::Appends;
-use crate::rows::{self, ROOM_SELECT, visibility_str};
+use crate::rows::{self, ROOM_SELECT, avatar_json, visibility_str};
 use crate::{Client, Committed, GenericClient, StoreError, StoreResult, members};
 
 /// The unique index that keeps public room names apart (ignoring case);
@@ -145,6 +145,15 @@ pub async fn rejoin_direct(
     log.commit(tx).await
 }
 
+/// What a `room.updated` event records, from `rooms r` after the change:
+/// the room's name, topic and avatar (a file's JSON, or null), so the
+/// newest such event alone says how the room looks.
+const UPDATED_DATA: &str = concat!(
+    "jsonb_build_object('name', r.name, 'topic', r.topic, 'avatar', ",
+    avatar_json!("r.avatar_file_id"),
+    ")"
+);
+
 /// Renames a room or changes its topic, logging `room.updated`. The
 /// returned room's `latest_seq` is that event's seq.
 pub async fn update(
@@ -158,13 +167,50 @@ pub async fn update(
     let mut log = Appends::default();
     let row = tx
         .query_one(
-            "UPDATE rooms SET name = coalesce($2, name), topic = coalesce($3, topic) \
-             WHERE id = $1 RETURNING name, topic",
+            &format!(
+                "UPDATE rooms r SET name = coalesce($2, r.name), topic = coalesce($3, r.topic) \
+                 WHERE r.id = $1 RETURNING {UPDATED_DATA}"
+            ),
             &[&room_id, &name, &topic],
         )
         .await?;
-    let data =
-        serde_json::json!({ "name": row.get::<_, String>(0), "topic": row.get::<_, String>(1) });
+    let data: serde_json::Value = row.get(0);
+    log.append(
+        &tx,
+        room_id,
+        EventType::RoomUpdated,
+        None,
+        Some(viewer),
+        Some(data),
+    )
+    .await?;
+    let room = view(&tx, room_id, viewer).await?;
+    Ok((room, log.commit(tx).await?))
+}
+
+/// Sets (or with `None` clears) a named room's avatar, logging
+/// `room.updated`. The caller has checked that `viewer` may and that the
+/// file is an image they uploaded. `NotFound` if there is no such named
+/// room.
+pub async fn set_avatar(
+    client: &mut Client,
+    room_id: i64,
+    viewer: i64,
+    file_id: Option<i64>,
+) -> StoreResult<(Room, Committed)> {
+    let tx = client.transaction().await?;
+    let mut log = Appends::default();
+    let row = tx
+        .query_opt(
+            &format!(
+                "UPDATE rooms r SET avatar_file_id = $2 WHERE r.id = $1 AND r.kind = 'room' \
+                 RETURNING {UPDATED_DATA}"
+            ),
+            &[&room_id, &file_id],
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let data: serde_json::Value = row.get(0);
     log.append(
         &tx,
         room_id,
@@ -272,8 +318,11 @@ pub async fn archive(client: &mut Client, room_id: i64) -> StoreResult<Committed
     let mut log = Appends::default();
     let row = tx
         .query_opt(
-            "UPDATE rooms SET archived_at = now() \
-             WHERE id = $1 AND kind = 'room' AND archived_at IS NULL RETURNING name, topic",
+            &format!(
+                "UPDATE rooms r SET archived_at = now() \
+                 WHERE r.id = $1 AND r.kind = 'room' AND r.archived_at IS NULL \
+                 RETURNING {UPDATED_DATA} || jsonb_build_object('archived', true)"
+            ),
             &[&room_id],
         )
         .await?;
@@ -290,11 +339,7 @@ pub async fn archive(client: &mut Client, room_id: i64) -> StoreResult<Committed
             Err(StoreError::NotFound)
         };
     };
-    let data = serde_json::json!({
-        "name": row.get::<_, String>(0),
-        "topic": row.get::<_, String>(1),
-        "archived": true,
-    });
+    let data: serde_json::Value = row.get(0);
     log.append(&tx, room_id, EventType::RoomUpdated, None, None, Some(data))
         .await?;
     log.commit(tx).await

@@ -8,26 +8,13 @@ use tokio_postgres::Row;
 
 use crate::{StoreError, StoreResult};
 
-/// Columns of a public profile, from `users u`.
-pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.bio, u.created_at";
-
-pub(crate) fn user(row: &Row) -> User {
-    User {
-        id: row.get(0),
-        username: row.get(1),
-        display_name: row.get(2),
-        bio: row.get(3),
-        created_at: row.get(4),
-    }
-}
-
 /// The columns of a message's own row and its author.
 macro_rules! message_row_columns {
     () => {
         "m.id, m.room_id, m.seq, m.author_id, au.username, \
          au.display_name, m.body, m.client_id, m.reply_to, m.created_at, m.edited_at, \
          m.deleted_at IS NOT NULL, m.thread_root, m.mentions_room, m.reply_count, \
-         m.last_reply_at, m.thread_participants"
+         m.last_reply_at, m.thread_participants, au.avatar_file_id"
     };
 }
 
@@ -72,6 +59,41 @@ macro_rules! file_json {
     };
 }
 pub(crate) use file_json;
+
+/// The file named by a column (an avatar) as `FileInfo`'s JSON, or NULL.
+macro_rules! avatar_json {
+    ($id:literal) => {
+        concat!(
+            "(SELECT ",
+            $crate::rows::file_json!(),
+            " FROM files f WHERE f.id = ",
+            $id,
+            ")"
+        )
+    };
+}
+pub(crate) use avatar_json;
+
+/// Columns of a public profile, from `users u`: the avatar's file as JSON
+/// (one primary-key probe, only for users who have one).
+pub(crate) const USER_COLUMNS: &str = concat!(
+    "u.id, u.username, u.display_name, u.bio, u.created_at, ",
+    avatar_json!("u.avatar_file_id")
+);
+
+/// How many columns [`USER_COLUMNS`] has: a query's own columns follow.
+pub(crate) const USER_COLUMN_COUNT: usize = 6;
+
+pub(crate) fn user(row: &Row) -> User {
+    User {
+        id: row.get(0),
+        username: row.get(1),
+        display_name: row.get(2),
+        bio: row.get(3),
+        created_at: row.get(4),
+        avatar: json_value(row.get(5)),
+    }
+}
 
 /// A message's attachments in order: a jsonb array of files, or NULL.
 macro_rules! message_attachments_column {
@@ -118,6 +140,7 @@ pub(crate) fn message_at(row: &Row, at: usize) -> Message {
             id: row.get(at + 3),
             username: row.get(at + 4),
             display_name: row.get(at + 5),
+            avatar_id: row.get(at + 17),
         },
         body: if deleted { None } else { Some(row.get(at + 6)) },
         client_id: row.get(at + 7),
@@ -128,10 +151,10 @@ pub(crate) fn message_at(row: &Row, at: usize) -> Message {
         thread_root: row.get(at + 12),
         mentions_room: row.get(at + 13),
         thread: thread(row.get(at + 14), row.get(at + 15), row.get(at + 16)),
-        reactions: reactions(row.get(at + 17)),
-        pinned: row.get(at + 18),
-        mentions: row.get(at + 19),
-        attachments: json_list(row.get(at + 20)),
+        reactions: reactions(row.get(at + 18)),
+        pinned: row.get(at + 19),
+        mentions: row.get(at + 20),
+        attachments: json_list(row.get(at + 21)),
     }
 }
 
@@ -161,6 +184,13 @@ fn json_list<T: serde::de::DeserializeOwned>(value: Option<serde_json::Value>) -
         .unwrap_or_default()
 }
 
+/// Decodes a jsonb object column (NULL for none), as [`json_list`] does.
+pub(crate) fn json_value<T: serde::de::DeserializeOwned>(
+    value: Option<serde_json::Value>,
+) -> Option<T> {
+    value.and_then(|v| serde_json::from_value(v).ok())
+}
+
 pub(crate) fn message(row: &Row) -> Message {
     message_at(row, 0)
 }
@@ -168,7 +198,8 @@ pub(crate) fn message(row: &Row) -> Message {
 /// A room as one user sees it. `$1` must be the viewer's user id. Direct
 /// rooms are named after the other participant; membership fields are NULL
 /// for a non-member.
-pub(crate) const ROOM_SELECT: &str = "SELECT r.id, r.kind, \
+pub(crate) const ROOM_SELECT: &str = concat!(
+    "SELECT r.id, r.kind, \
        CASE WHEN r.kind = 'direct' THEN coalesce(peer.username, r.name) ELSE r.name END, \
        r.topic, r.visibility, r.created_at, r.latest_seq, mem.role, mem.read_seq, \
        CASE WHEN mem.user_id IS NULL THEN NULL ELSE ( \
@@ -186,11 +217,14 @@ pub(crate) const ROOM_SELECT: &str = "SELECT r.id, r.kind, \
                WHERE rm.room_id = r.id AND rm.mentions_room AND rm.seq > mem.read_seq \
                  AND rm.author_id <> $1 AND rm.deleted_at IS NULL AND NOT EXISTS ( \
                      SELECT 1 FROM blocks b WHERE b.user_id = $1 AND b.blocked_id = rm.author_id) \
-               ) mentioned) END \
-     FROM rooms r \
+               ) mentioned) END, \
+       ",
+    avatar_json!("CASE WHEN r.kind = 'direct' THEN peer.avatar_file_id ELSE r.avatar_file_id END"),
+    " FROM rooms r \
      LEFT JOIN memberships mem ON mem.room_id = r.id AND mem.user_id = $1 \
      LEFT JOIN users peer ON r.kind = 'direct' \
-          AND peer.id = CASE WHEN r.dm_low = $1 THEN r.dm_high ELSE r.dm_low END";
+          AND peer.id = CASE WHEN r.dm_low = $1 THEN r.dm_high ELSE r.dm_low END"
+);
 
 pub(crate) fn room(row: &Row) -> StoreResult<Room> {
     let role: Option<String> = row.get(7);
@@ -206,6 +240,7 @@ pub(crate) fn room(row: &Row) -> StoreResult<Room> {
         read_seq: row.get(8),
         unread_count: row.get(9),
         mention_count: row.get(10),
+        avatar: json_value(row.get(11)),
     })
 }
 

@@ -2,7 +2,7 @@
 
 use chat_wire::User;
 
-use crate::rows::{self, USER_COLUMNS};
+use crate::rows::{self, USER_COLUMN_COUNT, USER_COLUMNS, avatar_json};
 use crate::{GenericClient, StoreError, StoreResult};
 
 /// The account role; admins administer the server, not rooms.
@@ -79,8 +79,8 @@ pub async fn credentials(
     let row = db.query_opt(&sql, &[&username]).await?;
     Ok(row.map(|row| Credentials {
         user: rows::user(&row),
-        password_hash: row.get(5),
-        disabled: row.get(6),
+        password_hash: row.get(USER_COLUMN_COUNT),
+        disabled: row.get(USER_COLUMN_COUNT + 1),
     }))
 }
 
@@ -120,6 +120,22 @@ pub async fn update_profile(
     Ok(rows::user(&row))
 }
 
+/// Sets (or with `None` clears) a user's avatar. The caller has checked
+/// that the file is an image they uploaded.
+pub async fn set_avatar(
+    db: &impl GenericClient,
+    id: i64,
+    file_id: Option<i64>,
+) -> StoreResult<User> {
+    let sql =
+        format!("UPDATE users u SET avatar_file_id = $2 WHERE u.id = $1 RETURNING {USER_COLUMNS}");
+    let row = db
+        .query_opt(&sql, &[&id, &file_id])
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(rows::user(&row))
+}
+
 /// Replaces a password hash (after a reset, or a rehash on login).
 pub async fn set_password_hash(db: &impl GenericClient, id: i64, hash: &str) -> StoreResult<()> {
     db.execute(
@@ -144,14 +160,17 @@ pub async fn set_password_hash(db: &impl GenericClient, id: i64, hash: &str) -> 
 /// plan (chatd/tests/api/moderation.rs checks the plan at 100k users). The
 /// range's end, the prefix followed by U+10FFFF, takes in every name that
 /// starts with the prefix (bar one continuing with that noncharacter).
-pub const DIRECTORY_SQL: &str = "SELECT u.id, u.username, u.display_name, u.bio, u.created_at \
-     FROM users u \
+pub const DIRECTORY_SQL: &str = concat!(
+    "SELECT u.id, u.username, u.display_name, u.bio, u.created_at, ",
+    avatar_json!("u.avatar_file_id"),
+    " FROM users u \
      WHERE NOT u.disabled AND u.deleted_at IS NULL \
        AND ((lower(u.username) ~>=~ lower($1) \
              AND lower(u.username) ~<~ (lower($1) || chr(1114111))) \
          OR (lower(u.display_name) ~>=~ lower($1) \
              AND lower(u.display_name) ~<~ (lower($1) || chr(1114111)))) \
-     ORDER BY u.username, u.id LIMIT $2";
+     ORDER BY u.username, u.id LIMIT $2"
+);
 
 /// Runs [`DIRECTORY_SQL`].
 pub async fn directory(

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidRequest,
+    /// An avatar must be an image (JPEG, PNG, WebP or GIF) (400).
+    NotAnImage,
     Unauthorized,
     Forbidden,
     RegistrationClosed,
@@ -29,7 +31,7 @@ impl ErrorCode {
     /// The HTTP status this code is answered with.
     pub fn status(self) -> u16 {
         match self {
-            Self::InvalidRequest => 400,
+            Self::InvalidRequest | Self::NotAnImage => 400,
             Self::Unauthorized => 401,
             Self::Forbidden | Self::RegistrationClosed => 403,
             Self::NotFound => 404,

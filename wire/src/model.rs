@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::files::{FileId, FileInfo};
+
 pub type UserId = i64;
 pub type RoomId = i64;
 pub type MessageId = i64;
@@ -19,6 +21,10 @@ pub struct User {
     pub bio: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Their avatar: an image they uploaded, shown through its thumbnail
+    /// (`GET /api/v1/files/{id}/thumbnail`, readable by every user).
+    #[serde(default)]
+    pub avatar: Option<FileInfo>,
 }
 
 /// The short form of a user carried inside messages and events.
@@ -28,6 +34,11 @@ pub struct UserRef {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
+    /// The file id of their avatar, as it is now (absent without one): its
+    /// image is `GET /api/v1/files/{avatar_id}/thumbnail`. An id rather
+    /// than the file, so every message stays small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_id: Option<FileId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +105,10 @@ pub struct Room {
     /// The caller's read marker, when they are a member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_seq: Option<Seq>,
+    /// The room's avatar, set by its owners and admins; for a direct room,
+    /// the other participant's.
+    #[serde(default)]
+    pub avatar: Option<FileInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +156,7 @@ pub struct Message {
     pub thread: Option<ThreadSummary>,
     /// Files the author attached, in the order given (empty once deleted).
     #[serde(default)]
-    pub attachments: Vec<crate::files::FileInfo>,
+    pub attachments: Vec<FileInfo>,
 }
 
 /// A thread as its root shows it.
@@ -252,7 +267,7 @@ pub struct Event {
     /// `message.pinned`/`unpinned`: who reacted or pinned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserRef>,
-    /// For `room.updated`: the room's new name and topic.
+    /// For `room.updated`: the room's new name, topic and avatar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<RoomUpdate>,
     /// For `member.updated`: the member's new role.
@@ -267,12 +282,16 @@ pub struct Event {
     pub emoji: Option<String>,
 }
 
-/// The fields a `room.updated` event reports.
+/// The fields a `room.updated` event reports: the room's name, topic and
+/// avatar as they are after the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomUpdate {
     pub name: String,
     pub topic: String,
+    /// Null when the room has none.
+    #[serde(default)]
+    pub avatar: Option<FileInfo>,
     /// The room was archived: it keeps its history but takes no new
     /// messages or members.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -303,5 +322,33 @@ mod tests {
             assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{name}\""));
         }
         assert_eq!(EventType::parse("message.exploded"), None);
+    }
+
+    #[test]
+    fn avatars_are_optional_on_the_wire() {
+        // Older servers send neither field; a user without one is read as
+        // having none.
+        let old: UserRef =
+            serde_json::from_str(r#"{"id": 1, "username": "a", "display_name": ""}"#).unwrap();
+        assert_eq!(old.avatar_id, None);
+        // The short form leaves it out when there is none, and keeps it
+        // when there is one.
+        assert!(!serde_json::to_string(&old).unwrap().contains("avatar_id"));
+        let with = UserRef {
+            avatar_id: Some(7),
+            ..old
+        };
+        assert!(
+            serde_json::to_string(&with)
+                .unwrap()
+                .contains(r#""avatar_id":7"#)
+        );
+        let update: RoomUpdate = serde_json::from_str(r#"{"name": "n", "topic": ""}"#).unwrap();
+        assert_eq!(update.avatar, None);
+        assert!(
+            serde_json::to_string(&update)
+                .unwrap()
+                .contains(r#""avatar":null"#)
+        );
     }
 }

@@ -450,5 +450,6 @@ fn placeholder(e: &Event) -> Room {
         mention_count: None,
         role: None,
         read_seq: None,
+        avatar: None,
     }
 }

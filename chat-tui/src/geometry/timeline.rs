@@ -209,6 +209,7 @@ mod tests {
                 id: 2,
                 username: "bob".into(),
                 display_name: String::new(),
+                avatar_id: None,
             },
             body: Some(body.into()),
             client_id: None,

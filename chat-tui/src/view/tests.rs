@@ -52,6 +52,7 @@ fn busy_state() -> State {
             id: 2,
             username: "bob".into(),
             display_name: "Bob".into(),
+            avatar_id: None,
         },
         status: PresenceStatus::Online,
     };

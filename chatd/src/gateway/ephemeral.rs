@@ -108,6 +108,7 @@ mod tests {
             id: 7,
             username: "alice".into(),
             display_name: "Alice; \"A\"".into(),
+            avatar_id: None,
         }
     }
 

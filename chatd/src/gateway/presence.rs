@@ -203,6 +203,7 @@ impl Presence {
                     id: user.id,
                     username: user.username,
                     display_name: user.display_name,
+                    avatar_id: user.avatar.map(|f| f.id),
                 };
                 broadcast(&self.hub, user, &rooms, status);
             }

@@ -55,7 +55,7 @@ pub fn routes(
         .unify()
         .or(threads::routes(ctx.clone(), limit))
         .unify()
-        .or(people::routes(ctx.clone()))
+        .or(people::routes(ctx.clone(), limit))
         .unify()
         .or(moderation::routes(ctx.clone(), limit))
         .unify()

@@ -1,15 +1,16 @@
-//! People: the user directory, the caller's own sessions, and whom they
-//! block.
+//! People: the user directory, the caller's own sessions and avatar, and
+//! whom they block.
 
 use std::convert::Infallible;
 
 use chat_wire::ErrorBody;
-use chat_wire::api::{SessionsResponse, UsersQuery, UsersResponse};
+use chat_wire::api::{SessionsResponse, UserResponse, UsersQuery, UsersResponse};
+use chat_wire::files::SetAvatarRequest;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, path};
 
-use super::extract::{Query, query};
+use super::extract::{Body, Query, json, query};
 use super::{no_content, ok, respond};
 use crate::error::ApiError;
 use crate::service::blocks;
@@ -18,6 +19,7 @@ use crate::state::Ctx;
 
 pub fn routes(
     ctx: impl Filter<Extract = (Ctx,), Error = Infallible> + Clone + Send + Sync + 'static,
+    limit: usize,
 ) -> BoxedFilter<(Response,)> {
     let directory = path!("api" / "v1" / "users")
         .and(warp::get())
@@ -42,8 +44,17 @@ pub fn routes(
         .then(unblock_user);
     let blocked = path!("api" / "v1" / "me" / "blocks")
         .and(warp::get())
-        .and(ctx)
+        .and(ctx.clone())
         .then(list_blocks);
+    let set_avatar = path!("api" / "v1" / "me" / "avatar")
+        .and(warp::put())
+        .and(ctx.clone())
+        .and(json(limit))
+        .then(set_my_avatar);
+    let clear_avatar = path!("api" / "v1" / "me" / "avatar")
+        .and(warp::delete())
+        .and(ctx)
+        .then(clear_my_avatar);
     directory
         .or(sessions)
         .unify()
@@ -54,6 +65,10 @@ pub fn routes(
         .or(unblock)
         .unify()
         .or(blocked)
+        .unify()
+        .or(set_avatar)
+        .unify()
+        .or(clear_avatar)
         .unify()
         .map(respond)
         .boxed()
@@ -145,4 +160,34 @@ pub async fn unblock_user(username: String, ctx: Ctx) -> Result<Response, ApiErr
 pub async fn list_blocks(ctx: Ctx) -> Result<Response, ApiError> {
     let users = blocks::list(ctx.call().await?).await?;
     ok(&UsersResponse { users })
+}
+
+/// Set the caller's avatar: an image they uploaded (`POST /api/v1/files`),
+/// shown through its thumbnail, which every user may then read. A null
+/// `file_id` clears it.
+#[utoipa::path(put, path = "/api/v1/me/avatar", tag = "accounts",
+    security(("bearer" = [])),
+    request_body = SetAvatarRequest,
+    responses(
+        (status = 200, description = "The profile with its new avatar", body = UserResponse),
+        (status = 400, description = "`invalid_request`: file_id names no file the caller uploaded; `not_an_image`: the file is not a JPEG, PNG, WebP or GIF image", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn set_my_avatar(ctx: Ctx, body: Body<SetAvatarRequest>) -> Result<Response, ApiError> {
+    let call = ctx.call().await?;
+    let req = body?;
+    let user = service::set_avatar(call, req.file_id).await?;
+    ok(&UserResponse { user })
+}
+
+/// Remove the caller's avatar (removing none changes nothing).
+#[utoipa::path(delete, path = "/api/v1/me/avatar", tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile without an avatar", body = UserResponse),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ))]
+pub async fn clear_my_avatar(ctx: Ctx) -> Result<Response, ApiError> {
+    let user = service::set_avatar(ctx.call().await?, None).await?;
+    ok(&UserResponse { user })
 }

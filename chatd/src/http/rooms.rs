@@ -7,6 +7,7 @@ use chat_wire::api::{
     CreateRoomRequest, MemberResponse, MembersResponse, RoomResponse, RoomsResponse,
     UpdateRoomRequest, UsernameRequest,
 };
+use chat_wire::files::SetAvatarRequest;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::Response;
@@ -62,6 +63,15 @@ pub fn routes(
         .and(warp::get())
         .and(ctx.clone())
         .then(list_members);
+    let set_avatar = path!("api" / "v1" / "rooms" / i64 / "avatar")
+        .and(warp::put())
+        .and(ctx.clone())
+        .and(json(limit))
+        .then(set_room_avatar);
+    let clear_avatar = path!("api" / "v1" / "rooms" / i64 / "avatar")
+        .and(warp::delete())
+        .and(ctx.clone())
+        .then(clear_room_avatar);
     let dms = path!("api" / "v1" / "dms")
         .and(warp::post())
         .and(ctx)
@@ -83,6 +93,10 @@ pub fn routes(
         .or(add)
         .unify()
         .or(members)
+        .unify()
+        .or(set_avatar)
+        .unify()
+        .or(clear_avatar)
         .unify()
         .or(dms)
         .unify()
@@ -171,6 +185,46 @@ pub async fn update_room(
     let call = ctx.call().await?;
     let req = body?;
     let room = rooms::update(call, room_id, req.name.as_deref(), req.topic.as_deref()).await?;
+    ok(&RoomResponse { room })
+}
+
+/// Set a room's avatar (owners and admins of the room, and server admins):
+/// an image the caller uploaded, shown through its thumbnail. A null
+/// `file_id` clears it. Members hear of it as `room.updated`.
+#[utoipa::path(put, path = "/api/v1/rooms/{room_id}/avatar", tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path)),
+    request_body = SetAvatarRequest,
+    responses(
+        (status = 200, description = "The room with its new avatar", body = RoomResponse),
+        (status = 400, description = "`invalid_request`: file_id names no file the caller uploaded; `not_an_image`: the file is not a JPEG, PNG, WebP or GIF image", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not an owner or admin of the room, or a direct conversation", body = ErrorBody),
+        (status = 404, description = "No such room, or a private room the caller is not in", body = ErrorBody),
+    ))]
+pub async fn set_room_avatar(
+    room_id: i64,
+    ctx: Ctx,
+    body: Body<SetAvatarRequest>,
+) -> Result<Response, ApiError> {
+    let call = ctx.call().await?;
+    let req = body?;
+    let room = rooms::set_avatar(call, room_id, req.file_id).await?;
+    ok(&RoomResponse { room })
+}
+
+/// Remove a room's avatar (same rules as setting one).
+#[utoipa::path(delete, path = "/api/v1/rooms/{room_id}/avatar", tag = "rooms",
+    security(("bearer" = [])),
+    params(("room_id" = i64, Path)),
+    responses(
+        (status = 200, description = "The room without an avatar", body = RoomResponse),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not an owner or admin of the room, or a direct conversation", body = ErrorBody),
+        (status = 404, description = "No such room, or a private room the caller is not in", body = ErrorBody),
+    ))]
+pub async fn clear_room_avatar(room_id: i64, ctx: Ctx) -> Result<Response, ApiError> {
+    let room = rooms::set_avatar(ctx.call().await?, room_id, None).await?;
     ok(&RoomResponse { room })
 }
 

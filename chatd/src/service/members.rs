@@ -79,6 +79,7 @@ pub async fn add(mut call: Call, room_id: i64, username: &str) -> Result<Member,
             id: user.id,
             username: user.username,
             display_name: user.display_name,
+            avatar_id: user.avatar.map(|f| f.id),
         },
         role: MemberRole::Member,
     })

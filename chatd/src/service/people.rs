@@ -1,9 +1,11 @@
-//! Finding people (the user directory) and managing one's own sessions.
+//! Finding people (the user directory), managing one's own sessions, and
+//! one's avatar.
 
 use chat_store::notify::SessionChange;
-use chat_store::{StoreError, sessions, users};
+use chat_store::{StoreError, files, sessions, users};
 use chat_wire::api::Session;
-use chat_wire::{User, validate};
+use chat_wire::files::FileId;
+use chat_wire::{ErrorCode, User, validate};
 
 use super::Call;
 use crate::error::ApiError;
@@ -47,6 +49,36 @@ pub async fn end_session(call: Call, session_id: i64) -> Result<(), ApiError> {
     call.state
         .sessions
         .forget([SessionChange::User(me.user_id)]);
+    Ok(())
+}
+
+/// Sets the caller's avatar to an image they uploaded, or clears it with
+/// `None`. Like a display name, it reaches others with whatever they load
+/// next (messages carry their author's `avatar_id`): no event announces it.
+pub async fn set_avatar(call: Call, file_id: Option<FileId>) -> Result<User, ApiError> {
+    if let Some(file_id) = file_id {
+        check_avatar(&call, file_id).await?;
+    }
+    Ok(users::set_avatar(&call.db, call.me.user_id, file_id).await?)
+}
+
+/// What an avatar may be: an image (it is shown through its thumbnail)
+/// that the caller uploaded.
+pub(super) async fn check_avatar(call: &Call, file_id: FileId) -> Result<(), ApiError> {
+    let file = files::own(&call.db, file_id, call.me.user_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid("file_id must name a file you uploaded (POST /api/v1/files)")
+        })?;
+    if !file.has_thumbnail {
+        return Err(ApiError::new(
+            ErrorCode::NotAnImage,
+            format!(
+                "an avatar must be a JPEG, PNG, WebP or GIF image; {:?} is {}",
+                file.name, file.content_type
+            ),
+        ));
+    }
     Ok(())
 }
 

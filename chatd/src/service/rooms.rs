@@ -1,10 +1,12 @@
 //! Rooms: creating, listing, viewing and changing them, and direct
 //! conversations.
 
-use chat_store::{StoreError, rooms as store, users};
+use chat_store::{StoreError, members, moderation, rooms as store, users};
+use chat_wire::files::FileId;
 use chat_wire::validate::{self, Username};
 use chat_wire::{Room, RoomKind, User, Visibility};
 
+use super::people::check_avatar;
 use super::{Call, as_member};
 use crate::error::ApiError;
 
@@ -89,6 +91,44 @@ pub async fn update(
     )
     .await
     .map_err(|e| name_taken(e, name.as_deref().unwrap_or_default()))?;
+    call.state.gateway.publish(event);
+    Ok(room)
+}
+
+/// Sets a room's avatar to an image the caller uploaded, or clears it with
+/// `None`: the room's owners and admins, and server admins (member or
+/// not, as with other moderation). Members hear of it as `room.updated`.
+pub async fn set_avatar(
+    mut call: Call,
+    room_id: i64,
+    file_id: Option<FileId>,
+) -> Result<Room, ApiError> {
+    let access = members::access(&call.db, room_id, call.me.user_id).await?;
+    let moderates = access.role.is_some_and(|r| r.moderates())
+        || moderation::is_server_admin(&call.db, call.me.user_id).await?;
+    if !moderates {
+        // A stranger to a private room learns nothing of it.
+        access.member()?;
+    }
+    if access.kind == RoomKind::Direct {
+        return Err(ApiError::forbidden(
+            "direct conversations show the other participant's avatar, not one of their own",
+        ));
+    }
+    if !moderates {
+        return Err(ApiError::forbidden(
+            "only the room's owner or admins may change its avatar",
+        ));
+    }
+    if let Some(file_id) = file_id {
+        check_avatar(&call, file_id).await?;
+    }
+    let (room, event) = store::set_avatar(&mut call.db, room_id, call.me.user_id, file_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => no_such_room(),
+            other => other.into(),
+        })?;
     call.state.gateway.publish(event);
     Ok(room)
 }

@@ -10,6 +10,7 @@ mod apache;
 mod attachments;
 mod audit;
 mod authz;
+mod avatars;
 mod batches;
 mod blocks;
 mod conversations;

@@ -78,7 +78,7 @@ pub async fn follow_list(
     let rows = db.query(&sql, &[&user_id, &limit]).await?;
     Ok(rows
         .iter()
-        .map(|row| (rows::message(row), row.get(21)))
+        .map(|row| (rows::message(row), row.get(22)))
         .collect())
 }
 

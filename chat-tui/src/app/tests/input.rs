@@ -144,6 +144,7 @@ fn typing_is_sent_at_most_every_three_seconds() {
         id: 2,
         username: "bob".into(),
         display_name: "bob".into(),
+        avatar_id: None,
     };
     net(
         &mut s,
@@ -240,6 +241,7 @@ fn any_message_can_be_selected_to_reply_edit_or_delete() {
             id: 3,
             username: "carol".into(),
             display_name: "carol".into(),
+            avatar_id: None,
         }),
         room: None,
         role: None,

@@ -206,6 +206,7 @@ impl Conn {
             id: user.id,
             username: user.username,
             display_name: user.display_name,
+            avatar_id: user.avatar.map(|f| f.id),
         };
         if !was_connected {
             let rooms: Vec<RoomId> = rooms.iter().map(|&(room, _)| room).collect();
