@@ -1,11 +1,12 @@
-//! Rate limits against password guessing, sign-up floods, message floods
-//! and connection storms, keyed by user or client address.
+//! Rate limits against password guessing, sign-up floods, message floods,
+//! floods of other changes (edits, reactions, joins, ...) and connection
+//! storms, keyed by user or client address.
 //!
 //! Each limit is a token bucket (governor's GCRA): `N/PERIOD` allows a
 //! burst of N and refills N over PERIOD. A refused request gets 429 with
 //! `Retry-After` (or an `error` frame on a WebSocket). Accounts marked
 //! exempt (`chatctl user ratelimit-exempt NAME on`, for bots) skip the
-//! per-user send and connection limits; the per-address login and sign-up
+//! per-user send, write and connection limits; the per-address login and sign-up
 //! limits apply to everyone. Buckets of keys not seen for a while are
 //! dropped every minute, so memory stays bounded.
 
@@ -111,6 +112,11 @@ pub struct RateLimits {
     pub register_per_addr: Limit,
     /// Messages sent per user, REST and WebSocket together.
     pub sends_per_user: Limit,
+    /// Every other change per user that appends to a room's log (edits,
+    /// deletes, reactions, pins, joins, leaves, adds, room and direct
+    /// conversation creation, room changes, moderation), and uploads: one
+    /// budget, so that no kind of change floods the rooms' members.
+    pub writes_per_user: Limit,
     /// WebSocket connections opened per user.
     pub ws_per_user: Limit,
     /// WebSocket connections opened per client address (generous: many
@@ -127,6 +133,7 @@ impl Default for RateLimits {
             login_per_addr: Limit::per(60, MINUTE),
             register_per_addr: Limit::per(20, 60 * MINUTE),
             sends_per_user: Limit::per(30, Duration::from_secs(10)),
+            writes_per_user: Limit::per(30, Duration::from_secs(10)),
             ws_per_user: Limit::per(30, MINUTE),
             ws_per_addr: Limit::per(1000, MINUTE),
         }
@@ -140,6 +147,7 @@ impl RateLimits {
         login_per_addr: Limit::OFF,
         register_per_addr: Limit::OFF,
         sends_per_user: Limit::OFF,
+        writes_per_user: Limit::OFF,
         ws_per_user: Limit::OFF,
         ws_per_addr: Limit::OFF,
     };
@@ -177,6 +185,7 @@ pub struct RateLimiter {
     login_per_addr: Keyed<IpAddr>,
     register_per_addr: Keyed<IpAddr>,
     sends_per_user: Keyed<i64>,
+    writes_per_user: Keyed<i64>,
     ws_per_user: Keyed<i64>,
     ws_per_addr: Keyed<IpAddr>,
 }
@@ -194,6 +203,7 @@ impl RateLimiter {
             login_per_addr: Keyed::new(limits.login_per_addr),
             register_per_addr: Keyed::new(limits.register_per_addr),
             sends_per_user: Keyed::new(limits.sends_per_user),
+            writes_per_user: Keyed::new(limits.writes_per_user),
             ws_per_user: Keyed::new(limits.ws_per_user),
             ws_per_addr: Keyed::new(limits.ws_per_addr),
         }
@@ -223,6 +233,17 @@ impl RateLimiter {
         self.sends_per_user
             .check(&user_id)
             .map_err(|wait| limited(wait, "sending too fast"))
+    }
+
+    /// A change other than a send (see [`RateLimits::writes_per_user`]),
+    /// counted whether or not it turns out to change anything.
+    pub fn write(&self, user_id: i64, exempt: bool) -> Result<(), ApiError> {
+        if exempt {
+            return Ok(());
+        }
+        self.writes_per_user
+            .check(&user_id)
+            .map_err(|wait| limited(wait, "making changes too fast"))
     }
 
     /// A new WebSocket from `addr`, before authentication.
@@ -255,6 +276,7 @@ impl RateLimiter {
             self.login_per_addr.forget_idle();
             self.register_per_addr.forget_idle();
             self.sends_per_user.forget_idle();
+            self.writes_per_user.forget_idle();
             self.ws_per_user.forget_idle();
             self.ws_per_addr.forget_idle();
         }
@@ -326,13 +348,35 @@ mod tests {
     fn exempt_accounts_skip_per_user_limits() {
         let limits = RateLimits {
             sends_per_user: "1/1h".parse().unwrap(),
+            writes_per_user: "1/1h".parse().unwrap(),
             ..RateLimits::OFF
         };
         let limiter = RateLimiter::new(&limits);
         limiter.send(7, false).unwrap();
         assert!(limiter.send(7, false).is_err());
+        limiter.write(7, false).unwrap();
+        assert!(limiter.write(7, false).is_err());
         for _ in 0..100 {
             limiter.send(7, true).unwrap();
+            limiter.write(7, true).unwrap();
         }
+    }
+
+    #[test]
+    fn writes_and_sends_have_budgets_of_their_own() {
+        let limits = RateLimits {
+            sends_per_user: "2/1h".parse().unwrap(),
+            writes_per_user: "2/1h".parse().unwrap(),
+            ..RateLimits::OFF
+        };
+        let limiter = RateLimiter::new(&limits);
+        limiter.write(7, false).unwrap();
+        limiter.write(7, false).unwrap();
+        let refused = limiter.write(7, false).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::RateLimited);
+        assert!(refused.retry_after.is_some_and(|s| s >= 1));
+        // Spent writes leave sends, and other users, alone.
+        limiter.send(7, false).unwrap();
+        limiter.write(8, false).unwrap();
     }
 }

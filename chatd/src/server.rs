@@ -27,6 +27,7 @@ use crate::session_cache::SessionCache;
 use crate::state::AppState;
 
 mod connection;
+mod rejections;
 
 pub use connection::ConnectionLimits;
 use connection::{Activity, Admission, Gate, GracefulStop, Served, TimedBody, TrackedIo};
@@ -228,6 +229,8 @@ where
     S::Future: Send + 'static,
 {
     let activity = Activity::new();
+    // hyper's own rejections of unparsable heads go out as our JSON.
+    let stream = rejections::JsonRejections::new(stream);
     let io = TrackedIo::new(stream, activity.clone(), permit);
     let body_timeout = limits.body_timeout;
     // A connection from the health reserve asks once and goes.

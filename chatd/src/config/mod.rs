@@ -190,6 +190,7 @@ impl Config {
                 login_per_addr: v.limit_login_addr,
                 register_per_addr: v.limit_register_addr,
                 sends_per_user: v.limit_sends_user,
+                writes_per_user: v.limit_writes_user,
                 ws_per_user: v.limit_ws_user,
                 ws_per_addr: v.limit_ws_addr,
             },

@@ -144,6 +144,11 @@ settings! {
     /// Messages per user, REST and WebSocket together.
     #[arg(env = "CHATD_LIMIT_SENDS_USER", value_name = "RATE")]
     limit_sends_user: Limit = RateLimits::default().sends_per_user,
+    /// Every other change per user that appends to a room's log (edits,
+    /// deletes, reactions, pins, joins, leaves, rooms, moderation), and
+    /// uploads, together.
+    #[arg(env = "CHATD_LIMIT_WRITES_USER", value_name = "RATE")]
+    limit_writes_user: Limit = RateLimits::default().writes_per_user,
     /// WebSocket connections opened per user.
     #[arg(env = "CHATD_LIMIT_WS_USER", value_name = "RATE")]
     limit_ws_user: Limit = RateLimits::default().ws_per_user,

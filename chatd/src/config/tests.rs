@@ -45,7 +45,7 @@ fn rate_limits_and_origins_come_from_the_file_unless_a_flag_says() {
     let from_file = || {
         file(
             "limit_login_user = \"3/1m\"\nlimit_sends_user = \"off\"\n\
-             limit_ws_addr = \"500/1m\"\n\
+             limit_ws_addr = \"500/1m\"\nlimit_writes_user = \"5/1m\"\n\
              ws_allowed_origins = [\"https://Chat.Example.org/\", \" \"]",
         )
     };
@@ -54,6 +54,7 @@ fn rate_limits_and_origins_come_from_the_file_unless_a_flag_says() {
     assert_eq!(limits.login_per_user, "3/1m".parse().unwrap());
     assert_eq!(limits.sends_per_user, Limit::OFF);
     assert_eq!(limits.ws_per_addr, "500/1m".parse().unwrap());
+    assert_eq!(limits.writes_per_user, "5/1m".parse().unwrap());
     // Keys the file leaves out keep their defaults.
     assert_eq!(
         limits.register_per_addr,
@@ -65,12 +66,15 @@ fn rate_limits_and_origins_come_from_the_file_unless_a_flag_says() {
         "chatd",
         "--limit-login-user",
         "off",
+        "--limit-writes-user",
+        "off",
         "--ws-allowed-origins",
         "*",
     ]);
     let config = Config::resolve(args.settings, from_file());
     assert_eq!(config.rate_limits.login_per_user, Limit::OFF);
     assert_eq!(config.rate_limits.sends_per_user, Limit::OFF);
+    assert_eq!(config.rate_limits.writes_per_user, Limit::OFF);
     assert_eq!(config.ws_allowed_origins, ["*"]);
 
     let args = Args::parse_from([

@@ -175,17 +175,20 @@ pub fn overloaded() -> Response {
 }
 
 /// Headers on every answer: nothing is cached, sniffed, framed or referred.
-/// An answer that set one of them itself (the web client's files: cached
-/// with revalidation, under their own CSP) keeps its own.
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("content-security-policy", "frame-ancestors 'none'"),
+    ("referrer-policy", "no-referrer"),
+    ("x-frame-options", "DENY"),
+];
+
+/// Adds [`SECURITY_HEADERS`]. An answer that set one of them itself (the
+/// web client's files: cached with revalidation, under their own CSP)
+/// keeps its own.
 fn add_security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    for (name, value) in [
-        ("cache-control", "no-store"),
-        ("x-content-type-options", "nosniff"),
-        ("content-security-policy", "frame-ancestors 'none'"),
-        ("referrer-policy", "no-referrer"),
-        ("x-frame-options", "DENY"),
-    ] {
+    for (name, value) in SECURITY_HEADERS {
         headers
             .entry(name)
             .or_insert_with(|| HeaderValue::from_static(value));

@@ -91,20 +91,12 @@ impl Modify for StandardErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let uses_database = path.starts_with("/api/v1/") && path != "/api/v1/openapi.json";
-            // The calls a rate limit guards (see ratelimit.rs).
-            let limited_post = matches!(
-                path.as_str(),
-                "/api/v1/auth/login"
-                    | "/api/v1/auth/session"
-                    | "/api/v1/auth/register"
-                    | "/api/v1/rooms/{room_id}/messages"
-            );
-            for (op, is_post) in [
-                (&mut item.get, false),
-                (&mut item.post, true),
-                (&mut item.put, false),
-                (&mut item.patch, false),
-                (&mut item.delete, false),
+            for (op, method) in [
+                (&mut item.get, "get"),
+                (&mut item.post, "post"),
+                (&mut item.put, "put"),
+                (&mut item.patch, "patch"),
+                (&mut item.delete, "delete"),
             ] {
                 let Some(op) = op else { continue };
                 let params = op.parameters.as_deref().unwrap_or_default();
@@ -124,7 +116,7 @@ impl Modify for StandardErrors {
                     ("415", has_body, "Request body is not application/json"),
                     (
                         "429",
-                        is_post && limited_post,
+                        rate_limited(path, method),
                         "Rate limited; retry after Retry-After seconds",
                     ),
                     (
@@ -142,6 +134,30 @@ impl Modify for StandardErrors {
                 }
             }
         }
+    }
+}
+
+/// The calls a rate limit guards (see ratelimit.rs): logins, sign-ups,
+/// sends, and every change that spends the per-user write budget.
+fn rate_limited(path: &str, method: &str) -> bool {
+    match method {
+        "post" => matches!(
+            path,
+            "/api/v1/auth/login"
+                | "/api/v1/auth/session"
+                | "/api/v1/auth/register"
+                | "/api/v1/rooms/{room_id}/messages"
+                | "/api/v1/rooms"
+                | "/api/v1/rooms/{room_id}/join"
+                | "/api/v1/rooms/{room_id}/leave"
+                | "/api/v1/rooms/{room_id}/members"
+                | "/api/v1/dms"
+                | "/api/v1/files"
+                | "/api/v1/reports/{report_id}/resolve"
+        ),
+        // Room changes, members, bans, messages, reactions and pins.
+        "put" | "patch" | "delete" => path.starts_with("/api/v1/rooms/{room_id}"),
+        _ => false,
     }
 }
 

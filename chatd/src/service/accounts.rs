@@ -15,6 +15,7 @@ use chat_wire::{ErrorCode, User};
 use time::OffsetDateTime;
 
 use super::Call;
+use super::names::refuse_mixed_scripts;
 use super::rooms::user_named;
 use crate::config::RegistrationMode;
 use crate::error::ApiError;
@@ -51,6 +52,7 @@ pub async fn register(
         Some(name) => validate::name("display_name", name).map_err(ApiError::invalid)?,
         None => username.to_string(),
     };
+    refuse_mixed_scripts("display_name", &display_name)?;
     let hash = state.hasher.hash(&req.password).await?;
     let new = NewUser {
         username: username.as_str(),
@@ -181,6 +183,9 @@ pub async fn update_profile(
         .map(|n| validate::name("display_name", n))
         .transpose()
         .map_err(ApiError::invalid)?;
+    if let Some(name) = &display_name {
+        refuse_mixed_scripts("display_name", name)?;
+    }
     let bio = bio
         .map(|b| validate::text("bio", b))
         .transpose()

@@ -73,6 +73,7 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
+    state.limiter.write(me.user_id, me.rate_limit_exempt)?;
     let files = &state.files;
     let max = files.config.max_upload_bytes;
     let name = clean_name(name.as_deref())?;

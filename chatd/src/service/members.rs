@@ -10,6 +10,7 @@ use crate::error::ApiError;
 
 /// Joins a public room; joining a room one is already in changes nothing.
 pub async fn join(mut call: Call, room_id: i64) -> Result<Room, ApiError> {
+    call.spend_write()?;
     let access = store::access(&call.db, room_id, call.me.user_id).await?;
     if access.role.is_none() {
         if !access.joinable() {
@@ -33,6 +34,7 @@ pub async fn join(mut call: Call, room_id: i64) -> Result<Room, ApiError> {
 
 /// Leaves a room.
 pub async fn leave(mut call: Call, room_id: i64) -> Result<(), ApiError> {
+    call.spend_write()?;
     let not_member = || ApiError::not_found("not a member of such a room");
     let left = store::remove(&mut call.db, room_id, call.me.user_id)
         .await
@@ -47,6 +49,7 @@ pub async fn leave(mut call: Call, room_id: i64) -> Result<(), ApiError> {
 /// Adds a user to a room: owners and admins of a private room, any member
 /// of a public one.
 pub async fn add(mut call: Call, room_id: i64, username: &str) -> Result<Member, ApiError> {
+    call.spend_write()?;
     let (access, role) = as_member(&call.db, room_id, call.me.user_id).await?;
     if access.kind == RoomKind::Direct {
         return Err(ApiError::forbidden(

@@ -110,6 +110,7 @@ pub async fn edit(
     message_id: i64,
     body: &str,
 ) -> Result<Message, ApiError> {
+    call.spend_write()?;
     as_member(&call.db, room_id, call.me.user_id).await?;
     let body = validate::message_body(body, call.state.config.max_message_chars)
         .map_err(ApiError::invalid)?;
@@ -131,6 +132,7 @@ pub async fn edit(
 /// admin (in any room, member or not). Deleting a tombstone again changes
 /// nothing.
 pub async fn delete(mut call: Call, room_id: i64, message_id: i64) -> Result<(), ApiError> {
+    call.spend_write()?;
     let moderates = match as_member(&call.db, room_id, call.me.user_id).await {
         Ok((_, role)) if role.moderates() => true,
         // Anyone else may still be a server admin (checked only then).

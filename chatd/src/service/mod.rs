@@ -14,6 +14,7 @@ pub mod files;
 pub mod members;
 pub mod messages;
 pub mod moderation;
+mod names;
 pub mod people;
 pub mod pins;
 pub mod reactions;
@@ -36,6 +37,17 @@ pub struct Call {
     pub state: Arc<AppState>,
     pub me: SessionUser,
     pub db: Client,
+}
+
+impl Call {
+    /// Counts one change against the caller's write budget (sends have
+    /// their own): 429 once it is spent. Every change here that appends to
+    /// a room's log calls it first, before anything is looked up, so a
+    /// refused change costs nothing and a flood stops at the budget.
+    fn spend_write(&self) -> Result<(), ApiError> {
+        let me = &self.me;
+        self.state.limiter.write(me.user_id, me.rate_limit_exempt)
+    }
 }
 
 /// The caller's access to a room, which they must be a member of. A private

@@ -17,6 +17,7 @@ use crate::error::ApiError;
 
 /// Removes a member (owners and admins; anyone may remove themselves).
 pub async fn remove(mut call: Call, room_id: i64, username: &str) -> Result<(), ApiError> {
+    call.spend_write()?;
     let target = user_named(&call, username).await?;
     let actor = Actor::User(call.me.user_id);
     let removed = store::remove(&mut call.db, room_id, actor, target.id)
@@ -33,6 +34,7 @@ pub async fn set_role(
     username: &str,
     role: MemberRole,
 ) -> Result<Member, ApiError> {
+    call.spend_write()?;
     let target = user_named(&call, username).await?;
     let actor = Actor::User(call.me.user_id);
     let (member, changed) = store::set_role(&mut call.db, room_id, actor, target.id, role)
@@ -49,6 +51,7 @@ pub async fn ban(
     username: &str,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
+    call.spend_write()?;
     let reason = validate::text("reason", reason.unwrap_or_default()).map_err(ApiError::invalid)?;
     let target = user_named(&call, username).await?;
     let actor = Actor::User(call.me.user_id);
@@ -59,6 +62,7 @@ pub async fn ban(
 
 /// Lifts a ban.
 pub async fn unban(mut call: Call, room_id: i64, username: &str) -> Result<(), ApiError> {
+    call.spend_write()?;
     let target = user_named(&call, username).await?;
     let actor = Actor::User(call.me.user_id);
     store::unban(&mut call.db, room_id, actor, target.id)

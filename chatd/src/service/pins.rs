@@ -9,6 +9,7 @@ use crate::error::ApiError;
 /// Pins (`pin`) or unpins a message. Idempotent: nothing is published when
 /// nothing changes. A missing or deleted message is `404 no such message`.
 pub async fn set(mut call: Call, room_id: i64, message_id: i64, pin: bool) -> Result<(), ApiError> {
+    call.spend_write()?;
     as_member(&call.db, room_id, call.me.user_id).await?;
     let committed = store::set(&mut call.db, room_id, message_id, call.me.user_id, pin).await?;
     call.state.gateway.publish(committed);

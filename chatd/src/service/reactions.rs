@@ -18,6 +18,7 @@ pub async fn react(
     emoji: &str,
     add: bool,
 ) -> Result<(), ApiError> {
+    call.spend_write()?;
     as_member(&call.db, room_id, call.me.user_id).await?;
     let emoji = Emoji::parse(emoji).map_err(ApiError::invalid)?;
     let user_id = call.me.user_id;

@@ -62,6 +62,9 @@ pub async fn resolve(
     delete_message: bool,
 ) -> Result<Report, ApiError> {
     admin_only(&call)?;
+    if delete_message {
+        call.spend_write()?;
+    }
     let note = validate::text("note", note.unwrap_or_default()).map_err(ApiError::invalid)?;
     let report = store::get(&call.db, id).await.map_err(no_such_report)?;
     if report.resolution.is_some() {

@@ -6,6 +6,7 @@ use chat_wire::files::FileId;
 use chat_wire::validate::{self, Username};
 use chat_wire::{Room, RoomKind, User, Visibility};
 
+use super::names::refuse_mixed_scripts;
 use super::people::check_avatar;
 use super::{Call, as_member};
 use crate::error::ApiError;
@@ -20,7 +21,9 @@ pub struct NewRoom<'a> {
 
 /// Creates a room with the caller as its owner.
 pub async fn create(mut call: Call, new: NewRoom<'_>) -> Result<Room, ApiError> {
+    call.spend_write()?;
     let name = validate::name("name", new.name).map_err(ApiError::invalid)?;
+    refuse_mixed_scripts("name", &name)?;
     let topic =
         validate::text("topic", new.topic.unwrap_or_default()).map_err(ApiError::invalid)?;
     let (room, event) = store::create(&mut call.db, call.me.user_id, &name, new.visibility, &topic)
@@ -63,6 +66,7 @@ pub async fn update(
     name: Option<&str>,
     topic: Option<&str>,
 ) -> Result<Room, ApiError> {
+    call.spend_write()?;
     let (access, role) = as_member(&call.db, room_id, call.me.user_id).await?;
     if !role.moderates() {
         return Err(ApiError::forbidden(
@@ -78,6 +82,9 @@ pub async fn update(
         .map(|n| validate::name("name", n))
         .transpose()
         .map_err(ApiError::invalid)?;
+    if let Some(name) = &name {
+        refuse_mixed_scripts("name", name)?;
+    }
     let topic = topic
         .map(|t| validate::text("topic", t))
         .transpose()
@@ -136,6 +143,7 @@ pub async fn set_avatar(
 /// Opens (or finds) the direct conversation with another user; true when
 /// it was created now.
 pub async fn open_direct(mut call: Call, username: &str) -> Result<(Room, bool), ApiError> {
+    call.spend_write()?;
     let peer = user_named(&call, username).await?;
     if peer.id == call.me.user_id {
         return Err(ApiError::invalid(

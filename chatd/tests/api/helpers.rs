@@ -106,10 +106,11 @@ impl TestApp {
             db_pool_size: 8,
             ..Config::default()
         };
-        // Tests register and send from one address as fast as they can;
+        // Tests register, send and change rooms as fast as they can;
         // the limits on those are tested where they are the subject
         // (ratelimits.rs). The login and connection limits stay as shipped.
         config.rate_limits.sends_per_user = Limit::OFF;
+        config.rate_limits.writes_per_user = Limit::OFF;
         config.rate_limits.register_per_addr = Limit::OFF;
         // Uploads go to a directory of this database's own (shared by its
         // second instances, as a deployment's instances share one).

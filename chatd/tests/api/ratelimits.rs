@@ -203,3 +203,94 @@ async fn websocket_connections_are_limited_per_account_and_per_address() {
         Ok(_) => panic!("expected the address to be limited, got a socket"),
     }
 }
+
+/// The events of a room's log, as a member reads them.
+async fn log_length(app: &TestApp, token: &str, room: i64) -> usize {
+    let log = app
+        .get(&format!("/api/v1/rooms/{room}/events?after=0"), token)
+        .await
+        .expect(200);
+    log["events"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn every_other_change_to_a_room_shares_one_budget_per_user() {
+    let app =
+        TestApp::spawn_with(|c| c.rate_limits.writes_per_user = "4/1h".parse().unwrap()).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    // Creating the room is alice's first change, bob's join his first.
+    let room = app.room(&alice, "r", "public").await;
+    app.join(&bob, room).await;
+    let message = app.send(&alice, room, "react to this").await["id"]
+        .as_i64()
+        .unwrap();
+    let reaction =
+        |emoji: &str| format!("/api/v1/rooms/{room}/messages/{message}/reactions/{emoji}");
+    for emoji in ["%F0%9F%91%8D", "%F0%9F%8E%89", "%F0%9F%91%80"] {
+        app.call(
+            Method::PUT,
+            &reaction(emoji),
+            Some(&alice.token),
+            Value::Null,
+        )
+        .await
+        .expect(204);
+    }
+    let before = log_length(&app, &alice.token, room).await;
+
+    // Spent: more reactions are refused, and so is every other kind of
+    // change; the log does not grow.
+    let refused = app
+        .call(
+            Method::PUT,
+            &reaction("%F0%9F%9A%80"),
+            Some(&alice.token),
+            Value::Null,
+        )
+        .await;
+    assert_limited(&refused, "a fifth change");
+    let message_path = format!("/api/v1/rooms/{room}/messages/{message}");
+    assert_limited(
+        &app.patch(&message_path, &alice.token, json!({"body": "edited"}))
+            .await,
+        "an edit",
+    );
+    assert_limited(
+        &app.call(
+            Method::PUT,
+            &format!("/api/v1/rooms/{room}/pins/{message}"),
+            Some(&alice.token),
+            Value::Null,
+        )
+        .await,
+        "a pin",
+    );
+    assert_limited(
+        &app.patch(
+            &format!("/api/v1/rooms/{room}"),
+            &alice.token,
+            json!({"topic": "t"}),
+        )
+        .await,
+        "a topic",
+    );
+    assert_limited(
+        &app.post("/api/v1/rooms", &alice.token, json!({"name": "another"}))
+            .await,
+        "a new room",
+    );
+    assert_eq!(log_length(&app, &alice.token, room).await, before);
+
+    // Bob has his own budget; sending is budgeted apart.
+    app.call(
+        Method::PUT,
+        &reaction("%F0%9F%9A%80"),
+        Some(&bob.token),
+        Value::Null,
+    )
+    .await
+    .expect(204);
+    app.send(&alice, room, "sends are not changes").await;
+    assert_eq!(log_length(&app, &alice.token, room).await, before + 2);
+}
