@@ -142,10 +142,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for JsonRejections<S> {
         ready!(self.poll_pending(cx))?;
         // hyper's rejection is a head alone: one slice, with nothing after.
         let mut filled = bufs.iter().filter(|b| !b.is_empty());
-        if let (Some(only), None) = (filled.next(), filled.next()) {
-            if self.swapped(only) {
-                return self.took(cx, only.len());
-            }
+        if let (Some(only), None) = (filled.next(), filled.next())
+            && self.swapped(only)
+        {
+            return self.took(cx, only.len());
         }
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }

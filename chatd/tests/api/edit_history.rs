@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::conversations::{message_now, pin, pins, react, room_events, two_instances};
+use crate::conversations::{message_now, pin, react, room_events, two_instances};
 use crate::helpers::TestApp;
 
 /// Every text and jsonb column of every table, as `(table, column)`.
