@@ -195,7 +195,11 @@ impl SendQueue {
                 return;
             }
         };
-        let stored: Vec<Option<Sent>> = if batch.len() == 1 {
+        // A lone top-level message goes through the batch statement too:
+        // it is cheaper than the single send's (which also works out why
+        // it stored nothing), and a refusal, which is rare, then costs a
+        // second statement to name its reason.
+        let stored: Vec<Option<Sent>> = if batch.len() == 1 && !batch[0].draft.batchable() {
             vec![None]
         } else {
             let drafts: Vec<Draft> = batch.iter().map(|j| j.draft.clone()).collect();
