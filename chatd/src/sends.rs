@@ -22,8 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chat_store::messages::{self, Draft, Sent};
-use chat_store::rooms;
-use chat_store::{Pool, StoreError, StoreResult};
+use chat_store::{Pool, StoreError, StoreResult, events, rooms};
 use chat_wire::Message;
 use tokio::sync::{mpsc, oneshot};
 
@@ -280,10 +279,38 @@ impl SendQueue {
                     created: true,
                 })
             }
-            Sent::Retry(message) => Ok(Stored {
-                message,
-                created: false,
-            }),
+            Sent::Retry(message) => {
+                self.publish_original(db, &message).await;
+                Ok(Stored {
+                    message,
+                    created: false,
+                })
+            }
+        }
+    }
+
+    /// Publishes the event of a message a retry found already stored. Its
+    /// first attempt may have committed with nobody publishing it: this
+    /// writer lost the answer (a connection that broke during the commit,
+    /// see [`Self::settle_unknown`]) or the instance that stored it died
+    /// first. Without this, live clients would hear of it only with the
+    /// room's next event. Publishing an event twice is harmless: the hub
+    /// skips seqs it has delivered, here and on the other instances.
+    async fn publish_original(&self, db: Option<&mut chat_store::Client>, message: &Message) {
+        let original = match db {
+            Some(db) => events::message_created(&*db, message).await,
+            None => match self.pool.get().await {
+                Ok(db) => events::message_created(&db, message).await,
+                Err(e) => Err(e.into()),
+            },
+        };
+        match original {
+            Ok(event) => self.gateway.publish(event),
+            Err(e) => tracing::warn!(
+                error = %e,
+                message_id = message.id,
+                "cannot read a retried message's event; clients get it with the room's next one"
+            ),
         }
     }
 

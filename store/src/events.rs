@@ -6,7 +6,7 @@
 //! number: seq order is commit order, and a reader that has seen seq S and
 //! asks for `after = S` can never miss an event that commits later.
 
-use chat_wire::{Event, EventType, RoomId, RoomUpdate, Seq, UserRef};
+use chat_wire::{Event, EventType, Message, RoomId, RoomUpdate, Seq, UserRef};
 use deadpool_postgres::Transaction;
 
 use crate::rows::{self, MESSAGE_COLUMNS};
@@ -119,6 +119,26 @@ pub async fn list_after(
         .iter()
         .map(event)
         .collect()
+}
+
+/// The `message.created` event a send logged for `message`, as the log
+/// holds it now (empty if the message is not stored). For a send found to
+/// be a retry: its first attempt may have committed without anyone
+/// publishing it (the answer was lost, or the instance died first).
+pub async fn message_created(db: &impl GenericClient, message: &Message) -> StoreResult<Committed> {
+    let sql = format!(
+        "{} WHERE e.room_id = $1 AND e.seq = $2 \
+           AND e.kind = 'message.created' AND e.message_id = $3",
+        event_select()
+    );
+    let stmt = db.prepare_cached(&sql).await?;
+    let events = db
+        .query(&stmt, &[&message.room_id, &message.seq, &message.id])
+        .await?
+        .iter()
+        .map(event)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Committed::new(events))
 }
 
 fn event(row: &tokio_postgres::Row) -> StoreResult<Event> {

@@ -31,6 +31,7 @@ mod hyper_rejections;
 mod instances;
 mod log_integrity;
 mod lookalikes;
+mod lost_reply;
 mod messages;
 mod moderation;
 mod moderation_refusals;
