@@ -110,6 +110,7 @@ pub async fn set_avatar(
     room_id: i64,
     file_id: Option<FileId>,
 ) -> Result<Room, ApiError> {
+    call.spend_write()?;
     let access = members::access(&call.db, room_id, call.me.user_id).await?;
     let moderates = access.role.is_some_and(|r| r.moderates())
         || moderation::is_server_admin(&call.db, call.me.user_id).await?;
