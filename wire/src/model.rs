@@ -22,9 +22,10 @@ pub struct User {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Their avatar: an image they uploaded, shown through its thumbnail
-    /// (`GET /api/v1/files/{id}/thumbnail`, readable by every user).
+    /// (`GET /api/v1/files/{id}/thumbnail`, readable by every user). Boxed:
+    /// a `ready` frame carries a user, and every frame value as large.
     #[serde(default)]
-    pub avatar: Option<FileInfo>,
+    pub avatar: Option<Box<FileInfo>>,
 }
 
 /// The short form of a user carried inside messages and events.
@@ -106,9 +107,9 @@ pub struct Room {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_seq: Option<Seq>,
     /// The room's avatar, set by its owners and admins; for a direct room,
-    /// the other participant's.
+    /// the other participant's. Boxed, as [`User::avatar`] is.
     #[serde(default)]
-    pub avatar: Option<FileInfo>,
+    pub avatar: Option<Box<FileInfo>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
