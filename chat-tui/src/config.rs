@@ -58,10 +58,13 @@ pub struct Paths {
     pub config_file: PathBuf,
     /// Holds the session token and the log; created 0700.
     pub state_dir: PathBuf,
+    /// Where `/open` saves attachments.
+    pub download_dir: PathBuf,
 }
 
 impl Paths {
-    /// Resolves the paths from `XDG_CONFIG_HOME`, `XDG_STATE_HOME` and `HOME`.
+    /// Resolves the paths from `XDG_CONFIG_HOME`, `XDG_STATE_HOME`,
+    /// `XDG_DOWNLOAD_DIR` and `HOME`.
     pub fn from_env(config_override: Option<PathBuf>) -> Self {
         let home = std::env::var_os("HOME")
             .map(PathBuf::from)
@@ -77,6 +80,7 @@ impl Paths {
         Self {
             config_file,
             state_dir: xdg("XDG_STATE_HOME", ".local/state").join("chat-tui"),
+            download_dir: xdg("XDG_DOWNLOAD_DIR", "Downloads"),
         }
     }
 

@@ -135,6 +135,8 @@ pub enum SelectAction {
     Thread,
     /// Start `/report ` for it.
     Report,
+    /// Save its first attachment.
+    Open,
     /// Start any command that acts on it (`/`).
     Command,
     Done,
@@ -153,6 +155,7 @@ pub const SELECT_BINDINGS: &[(KeyCode, SelectAction)] = &[
     (KeyCode::Char('h'), SelectAction::History),
     (KeyCode::Char('t'), SelectAction::Thread),
     (KeyCode::Char('!'), SelectAction::Report),
+    (KeyCode::Char('o'), SelectAction::Open),
     (KeyCode::Char('/'), SelectAction::Command),
     (KeyCode::Esc, SelectAction::Done),
     (KeyCode::Char('q'), SelectAction::Done),

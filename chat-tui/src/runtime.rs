@@ -25,7 +25,7 @@ use tokio::sync::mpsc;
 use crate::app::{self, Effect, Msg, Settings, State};
 use crate::config::{Config, Paths};
 use crate::net::rest::Rest;
-use crate::net::{NetEvent, ws};
+use crate::net::{NetEvent, files, ws};
 use crate::session::{self, Saved};
 use crate::view;
 
@@ -148,6 +148,7 @@ pub async fn run(
         net_tx,
         ws: None,
         session_file,
+        download_dir: paths.download_dir.clone(),
     };
     rt.apply(&state, effects, &mut term, config.mouse);
 
@@ -207,6 +208,8 @@ struct Runtime {
     net_tx: mpsc::Sender<NetEvent>,
     ws: Option<mpsc::UnboundedSender<ClientFrame>>,
     session_file: std::path::PathBuf,
+    /// Where attachments are saved.
+    download_dir: std::path::PathBuf,
 }
 
 impl Runtime {
@@ -225,6 +228,16 @@ impl Runtime {
                         }
                         let _ = tx.send(NetEvent::Rest(r)).await;
                     });
+                }
+                Effect::Upload { job, path } => {
+                    let (rest, tx) = (self.rest.clone(), self.net_tx.clone());
+                    let token = state.token.clone();
+                    tokio::spawn(files::upload(rest, token, job, path, tx));
+                }
+                Effect::Download(file) => {
+                    let (rest, tx) = (self.rest.clone(), self.net_tx.clone());
+                    let (token, dir) = (state.token.clone(), self.download_dir.clone());
+                    tokio::spawn(files::download(rest, token, *file, dir, tx));
                 }
                 Effect::Ws(frame) => {
                     if let Some(ws) = &self.ws {

@@ -23,18 +23,32 @@ pub const FAILED: &str = "failed (Alt+R retry, Alt+X discard)";
 pub const EDITED: &str = "(edited)";
 pub const DELETED: &str = "(message deleted)";
 pub const PINNED: &str = "(pinned)";
+/// Opens a reply's one-line quote of the message it answers.
+pub const QUOTE_MARK: &str = "╭ ";
 /// Marks a room name (`#general`) and a direct conversation (`@bob`).
 pub const ROOM_MARK: &str = "#";
 pub const DM_MARK: &str = "@";
-pub const NO_ROOMS: &str = "no rooms yet: /join NAME or /create NAME";
+pub const NO_ROOMS: &str = "no rooms yet: /list shows the public ones; /join NAME or /create NAME";
 pub const NEW_MARKER: &str = "new messages";
 pub const LOADING: &str = "loading older messages…";
 pub const HISTORY_START: &str = "start of the room";
 pub const HELP_TITLE: &str = " help — keys (↑↓ PgUp PgDn scroll, Esc closes) ";
 pub const SWITCHER_TITLE: &str = " switch room (type to filter, Enter, Esc) ";
-pub const SEARCH_TITLE: &str = " search results (↑↓, Enter opens the room, Esc closes) ";
+pub const SEARCH_TITLE: &str = " search results (↑↓, Enter opens the room at it, Esc closes) ";
+pub const ROOMS_TITLE: &str = " public rooms (↑↓, Enter joins, Esc closes) ";
+pub const NO_PUBLIC_ROOMS: &str = "no public rooms yet: /create NAME makes one";
+pub const JOINED: &str = "(joined)";
+/// Marks a private room in the room list, and in its title.
+pub const PRIVATE_MARK: &str = "🔒";
+pub const PRIVATE: &str = "(private)";
+pub const NO_ATTACHMENTS: &str = "no attachment to open here";
+/// Shown on the sign-up form before anything is typed.
+pub const PASSWORD_RULES: &str =
+    "Passwords: at least 8 characters; the most common ones are refused.";
+pub const CONFIRM: &str = "Again:    ";
+pub const PASSWORDS_DIFFER: &str = "the two passwords differ; type them again";
 pub const NO_RESULTS: &str = "no results";
-pub const SELECT_HINT: &str = "↑↓ select · r reply · e edit · d delete · + react · p pin · h history · t thread · / command · Esc";
+pub const SELECT_HINT: &str = "↑↓ select · r reply · e edit · d delete · + react · p pin · h history · t thread · o open · / command · Esc";
 pub const SELECT_TITLE: &str = "selection mode (Ctrl+Up or Alt+S, then):";
 pub const PINS_TITLE: &str = " pinned messages (↑↓, u unpins, Esc closes) ";
 pub const NO_PINS: &str = "nothing is pinned here";
@@ -55,6 +69,93 @@ pub const NO_REASON: &str = "(no reason given)";
 pub const REPORTED: &str = "reported to the server's admins";
 pub const NOT_EDITED: &str = "that message was never edited";
 pub const NO_THREAD_IN_THREAD: &str = "a reply cannot have a thread of its own";
+
+/// "usage: /open [N]".
+pub fn usage(what: &str) -> String {
+    format!("usage: {what}")
+}
+
+/// `2.5 MiB`: a size in binary units, one decimal below 10.
+pub fn file_size(bytes: i64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut size = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit < UNITS.len() - 1 {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if size < 10.0 {
+        format!("{size:.1} {}", UNITS[unit])
+    } else {
+        format!("{size:.0} {}", UNITS[unit])
+    }
+}
+
+/// "📎 report.pdf (1.2 MiB)" under a message.
+pub fn attachment(name: &str, size: i64) -> String {
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    format!("📎 {name} ({})", file_size(size))
+}
+
+/// The status line while a file goes out.
+pub fn uploading(name: &str, percent: u64) -> String {
+    format!("uploading {name} {percent}%")
+}
+
+pub fn upload_failed(name: &str, why: &str) -> String {
+    format!("upload of {name} failed: {why}")
+}
+
+/// Why a file to upload cannot be read.
+pub fn cannot_read(path: &str, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("no such file: {path}"),
+        std::io::ErrorKind::PermissionDenied => format!("not allowed to read {path}"),
+        _ => format!("cannot read {path}: {e}"),
+    }
+}
+
+pub fn not_a_file(path: &str) -> String {
+    format!("{path} is not a file")
+}
+
+pub fn cannot_save(dir: &str, e: &std::io::Error) -> String {
+    format!("cannot save in {dir}: {e}")
+}
+
+pub fn saving(name: &str) -> String {
+    format!("saving {name}…")
+}
+
+pub fn saved_to(path: &str) -> String {
+    format!("saved to {path}")
+}
+
+pub fn only_attachments(n: usize) -> String {
+    if n == 1 {
+        "that message has one attachment".into()
+    } else {
+        format!("that message has {n} attachments")
+    }
+}
+
+/// The status line when I was added to a room (or someone opened a
+/// direct conversation with me).
+pub fn added_to(label: &str, direct: bool) -> String {
+    if direct {
+        format!("new direct conversation: {label}")
+    } else {
+        format!("you were added to {label}")
+    }
+}
+
+/// `/nick` done.
+pub fn renamed(name: &str) -> String {
+    format!("you are now shown as {name}")
+}
 
 /// "[3 replies]" under a thread's root.
 pub fn replies(n: i64) -> String {
@@ -103,6 +204,7 @@ pub fn select_help(a: SelectAction) -> &'static str {
         SelectAction::History => "its earlier texts (edited messages)",
         SelectAction::Thread => "open its thread, or start one",
         SelectAction::Report => "report it to the server's admins",
+        SelectAction::Open => "save its first attachment (/open N: another)",
         SelectAction::Command => "type a command for it (/react, /pin, /history, /report)",
         SelectAction::Done => "done selecting",
     }
@@ -196,7 +298,8 @@ pub fn action_help(a: Action) -> &'static str {
 
 /// The slash commands and what they do, for the help overlay and `/help`.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("/join NAME", "join a public room"),
+    ("/list", "public rooms; Enter joins one"),
+    ("/join NAME", "join a public room (Tab completes)"),
     ("/leave", "leave this room"),
     ("/create NAME [private]", "create a room"),
     ("/invite USER", "add someone to this room"),
@@ -210,6 +313,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "reply to the last message (of USER)",
     ),
     ("/search WORDS", "search your rooms"),
+    ("/upload PATH", "send a file here"),
+    (
+        "/open [N]",
+        "save an attachment (of the selected or the last message)",
+    ),
     (
         "/react EMOJI",
         "react to the selected message (again: remove)",

@@ -197,3 +197,18 @@ pub fn logged_in() -> State {
     assert_eq!(s.conn, Conn::Connected);
     s
 }
+
+/// A file as an upload's answer (or an attachment) describes it.
+pub fn file(id: i64, name: &str, size: i64) -> chat_wire::files::FileInfo {
+    chat_wire::files::FileInfo {
+        id,
+        name: name.into(),
+        content_type: "application/pdf".into(),
+        size,
+        sha256: "00".repeat(32),
+        width: None,
+        height: None,
+        has_thumbnail: false,
+        created_at: OffsetDateTime::from_unix_timestamp(T0).unwrap(),
+    }
+}

@@ -1,6 +1,6 @@
 //! Slash commands: `/join`, `/msg`, `/edit` and friends.
 
-use super::{Compose, Effect, Overlay, State, actions, compose, people};
+use super::{Compose, Effect, Overlay, State, actions, browse, compose, files, people};
 use crate::net::RestCall;
 use crate::strings;
 
@@ -21,6 +21,9 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
         return fx;
     }
     if let Some(fx) = people::run(state, cmd, arg) {
+        return fx;
+    }
+    if let Some(fx) = files::run(state, cmd, arg, target) {
         return fx;
     }
     let room = state.active;
@@ -53,6 +56,7 @@ pub fn run(state: &mut State, line: &str) -> Vec<Effect> {
             vec![Effect::Rest(RestCall::JoinByName(arg.into()))]
         }
         ("/join", _) => need(state, "/join NAME"),
+        ("/list", _) => browse::list(),
         ("/create", _) if !arg.is_empty() => {
             let mut words = arg.split_whitespace();
             let name = words.next().unwrap_or_default().to_owned();

@@ -5,7 +5,7 @@ use chat_wire::ws::ClientFrame;
 use chat_wire::{MessageId, RoomId};
 
 use super::outbox::{Outgoing, SendStatus};
-use super::{Compose, Conn, Effect, State, commands, thread};
+use super::{Compose, Conn, Effect, State, browse, commands, thread};
 use crate::input::complete::complete;
 use crate::net::RestCall;
 use crate::strings;
@@ -24,8 +24,16 @@ pub fn send_message(
         body,
         reply_to,
         thread_root,
+        attachments: Vec::new(),
         status: SendStatus::Pending,
     };
+    queue(state, item)
+}
+
+/// Queues a message made elsewhere (with attachments, say), and sends it
+/// now if the link is up.
+pub fn queue(state: &mut State, item: Outgoing) -> Vec<Effect> {
+    let room = item.room;
     let frame = item.frame();
     state.outbox.push(item);
     if let Some(r) = state.room_mut(room) {
@@ -124,6 +132,10 @@ pub fn tab_complete(state: &mut State) -> Vec<Effect> {
     if complete_locally(state) {
         return Vec::new();
     }
+    // A room made since the list was fetched: fetch it again.
+    if browse::joining(state) {
+        return vec![Effect::Rest(RestCall::PublicRooms { complete: true })];
+    }
     let (_, word) = state.editor.current_word();
     match word.strip_prefix('@') {
         Some(q) if !q.is_empty() => vec![Effect::Rest(RestCall::Users {
@@ -140,7 +152,19 @@ pub fn tab_complete(state: &mut State) -> Vec<Effect> {
 pub fn complete_locally(state: &mut State) -> bool {
     let (start, word) = state.editor.current_word();
     let word = word.to_owned();
-    let candidates: Vec<String> = if start == 0 && word.starts_with('/') {
+    // Tab on an empty room name lists them all.
+    if word.is_empty() && browse::joining(state) && !state.public_rooms.is_empty() {
+        state.notice = Some(state.public_rooms.join(" "));
+        return true;
+    }
+    let candidates: Vec<String> = if browse::joining(state) {
+        let hash = word.starts_with('#');
+        state
+            .public_rooms
+            .iter()
+            .map(|n| if hash { format!("#{n}") } else { n.clone() })
+            .collect()
+    } else if start == 0 && word.starts_with('/') {
         strings::COMMANDS
             .iter()
             .filter_map(|(c, _)| c.split_whitespace().next().map(str::to_owned))

@@ -1,22 +1,29 @@
-//! Network events: REST results, socket status, frames and room events.
+//! Network events: socket status, frames and room events (REST results
+//! are in [`super::results`]).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use chat_wire::ws::{ClientFrame, Incoming, PresenceStatus, ServerFrame};
 use chat_wire::{ErrorCode, Event, EventType, Room, RoomId};
 
 use super::room::{Item, RoomState, mentions_me};
-use super::{Conn, Effect, Overlay, Screen, State, actions, chat, compose, people, thread};
-use crate::net::{NetEvent, RestCall, RestResult, WsStatus};
+use super::{Conn, Effect, Screen, State, chat, names, results, thread};
+use crate::net::{NetEvent, RestCall, WsStatus};
 use crate::strings;
 
 /// How long to wait before resending after the server said to slow down.
-pub const RESEND_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+pub const RESEND_AFTER: Duration = Duration::from_secs(2);
+/// How long "typing…" shows after a typing notice.
+pub const TYPING_FOR: Duration = Duration::from_secs(5);
+/// Typing notices arriving this soon after the person's message are
+/// late copies, not new typing.
+pub const TYPING_AFTER_MESSAGE: Duration = Duration::from_secs(1);
 
 /// Applies one network event.
 pub fn on_net(state: &mut State, ev: NetEvent) -> Vec<Effect> {
     match ev {
-        NetEvent::Rest(r) => on_rest(state, r),
+        NetEvent::Rest(r) => results::on_rest(state, r),
         NetEvent::Ws(WsStatus::Connecting) => {
             if state.screen == Screen::Chat {
                 state.conn = Conn::Connecting;
@@ -35,148 +42,13 @@ pub fn on_net(state: &mut State, ev: NetEvent) -> Vec<Effect> {
     }
 }
 
-fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
-    match r {
-        RestResult::LoggedIn { token, user } => {
-            state.login.busy = false;
-            state.login.password.take();
-            state.me = Some(user);
-            let mut fx = state.start_session(token);
-            fx.insert(0, Effect::SaveSession);
-            fx
-        }
-        RestResult::Me(user) => {
-            state.me = Some(user);
-            Vec::new()
-        }
-        RestResult::Rooms(rooms) => {
-            for room in rooms {
-                upsert_room(state, room);
-            }
-            // Rooms with unread messages get their newest page now: opening
-            // them is instant, and their mentions can be counted.
-            let mut fx: Vec<Effect> = state
-                .rooms
-                .iter_mut()
-                .filter(|r| r.unread > 0 && !r.loaded && !r.loading)
-                .map(|r| {
-                    r.loading = true;
-                    Effect::Rest(RestCall::Page {
-                        room: r.room.id,
-                        before: None,
-                    })
-                })
-                .collect();
-            if state.active.is_none()
-                && let Some(first) = state.rooms.first().map(|r| r.room.id)
-            {
-                fx.extend(chat::switch_to(state, first));
-                return fx;
-            }
-            fx.extend(chat::mark_read(state));
-            fx
-        }
-        RestResult::Room {
-            room,
-            focus,
-            then_send,
-        } => {
-            let id = room.id;
-            // Only the room of the latest /join, /create or /msg takes the
-            // focus: answers can arrive out of order.
-            let focus = focus && state.take_focus(&room.name);
-            upsert_room(state, room);
-            let mut fx = Vec::new();
-            if focus || state.active.is_none() {
-                fx = chat::switch_to(state, id);
-            }
-            if let Some(body) = then_send {
-                fx.extend(compose::send_message(state, id, body, None, None));
-            }
-            fx
-        }
-        RestResult::Page { room, messages, .. } => {
-            let (id, me) = (state.my_id(), state.my_name().to_owned());
-            if let Some(r) = state.room_mut(room) {
-                r.merge_page(messages, id, &me);
-            }
-            let mut fx = chat::mark_read(state);
-            fx.extend(chat::prefetch(state));
-            fx
-        }
-        RestResult::Left(id) => {
-            remove_room(state, id);
-            Vec::new()
-        }
-        RestResult::Searched { q, messages } => {
-            state.overlay = Overlay::Search {
-                q,
-                results: messages,
-                selected: 0,
-            };
-            Vec::new()
-        }
-        RestResult::Members { room, usernames } => {
-            if let Some(r) = state.room_mut(room) {
-                r.members = usernames;
-            }
-            Vec::new()
-        }
-        RestResult::Pins { room, messages } => {
-            actions::on_pins(state, room, messages);
-            Vec::new()
-        }
-        RestResult::History {
-            room,
-            id,
-            revisions,
-        } => {
-            actions::on_history(state, room, id, revisions);
-            Vec::new()
-        }
-        RestResult::Thread {
-            room,
-            root,
-            messages,
-            has_more,
-            ..
-        } => thread::on_page(state, room, root, messages, has_more),
-        RestResult::Users { q, complete, users } => people::on_users(state, q, complete, users),
-        RestResult::Sessions(sessions) => {
-            people::on_sessions(state, sessions);
-            Vec::new()
-        }
-        RestResult::SessionEnded(id) => {
-            people::on_session_ended(state, id);
-            Vec::new()
-        }
-        RestResult::Done => Vec::new(),
-        RestResult::Info(text) => {
-            state.notice = Some(text);
-            Vec::new()
-        }
-        RestResult::LoggedOut => Vec::new(),
-        RestResult::Unauthorized => state.end_session(Some(strings::SESSION_ENDED)),
-        RestResult::Failed { what, message } => {
-            if state.screen == Screen::Login {
-                state.login.busy = false;
-                state.login.error = Some(message);
-            } else {
-                if what == "history" {
-                    for r in &mut state.rooms {
-                        r.loading = false;
-                    }
-                }
-                state.notice = Some(format!("{what}: {message}"));
-            }
-            Vec::new()
-        }
-    }
-}
-
 /// Adds a room or refreshes the one we have; keeps rooms before direct
 /// conversations, each by name.
 pub fn upsert_room(state: &mut State, room: Room) {
+    // "No rooms yet" is no longer true.
+    if state.notice.as_deref() == Some(strings::NO_ROOMS) {
+        state.notice = None;
+    }
     match state.room_mut(room.id) {
         Some(r) => r.refresh(room),
         None => state.rooms.push(RoomState::new(room)),
@@ -186,7 +58,7 @@ pub fn upsert_room(state: &mut State, room: Room) {
         .sort_by(|a, b| (a.is_direct(), &a.room.name).cmp(&(b.is_direct(), &b.room.name)));
 }
 
-fn remove_room(state: &mut State, id: RoomId) {
+pub(super) fn remove_room(state: &mut State, id: RoomId) {
     state.rooms.retain(|r| r.room.id != id);
     state.drafts.remove(&id);
     if state.active == Some(id) {
@@ -206,6 +78,7 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
             online,
         } => {
             state.conn = Conn::Connected;
+            names::learn_user(state, &user);
             state.me = Some(user);
             // The server's list is complete: anyone we thought online
             // before a reconnect but not in it has gone meanwhile.
@@ -280,10 +153,18 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
         }
         ServerFrame::Typing { room_id, user } => {
             if user.username != state.my_name() {
-                let until = state.clock + std::time::Duration::from_secs(5);
-                if let Some(r) = state.room_mut(room_id) {
+                names::learn(state, &user);
+                let now = state.clock;
+                if let Some(r) = state.room_mut(room_id)
+                    // A notice overtaken by the message it announced
+                    // would say "typing" under the message.
+                    && r
+                        .spoke
+                        .get(&user.username)
+                        .is_none_or(|t| now >= *t + TYPING_AFTER_MESSAGE)
+                {
                     r.typing.retain(|(n, _)| *n != user.username);
-                    r.typing.push((user.username, until));
+                    r.typing.push((user.username, now + TYPING_FOR));
                 }
             }
             Vec::new()
@@ -302,13 +183,23 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
 /// was applied already (a replay overlapping what we had).
 pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let me = state.my_name().to_owned();
     if state.room(e.room_id).is_none() {
         // A room we just joined or were added to: learn about it.
-        let placeholder = placeholder(&e);
-        state.rooms.push(RoomState::new(placeholder));
+        let mut room = RoomState::new(placeholder(&e));
+        room.announce =
+            e.kind == EventType::MemberJoined && e.user.as_ref().is_some_and(|u| u.username == me);
+        state.rooms.push(room);
         fx.push(Effect::Rest(RestCall::Room(e.room_id)));
     }
-    let me = state.my_name().to_owned();
+    if let Some(m) = e
+        .message
+        .as_ref()
+        .filter(|_| e.kind == EventType::MessageCreated)
+    {
+        names::learn(state, &m.author);
+    }
+    let now = state.clock;
     let my_id = state.my_id();
     // Seen only if the room is open in a terminal that has the focus.
     let active = state.active == Some(e.room_id)
@@ -328,6 +219,7 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
             let Some(m) = e.message else { return fx };
             let theirs = m.author.username != me;
             room.typing.retain(|(n, _)| *n != m.author.username);
+            room.spoke.insert(m.author.username.clone(), now);
             if m.thread_root.is_some() {
                 // Not the room's timeline, nor its unread count.
                 if let Some(id) = m.client_id.clone().filter(|_| !theirs) {

@@ -6,16 +6,21 @@
 //! terminal or a server.
 
 mod actions;
+mod browse;
 mod chat;
 mod commands;
 mod compose;
 mod events;
+/// Uploads and attachments.
+pub mod files;
 mod login;
 mod measure;
+mod names;
 /// Messages on their way out.
 pub mod outbox;
 mod overlay;
 mod people;
+mod results;
 /// One room's timeline and counters.
 pub mod room;
 /// Scrolling by lines around an anchor.
@@ -27,9 +32,9 @@ pub mod thread;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chat_wire::api::{Revision, Session};
+use chat_wire::files::FileInfo;
 use chat_wire::ws::ClientFrame;
-use chat_wire::{MessageId, RoomId, User};
+use chat_wire::{MessageId, RoomId, Seq, User};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::input::Editor;
@@ -38,7 +43,7 @@ use crate::net::{NetEvent, RestCall};
 use crate::strings;
 pub use login::{Field, LoginForm};
 use outbox::Outbox;
-pub use overlay::switcher_matches;
+pub use overlay::{Overlay, switcher_matches};
 use room::RoomState;
 use thread::ThreadView;
 
@@ -59,51 +64,6 @@ pub enum Conn {
     /// Down; the next attempt is at this clock time.
     Reconnecting {
         at: Duration,
-    },
-}
-
-/// Something drawn over the chat.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
-    None,
-    /// The help, scrolled down this many lines.
-    Help(usize),
-    Switcher {
-        query: String,
-        selected: usize,
-    },
-    /// Search results; Enter opens the selected one's room.
-    Search {
-        q: String,
-        results: Vec<chat_wire::Message>,
-        selected: usize,
-    },
-    /// A message of the open room is selected (by seq) to act on.
-    Select(chat_wire::Seq),
-    /// A large paste waiting for a yes.
-    Paste(String),
-    /// The open room's pinned messages.
-    Pins {
-        room: RoomId,
-        messages: Vec<chat_wire::Message>,
-        selected: usize,
-    },
-    /// A message's earlier texts, oldest first.
-    History {
-        room: RoomId,
-        id: MessageId,
-        revisions: Vec<Revision>,
-    },
-    /// Directory results; Enter opens a direct conversation.
-    People {
-        q: String,
-        users: Vec<User>,
-        selected: usize,
-    },
-    /// My sessions; `d` ends the selected one.
-    Sessions {
-        sessions: Vec<Session>,
-        selected: usize,
     },
 }
 
@@ -192,9 +152,21 @@ pub struct State {
     pending_focus: Option<String>,
     /// When to resend the outbox after the server rate-limited a send.
     resend_at: Option<Duration>,
+    /// Uploads in progress, oldest first.
+    pub uploads: Vec<files::Upload>,
+    next_job: u64,
+    /// Public room names the server listed (Tab completes `/join`).
+    pub public_rooms: Vec<String>,
+    /// Display names by username, as last heard from the server.
+    names: HashMap<String, String>,
+    /// A search hit to show once its room's history reaches it.
+    jump: Option<(RoomId, Seq)>,
 }
 
 /// Inputs to [`update`].
+// Network events carry users and files inline; a message is made and
+// moved once per input, so boxing them would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
@@ -217,6 +189,13 @@ pub enum Effect {
     Connect,
     /// Stop the WebSocket worker.
     Disconnect,
+    /// Upload the file at `path` (as typed; `~/` is home) as job `job`.
+    Upload {
+        job: u64,
+        path: String,
+    },
+    /// Save an attachment in the download directory.
+    Download(Box<FileInfo>),
     /// Save the current token to the session file.
     SaveSession,
     DeleteSession,
@@ -265,6 +244,11 @@ impl State {
             last_typing: HashMap::new(),
             pending_focus: None,
             resend_at: None,
+            uploads: Vec::new(),
+            next_job: 0,
+            public_rooms: Vec::new(),
+            names: HashMap::new(),
+            jump: None,
         };
         let mut effects = Vec::new();
         if let Some((username, token)) = saved {
@@ -324,6 +308,11 @@ impl State {
         self.pending_focus = Some(name);
     }
 
+    /// Whether the latest /join, /create or /msg asked for this room.
+    fn awaits_focus(&self, name: &str) -> bool {
+        self.pending_focus.as_deref() == Some(name.to_lowercase().as_str())
+    }
+
     /// Whether a room that just arrived is the one last asked for.
     fn take_focus(&mut self, name: &str) -> bool {
         let wanted = self.pending_focus.as_deref() == Some(name.to_lowercase().as_str());
@@ -341,6 +330,14 @@ impl State {
     /// My user id, or 0 before we know it (no user has it).
     pub fn my_id(&self) -> chat_wire::UserId {
         self.me.as_ref().map_or(0, |u| u.id)
+    }
+
+    /// The name `username` shows: their display name, as last heard.
+    pub fn shown_name<'a>(&'a self, username: &'a str) -> &'a str {
+        match self.names.get(username) {
+            Some(n) if !n.trim().is_empty() => n,
+            _ => username,
+        }
     }
 
     /// My display name (falling back to the username).

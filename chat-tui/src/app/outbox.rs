@@ -2,6 +2,7 @@
 //! resend after a reconnect (or a retry after a failure) can never produce
 //! a second copy: the server acknowledges a known id with the original.
 
+use chat_wire::files::FileInfo;
 use chat_wire::ws::ClientFrame;
 use chat_wire::{MessageId, RoomId};
 
@@ -23,6 +24,8 @@ pub struct Outgoing {
     pub reply_to: Option<MessageId>,
     /// A reply in this message's thread.
     pub thread_root: Option<MessageId>,
+    /// Uploaded files it carries.
+    pub attachments: Vec<FileInfo>,
     pub status: SendStatus,
 }
 
@@ -35,7 +38,7 @@ impl Outgoing {
             client_id: self.client_id.clone(),
             reply_to: self.reply_to,
             thread_root: self.thread_root,
-            attachments: Vec::new(),
+            attachments: self.attachments.iter().map(|f| f.id).collect(),
         }
     }
 }

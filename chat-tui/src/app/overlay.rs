@@ -1,12 +1,64 @@
-//! Keys while an overlay is open: the help, the room switcher, search
-//! results and the paste confirmation; selection, pins, history, people
-//! and sessions hand theirs to their own modules.
+//! The overlays, and keys while one is open: the help, the room
+//! switcher, search results and the paste confirmation; selection, pins,
+//! history, people, sessions and the room browser hand theirs to their
+//! own modules.
 
-use chat_wire::RoomId;
+use chat_wire::api::{Revision, Session};
+use chat_wire::{MessageId, Room, RoomId, User};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{Effect, Overlay, State, actions, chat, people, select};
+use super::{Effect, State, actions, browse, chat, people, select};
 use crate::keys::Action;
+
+/// Something drawn over the chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    /// The help, scrolled down this many lines.
+    Help(usize),
+    Switcher {
+        query: String,
+        selected: usize,
+    },
+    /// Search results; Enter opens the selected one's room at the hit.
+    Search {
+        q: String,
+        results: Vec<chat_wire::Message>,
+        selected: usize,
+    },
+    /// A message of the open room is selected (by seq) to act on.
+    Select(chat_wire::Seq),
+    /// A large paste waiting for a yes.
+    Paste(String),
+    /// The open room's pinned messages.
+    Pins {
+        room: RoomId,
+        messages: Vec<chat_wire::Message>,
+        selected: usize,
+    },
+    /// A message's earlier texts, oldest first.
+    History {
+        room: RoomId,
+        id: MessageId,
+        revisions: Vec<Revision>,
+    },
+    /// Directory results; Enter opens a direct conversation.
+    People {
+        q: String,
+        users: Vec<User>,
+        selected: usize,
+    },
+    /// My sessions; `d` ends the selected one.
+    Sessions {
+        sessions: Vec<Session>,
+        selected: usize,
+    },
+    /// Public rooms; Enter joins the selected one.
+    Rooms {
+        rooms: Vec<Room>,
+        selected: usize,
+    },
+}
 
 /// A key while an overlay is open.
 pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
@@ -75,6 +127,7 @@ pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<E
         }
         Overlay::Pins { .. } | Overlay::History { .. } => actions::on_overlay_key(state, key),
         Overlay::People { .. } | Overlay::Sessions { .. } => people::on_overlay_key(state, key),
+        Overlay::Rooms { .. } => browse::on_key(state, key),
         Overlay::Search {
             results, selected, ..
         } => {
@@ -82,10 +135,10 @@ pub fn on_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<E
                 KeyCode::Down => *selected = (*selected + 1).min(results.len().saturating_sub(1)),
                 KeyCode::Up => *selected = selected.saturating_sub(1),
                 KeyCode::Enter => {
-                    let room = results.get(*selected).map(|m| m.room_id);
+                    let hit = results.get(*selected).cloned();
                     state.overlay = Overlay::None;
-                    if let Some(id) = room {
-                        return chat::switch_to(state, id);
+                    if let Some(m) = hit {
+                        return select::jump(state, &m);
                     }
                 }
                 KeyCode::Esc | KeyCode::Char('q') => state.overlay = Overlay::None,

@@ -2,7 +2,7 @@
 //! message seen twice — from a page, a replay and an ack — is stored once),
 //! the resume point, unread counts and the scroll position.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use chat_wire::{Message, Room, RoomKind, Seq, UserId};
@@ -81,6 +81,11 @@ pub struct RoomState {
     pub typing: Vec<(String, Duration)>,
     /// Usernames for completion.
     pub members: Vec<String>,
+    /// When each person's latest message arrived (clock time).
+    pub spoke: HashMap<String, Duration>,
+    /// Known only from my own `member.joined`: someone added me, unless
+    /// I asked for the room; the notice waits for its name.
+    pub announce: bool,
 }
 
 impl RoomState {
@@ -102,6 +107,8 @@ impl RoomState {
             loaded: false,
             typing: Vec::new(),
             members: Vec::new(),
+            spoke: HashMap::new(),
+            announce: false,
             room,
         }
     }

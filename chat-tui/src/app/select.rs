@@ -2,11 +2,11 @@
 //! on with a key (reply, edit, delete, react, pin, history, thread,
 //! report), or with a command typed next (`/`).
 
-use chat_wire::{Message, Seq};
+use chat_wire::{Message, RoomId, Seq};
 use crossterm::event::KeyEvent;
 
 use super::room::{Anchor, Item, RoomState};
-use super::{Compose, Effect, Overlay, State, actions, chat, thread};
+use super::{Compose, Effect, Overlay, State, actions, chat, files, thread};
 use crate::keys::{self, SelectAction};
 use crate::net::RestCall;
 
@@ -40,6 +40,56 @@ pub(super) fn select(state: &mut State, seq: Seq) -> Vec<Effect> {
         r.scroll = Some(Anchor { seq, skip: 0 });
     }
     chat::prefetch(state)
+}
+
+/// Opens a search hit's room with the hit selected. A hit older than
+/// the loaded history is selected once paging back reaches it; a reply
+/// opens its thread when the root is loaded.
+pub fn jump(state: &mut State, hit: &Message) -> Vec<Effect> {
+    let room = hit.room_id;
+    let mut fx = chat::switch_to(state, room);
+    if let Some(root) = hit.thread_root {
+        let root = state.room(room).and_then(|r| r.find(root)).cloned();
+        if let Some(root) = root {
+            fx.extend(thread::open(state, &root));
+        }
+        return fx;
+    }
+    state.jump = Some((room, hit.seq));
+    fx.extend(continue_jump(state, room));
+    fx
+}
+
+/// After a page of `room` arrived: selects the hit we are jumping to if
+/// it is loaded now, else asks for the page before.
+pub fn continue_jump(state: &mut State, room: RoomId) -> Vec<Effect> {
+    let Some((target, seq)) = state.jump else {
+        return Vec::new();
+    };
+    if target != room || state.active != Some(room) {
+        return Vec::new();
+    }
+    let Some(r) = state.room_mut(room) else {
+        return Vec::new();
+    };
+    if r.items.contains_key(&seq) {
+        state.jump = None;
+        return select(state, seq);
+    }
+    // Not loaded yet: the newest page is on its way, or older ones are
+    // fetched until the hit (or the start of the room) is reached.
+    if !r.loaded || r.loading {
+        return Vec::new();
+    }
+    if r.history_done {
+        state.jump = None;
+        return Vec::new();
+    }
+    r.loading = true;
+    vec![Effect::Rest(RestCall::Page {
+        room,
+        before: r.oldest(),
+    })]
 }
 
 /// Leaves selection, back to the newest message.
@@ -144,6 +194,11 @@ pub fn on_key(state: &mut State, seq: Seq, key: &KeyEvent) -> Vec<Effect> {
                 open.extend(fx);
                 open
             }
+            None => Vec::new(),
+        },
+        // Saving keeps the selection: the path comes back as a notice.
+        Some(SelectAction::Open) => match live {
+            Some(m) => files::open(state, &m, 1),
             None => Vec::new(),
         },
         Some(SelectAction::Done) => end(state),

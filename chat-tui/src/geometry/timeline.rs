@@ -49,6 +49,9 @@ pub struct ItemRows {
     pub quote: Option<MessageId>,
     /// Then the text, wrapped with a hanging indent of [`TIME_COLS`].
     pub text: Vec<(String, Part)>,
+    /// Then one row per attached file (`📎 name (size)`), indented like
+    /// the text.
+    pub attachments: Vec<String>,
     /// Then one row of reactions (`👍 2  🎉 1`), indented like the text.
     pub reactions: Option<String>,
     /// Then, under a thread's root, one row with its reply count.
@@ -61,7 +64,9 @@ impl ItemRows {
         let above = usize::from(self.day.is_some())
             + usize::from(self.new_marker)
             + usize::from(self.quote.is_some());
-        let below = usize::from(self.reactions.is_some() && width > 0)
+        let files = if width > 0 { self.attachments.len() } else { 0 };
+        let below = files
+            + usize::from(self.reactions.is_some() && width > 0)
             + usize::from(self.thread.is_some() && width > 0);
         above + self.wrap_text(width, |_, _| ()).len() + below
     }
@@ -103,15 +108,16 @@ pub fn item_rows(
             (None, vec![(line, Part::Notice)])
         }
     };
-    let (reactions, thread) = match entry {
-        Entry::Message(m) => (reaction_row(m), thread_row(m)),
-        Entry::Notice { .. } => (None, None),
+    let (attachments, reactions, thread) = match entry {
+        Entry::Message(m) => (attachment_rows(m), reaction_row(m), thread_row(m)),
+        Entry::Notice { .. } => (Vec::new(), None, None),
     };
     ItemRows {
         day: new_day.then_some(day),
         new_marker,
         quote,
         text,
+        attachments,
         reactions,
         thread,
     }
@@ -122,6 +128,21 @@ pub fn item_rows(
 fn thread_row(m: &Message) -> Option<String> {
     let n = m.thread.as_ref()?.reply_count;
     (n > 0).then(|| format!("{}{}", " ".repeat(TIME_COLS), strings::replies(n)))
+}
+
+/// `📎 name (size)` for each file a message carries (a tombstone has
+/// none), indented like its text.
+fn attachment_rows(m: &Message) -> Vec<String> {
+    m.attachments
+        .iter()
+        .map(|f| {
+            format!(
+                "{}{}",
+                " ".repeat(TIME_COLS),
+                strings::attachment(&f.name, f.size)
+            )
+        })
+        .collect()
 }
 
 /// `👍 2  🎉 1` under a message with reactions, indented like its text.
@@ -265,6 +286,32 @@ mod tests {
         m.deleted = true;
         let gone = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
         assert_eq!(gone.reactions, None);
+    }
+
+    #[test]
+    fn each_attachment_takes_one_row_below_the_text() {
+        let mut m = message("", None);
+        let plain = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        let at = m.created_at;
+        let file = |id, name: &str, size| chat_wire::files::FileInfo {
+            id,
+            name: name.into(),
+            content_type: "application/pdf".into(),
+            size,
+            sha256: String::new(),
+            width: None,
+            height: None,
+            has_thumbnail: false,
+            created_at: at,
+        };
+        m.attachments = vec![file(1, "notes.pdf", 2_500_000), file(2, "a.txt", 12)];
+        let rows = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);
+        assert_eq!(
+            rows.attachments,
+            ["      📎 notes.pdf (2.4 MiB)", "      📎 a.txt (12 B)"]
+        );
+        assert_eq!(rows.height(40), plain.height(40) + 2);
+        assert_eq!(rows.height(0), plain.height(0), "no columns, no rows");
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! WebSocket in a long-lived worker; both report back over one channel as
 //! [`NetEvent`]s, so drawing never waits on the network.
 
+/// Uploads and downloads, streamed to and from disk.
+pub mod files;
 /// REST calls for reactions, pins, threads, people and moderation.
 mod more;
 /// The REST client.
@@ -11,11 +13,13 @@ pub mod tls;
 /// The WebSocket worker.
 pub mod ws;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chat_wire::api::{Revision, Session};
+use chat_wire::files::FileInfo;
 use chat_wire::ws::Incoming;
-use chat_wire::{MemberRole, Message, MessageId, Room, RoomId, Seq, User};
+use chat_wire::{MemberRole, Message, MessageId, Room, RoomId, Seq, User, UserRef};
 
 /// A REST call the app asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +47,12 @@ pub enum RestCall {
     },
     /// Find a public room by name and join it.
     JoinByName(String),
+    /// Join a public room by id (from the room browser).
+    Join(RoomId),
+    /// The public rooms; `complete` feeds Tab completion, not the browser.
+    PublicRooms {
+        complete: bool,
+    },
     Create {
         name: String,
         private: bool,
@@ -165,13 +175,39 @@ pub enum RestResult {
         messages: Vec<Message>,
     },
     Left(RoomId),
+    /// The public rooms (for the browser, or for completion).
+    PublicRooms {
+        complete: bool,
+        rooms: Vec<Room>,
+    },
+    /// My display name changed (`/nick`).
+    Renamed(User),
+    /// Part of an upload has gone out: `sent` of `total` bytes.
+    UploadProgress {
+        job: u64,
+        sent: u64,
+        total: u64,
+    },
+    Uploaded {
+        job: u64,
+        file: Box<FileInfo>,
+    },
+    UploadFailed {
+        job: u64,
+        message: String,
+    },
+    /// An attachment was saved to `path`.
+    Saved {
+        path: PathBuf,
+    },
     Searched {
         q: String,
         messages: Vec<Message>,
     },
+    /// A room's members, with the names they show.
     Members {
         room: RoomId,
-        usernames: Vec<String>,
+        members: Vec<UserRef>,
     },
     Pins {
         room: RoomId,

@@ -150,6 +150,17 @@ impl Rest {
                 let path = format!("/rooms/{}/join", found.id);
                 room(self.json(self.req(M::POST, &path, t)).await?, true, None)
             }
+            RestCall::Join(id) => {
+                let path = format!("/rooms/{id}/join");
+                room(self.json(self.req(M::POST, &path, t)).await?, true, None)
+            }
+            RestCall::PublicRooms { complete } => {
+                let list: RoomsResponse = self.json(self.req(M::GET, "/rooms/public", t)).await?;
+                RestResult::PublicRooms {
+                    complete,
+                    rooms: list.rooms,
+                }
+            }
             RestCall::Create { name, private } => {
                 let body = CreateRoomRequest {
                     name: name.trim_start_matches('#').to_owned(),
@@ -217,7 +228,7 @@ impl Rest {
                     bio: None,
                 };
                 let r: UserResponse = self.json(self.req(M::PATCH, "/me", t).json(&body)).await?;
-                RestResult::Me(r.user)
+                RestResult::Renamed(r.user)
             }
             RestCall::Topic { room: id, topic } => {
                 let body = UpdateRoomRequest {
@@ -230,8 +241,8 @@ impl Rest {
             RestCall::Members(room) => {
                 let path = format!("/rooms/{room}/members");
                 let r: MembersResponse = self.json(self.req(M::GET, &path, t)).await?;
-                let usernames = r.members.into_iter().map(|m| m.user.username).collect();
-                RestResult::Members { room, usernames }
+                let members = r.members.into_iter().map(|m| m.user).collect();
+                RestResult::Members { room, members }
             }
             RestCall::Logout { token } => {
                 self.send(self.req(M::POST, "/auth/logout", Some(&token)))
@@ -271,7 +282,8 @@ pub(super) fn name(call: &RestCall) -> &'static str {
         RestCall::Rooms | RestCall::Room(_) => "rooms",
         RestCall::Page { .. } => "history",
         RestCall::Read { .. } => "read marker",
-        RestCall::JoinByName(_) => "join",
+        RestCall::JoinByName(_) | RestCall::Join(_) => "join",
+        RestCall::PublicRooms { .. } => "public rooms",
         RestCall::Create { .. } => "create",
         RestCall::Leave(_) => "leave",
         RestCall::Invite { .. } => "invite",

@@ -1,5 +1,6 @@
 //! Everything around the timeline: title bar, room list, input, status.
 
+use chat_wire::Visibility;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -7,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
+use crate::app::room::RoomState;
 use crate::app::{Compose, Conn, Overlay, State};
 use crate::geometry::layout::{Areas, PROMPT, input_rows};
 use crate::geometry::timeline::display_name;
@@ -26,8 +28,16 @@ pub fn title(f: &mut Frame, area: Rect, state: &State) {
             let presence = if online { strings::ONLINE } else { "" };
             format!("{}{presence}", r.label())
         }
-        Some(r) if r.room.topic.is_empty() => r.label(),
-        Some(r) => format!("{} — {}", r.label(), r.room.topic.replace('\n', " ")),
+        Some(r) => {
+            let mut title = r.label();
+            if is_private(r) {
+                title = format!("{title} {}", strings::PRIVATE);
+            }
+            if !r.room.topic.is_empty() {
+                title = format!("{title} — {}", r.room.topic.replace('\n', " "));
+            }
+            title
+        }
         None => "chat".into(),
     };
     let style = Style::default().add_modifier(Modifier::REVERSED);
@@ -52,8 +62,13 @@ pub fn sidebar(f: &mut Frame, area: Rect, state: &State) {
         }
         let online = r.is_direct() && state.online.get(&r.room.name).copied().unwrap_or(false);
         let dot = if online { "●" } else { " " };
+        let lock = if is_private(r) {
+            format!(" {}", strings::PRIVATE_MARK)
+        } else {
+            String::new()
+        };
         let name_w = width.saturating_sub(count.width() + 2);
-        let name = truncate(&r.label(), name_w);
+        let name = truncate(&format!("{}{lock}", r.label()), name_w);
         let pad = width.saturating_sub(1 + name.width() + count.width() + 1);
         let mut style = Style::default();
         if r.unread > 0 {
@@ -75,6 +90,12 @@ pub fn sidebar(f: &mut Frame, area: Rect, state: &State) {
         ]));
     }
     f.render_widget(Paragraph::new(lines), area);
+}
+
+/// A named room only members see (a direct conversation is private by
+/// nature and marked `@` already).
+fn is_private(r: &RoomState) -> bool {
+    !r.is_direct() && r.room.visibility == Visibility::Private
 }
 
 /// The vertical line between the room list and the timeline.
@@ -169,8 +190,19 @@ pub fn status(f: &mut Frame, area: Rect, state: &State) {
             Style::default().fg(Color::Yellow),
         ));
     }
+    for up in &state.uploads {
+        spans.push(Span::styled(
+            format!(" · {}", strings::uploading(&up.name, up.percent())),
+            Style::default().fg(Color::LightBlue),
+        ));
+    }
     if let Some(r) = state.active_room() {
-        let names: Vec<String> = r.typing.iter().map(|(n, _)| n.clone()).collect();
+        // Named as the timeline names them.
+        let names: Vec<String> = r
+            .typing
+            .iter()
+            .map(|(n, _)| state.shown_name(n).to_owned())
+            .collect();
         if !names.is_empty() {
             spans.push(Span::styled(
                 format!(" · {}", strings::typing(&names)),

@@ -1,5 +1,5 @@
 //! The list overlays: pinned messages, a message's edit history, the
-//! people directory and my sessions.
+//! people directory, my sessions and the public rooms.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,7 +16,7 @@ use crate::geometry::wrap::truncate;
 use crate::strings;
 
 /// `21 Sep 14:20` in the local time zone.
-fn when(at: OffsetDateTime, offset: UtcOffset) -> String {
+pub(super) fn when(at: OffsetDateTime, offset: UtcOffset) -> String {
     let fmt = format_description!("[day] [month repr:short] [hour]:[minute]");
     at.to_offset(offset).format(&fmt).unwrap_or_default()
 }
@@ -123,6 +123,27 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                 rows(texts, *selected, r)
             };
             boxed(f, r, strings::PEOPLE_TITLE, lines);
+        }
+        Overlay::Rooms { rooms, selected } => {
+            let texts: Vec<String> = rooms
+                .iter()
+                .map(|room| {
+                    let mut text = format!("{}{}", strings::ROOM_MARK, room.name);
+                    if state.room(room.id).is_some() {
+                        text = format!("{text} {}", strings::JOINED);
+                    }
+                    if !room.topic.is_empty() {
+                        text = format!("{text} — {}", room.topic);
+                    }
+                    text
+                })
+                .collect();
+            let lines = if texts.is_empty() {
+                empty(strings::NO_PUBLIC_ROOMS)
+            } else {
+                rows(texts, *selected, r)
+            };
+            boxed(f, r, strings::ROOMS_TITLE, lines);
         }
         Overlay::Sessions { sessions, selected } => {
             let texts: Vec<String> = sessions

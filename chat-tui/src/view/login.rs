@@ -15,14 +15,17 @@ use crate::strings;
 pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     let form = &state.login;
     let w = area.width.min(70);
+    // Signing up adds the second password and the rules.
+    let h = if form.register { 11 } else { 9 };
     let r = Rect {
         x: area.x + (area.width - w) / 2,
-        y: area.y + area.height.saturating_sub(9) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
         width: w,
-        height: 9.min(area.height),
+        height: h.min(area.height),
     };
     let inner = w.saturating_sub(2) as usize;
     let stars = "*".repeat(form.password.text().chars().count());
+    let confirm_stars = "*".repeat(form.confirm.text().chars().count());
     let status = match (&form.error, form.busy) {
         (_, true) => Line::styled(strings::LOGGING_IN, Style::default().fg(Color::Yellow)),
         (Some(e), _) => Line::styled(truncate(e, inner), Style::default().fg(Color::Red)),
@@ -33,7 +36,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     } else {
         strings::LOGIN_HINT
     };
-    let lines = vec![
+    let mut lines = vec![
         Line::raw(truncate(&format!("Server:   {}", state.server), inner)),
         Line::raw(""),
         Line::raw(truncate(
@@ -41,10 +44,22 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             inner,
         )),
         Line::raw(truncate(&format!("{}{stars}", strings::PASSWORD), inner)),
+    ];
+    if form.register {
+        lines.push(Line::raw(truncate(
+            &format!("{}{confirm_stars}", strings::CONFIRM),
+            inner,
+        )));
+        lines.push(Line::styled(
+            truncate(strings::PASSWORD_RULES, inner),
+            Style::default().fg(Color::Cyan),
+        ));
+    }
+    lines.extend([
         Line::raw(""),
         status,
         Line::styled(truncate(hint, inner), Style::default().fg(Color::DarkGray)),
-    ];
+    ]);
     let title = if form.register {
         strings::REGISTER_TITLE
     } else {
@@ -61,6 +76,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             strings::USERNAME.width() + form.username.text()[..form.username.cursor()].width(),
         ),
         Field::Password => (3, strings::PASSWORD.width() + stars.len()),
+        Field::Confirm => (4, strings::CONFIRM.width() + confirm_stars.len()),
     };
     let x = (r.x + 1 + text_w as u16).min(r.right().saturating_sub(2));
     f.set_cursor_position(Position::new(x, r.y + 1 + row));

@@ -63,3 +63,5 @@ fn too_small(f: &mut Frame, area: Rect) {
 mod tests;
 #[cfg(test)]
 mod tests_conversations;
+#[cfg(test)]
+mod tests_first_hour;

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 use crate::app::{Overlay, State, switcher_matches};
 use crate::geometry::timeline::display_name;
@@ -42,7 +43,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
         Overlay::Pins { .. }
         | Overlay::History { .. }
         | Overlay::People { .. }
-        | Overlay::Sessions { .. } => super::lists::draw(f, area, state),
+        | Overlay::Sessions { .. }
+        | Overlay::Rooms { .. } => super::lists::draw(f, area, state),
         Overlay::Switcher { query, selected } => {
             let r = centered(area, 50, 14);
             let mut lines = vec![
@@ -93,7 +95,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                     .unwrap_or(strings::DELETED)
                     .replace('\n', " ");
                 let who = display_name(&m.author);
-                let text = truncate(&format!("{room} {who}: {body}"), inner);
+                let at = super::lists::when(m.created_at, state.settings.offset);
+                let text = truncate(&format!("{at}  {room} {who}: {body}"), inner);
                 let style = if i == *selected {
                     Style::default().add_modifier(Modifier::REVERSED)
                 } else {
@@ -114,15 +117,40 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     }
 }
 
+/// Columns of the help's key (or command) column and the gap after it.
+const HELP_KEYS: usize = 24 + 2;
+
+/// The help's box width: wide enough for its longest description (plus
+/// the key column and the borders), but never wider than the terminal.
+fn help_width(area: Rect) -> u16 {
+    let widest = keys::help_rows()
+        .iter()
+        .map(|(_, a)| strings::action_help(*a))
+        .chain(
+            keys::select_help_rows()
+                .iter()
+                .map(|(_, a)| strings::select_help(*a)),
+        )
+        .chain(strings::COMMANDS.iter().map(|(_, what)| *what))
+        .map(UnicodeWidthStr::width)
+        .max()
+        .unwrap_or(0);
+    let needed = u16::try_from(HELP_KEYS + widest + 2).unwrap_or(u16::MAX);
+    needed.min(area.width.saturating_sub(2))
+}
+
 /// The help overlay: the key map, then the commands.
 fn help(f: &mut Frame, area: Rect, scroll: usize) {
-    let r = centered(area, 78, area.height.saturating_sub(2));
+    let r = centered(area, help_width(area), area.height.saturating_sub(2));
     let inner = r.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     let key_style = Style::default().fg(Color::Cyan);
     for (keys, action) in keys::help_rows() {
         let keys = truncate(&keys, 24);
-        let text = truncate(strings::action_help(action), inner.saturating_sub(26));
+        let text = truncate(
+            strings::action_help(action),
+            inner.saturating_sub(HELP_KEYS),
+        );
         lines.push(Line::from(vec![
             Span::styled(format!("{keys:<24}  "), key_style),
             Span::raw(text),
@@ -134,7 +162,10 @@ fn help(f: &mut Frame, area: Rect, scroll: usize) {
         Style::default().add_modifier(Modifier::BOLD),
     ));
     for (keys, action) in keys::select_help_rows() {
-        let text = truncate(strings::select_help(action), inner.saturating_sub(26));
+        let text = truncate(
+            strings::select_help(action),
+            inner.saturating_sub(HELP_KEYS),
+        );
         lines.push(Line::from(vec![
             Span::styled(format!("  {:<22}  ", truncate(&keys, 22)), key_style),
             Span::raw(text),
@@ -142,7 +173,7 @@ fn help(f: &mut Frame, area: Rect, scroll: usize) {
     }
     lines.push(Line::raw(""));
     for (cmd, what) in strings::COMMANDS {
-        let text = truncate(what, inner.saturating_sub(26));
+        let text = truncate(what, inner.saturating_sub(HELP_KEYS));
         lines.push(Line::from(vec![
             Span::styled(format!("{cmd:<24}  "), key_style),
             Span::raw(text),

@@ -118,7 +118,7 @@ const EXPECTED_80X24: &str = "
                     │      す。絵文字も👍🎉
                     │14:22 bob: typo here (edited)
                     │14:23 bob: (message deleted)
-                    │      ↳ bob: morning!
+                    │        ╭ bob: morning!
                     │14:24 alice: @bob sure, replying
                     │      alice: first try failed (Alt+R retry, Alt+X discard)
                     │      — too long

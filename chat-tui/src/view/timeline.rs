@@ -58,6 +58,13 @@ fn dim() -> Style {
     Style::default().fg(Color::DarkGray)
 }
 
+fn file_style() -> Style {
+    Style::default().fg(Color::LightBlue)
+}
+
+/// Where a reply's quote starts: two columns in from the text.
+const QUOTE_COLS: usize = TIME_COLS + 2;
+
 fn rule(text: &str, width: usize, style: Style) -> Line<'static> {
     let label = format!(" {text} ");
     let w = unicode_width::UnicodeWidthStr::width(label.as_str());
@@ -156,11 +163,18 @@ fn item_lines(ctx: &Ctx, room: &RoomState, item: &Item, rows: &ItemRows) -> Vec<
             None => "…".into(),
         };
         let quote = quote.replace('\n', " ");
-        let text = format!("{}↳ {quote}", " ".repeat(TIME_COLS));
+        // Deeper than the text of the message above and opening downwards,
+        // so it reads as part of the reply below, not of what is above.
+        let text = format!("{}{}{quote}", " ".repeat(QUOTE_COLS), strings::QUOTE_MARK);
         out.push(Line::styled(truncate(&text, ctx.width), dim()));
     }
     let text = rows.wrap_text(ctx.width, |text, part| part_style(ctx, item, text, part));
     out.extend(to_lines(text));
+    if ctx.width > 0 {
+        for file in &rows.attachments {
+            out.push(Line::styled(truncate(file, ctx.width), file_style()));
+        }
+    }
     if let Some(reactions) = &rows.reactions
         && ctx.width > 0
     {
@@ -192,7 +206,16 @@ fn pending_lines(ctx: &Ctx, o: &Outgoing) -> Vec<Line<'static>> {
             Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
         )),
     }
-    to_lines(wrap(&segs, ctx.width, TIME_COLS))
+    let mut lines = to_lines(wrap(&segs, ctx.width, TIME_COLS));
+    for f in &o.attachments {
+        let text = format!(
+            "{}{}",
+            " ".repeat(TIME_COLS),
+            strings::attachment(&f.name, f.size)
+        );
+        lines.push(Line::styled(truncate(&text, ctx.width), dim()));
+    }
+    lines
 }
 
 /// Draws the open room's timeline into `area`.

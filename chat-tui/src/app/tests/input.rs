@@ -184,6 +184,7 @@ fn the_form_can_create_an_account() {
     key(&mut s, KeyCode::Char('r'), KeyModifiers::CONTROL);
     assert!(s.login.register);
     type_line(&mut s, "carol");
+    type_line(&mut s, "a long password");
     let fx = type_line(&mut s, "a long password");
     assert_eq!(
         fx,

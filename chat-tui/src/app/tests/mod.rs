@@ -2,6 +2,8 @@
 //! messages the runtime would send.
 
 mod conversations;
+mod files;
+mod first_hour;
 mod input;
 mod outbox;
 mod people;
