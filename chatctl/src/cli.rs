@@ -9,8 +9,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  failure (database unreachable, backup corrupted, ...)
-  2  usage error, or a refusal (destructive command without --yes, restore
-     into a non-empty database)
+  2  usage error, or a refusal (a name that is taken, a destructive command
+     without --yes, restore into a database that holds data)
   3  the named user, room or session does not exist
   4  `migrate status`: migrations are pending
 
@@ -37,7 +37,13 @@ pub struct DbArgs {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// chatd's TOML config file, read for its database_url.
-    #[arg(long, env = "CHATD_CONFIG", global = true, value_name = "FILE")]
+    #[arg(
+        long,
+        env = "CHATD_CONFIG",
+        global = true,
+        value_name = "FILE",
+        hide_env_values = true
+    )]
     pub config: Option<PathBuf>,
 }
 
@@ -65,7 +71,8 @@ pub enum Command {
     /// Uploaded files: statistics, and removing unused ones.
     #[command(subcommand)]
     Files(FilesCommand),
-    /// Load a backup into an empty database.
+    /// Load a backup into a database that holds no data (--force replaces
+    /// what is there); the tables belong to the database's owner.
     Restore(RestoreArgs),
     /// Counts of users, rooms, messages and events; database size;
     /// connections per chatd instance.
@@ -400,8 +407,8 @@ pub enum MemberRoleArg {
 pub struct BackupCmd {
     #[command(subcommand)]
     pub action: Option<BackupAction>,
-    /// The backup file to write, or a directory to write a timestamped
-    /// chat-YYYYMMDDTHHMMSSZ.chatbak into.
+    /// A new backup file (FILE.chatbak), or an existing directory to write
+    /// a timestamped chat-YYYYMMDDTHHMMSSZ.chatbak into.
     #[arg(required = true, value_name = "FILE|DIR")]
     pub target: Option<PathBuf>,
     /// With a directory target: keep only the newest N backups there.
@@ -423,6 +430,7 @@ pub struct DataDirArgs {
     #[arg(
         long,
         env = "CHATD_DATA_DIR",
+        hide_env_values = true,
         value_name = "DIR",
         default_value = "/var/lib/chat"
     )]
@@ -470,6 +478,11 @@ pub struct RestoreArgs {
     /// terminal).
     #[arg(short, long)]
     pub yes: bool,
+    /// The role that will own the restored tables: the one chatd connects
+    /// as [default: the database's owner; when restore creates the
+    /// database, the role chatctl connects as].
+    #[arg(long, value_name = "ROLE")]
+    pub owner: Option<String>,
     #[command(flatten)]
     pub tools: PgToolArgs,
     #[command(flatten)]
@@ -481,6 +494,11 @@ pub struct RestoreArgs {
 pub struct PgToolArgs {
     /// Directory with pg_dump and pg_restore [default: PATH, then
     /// /usr/lib/postgresql/*/bin].
-    #[arg(long, env = "CHATCTL_PG_BINDIR", value_name = "DIR")]
+    #[arg(
+        long,
+        env = "CHATCTL_PG_BINDIR",
+        value_name = "DIR",
+        hide_env_values = true
+    )]
     pub pg_bindir: Option<PathBuf>,
 }

@@ -42,8 +42,23 @@ fn from_config(path: &Path) -> CliResult<Option<String>> {
 /// connection comes from a one-connection pool so the store's functions
 /// take it like chatd's pooled ones.
 pub async fn connect(url: &str) -> CliResult<chat_store::Client> {
+    let missing = config(url)
+        .and_then(|c| database_name(&c))
+        .map(|name| format!("database \"{name}\" does not exist"))
+        .ok();
     let fail = |e: chat_store::StoreError| {
-        CliError::Failed(anyhow::anyhow!("cannot connect to {}: {e}", redact(url)))
+        let text = e.to_string();
+        // A missing database is the usual first-run mistake; say the cure.
+        let hint = match &missing {
+            Some(m) if text.contains(m.as_str()) => {
+                " (`chatctl migrate --create-database` creates it; `chatctl restore` too)"
+            }
+            _ => "",
+        };
+        CliError::Failed(anyhow::anyhow!(
+            "cannot connect to {}: {text}{hint}",
+            redact(url)
+        ))
     };
     let options = chat_store::PoolOptions {
         max_size: 1,
@@ -58,6 +73,7 @@ pub async fn connect(url: &str) -> CliResult<chat_store::Client> {
 /// as every command that reads or writes chat's tables needs.
 pub async fn connect_current(url: &str) -> CliResult<chat_store::Client> {
     let client = connect(url).await?;
+    check_access(&client, database::Access::Use).await?;
     let status = migrate::status(&**client).await?;
     if !status.unknown.is_empty() {
         return Err(CliError::Failed(migrate::ahead_error(&status).into()));
@@ -68,6 +84,21 @@ pub async fn connect_current(url: &str) -> CliResult<chat_store::Client> {
         );
     }
     Ok(client)
+}
+
+/// Fails with a permission problem stated as one, before a role that
+/// cannot see chat's tables is told that the schema is behind.
+pub async fn check_access(client: &chat_store::Client, access: database::Access) -> CliResult {
+    let problem = database::access_problem(&***client, access)
+        .await
+        .context("cannot check access to chat's tables")?;
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(CliError::Failed(anyhow::anyhow!(
+            "permission problem: {problem}; chat's tables must belong to the role chatd and \
+             chatctl connect as (`chatctl restore --owner ROLE`; docs/admin.md, \"Restoring\")"
+        ))),
+    }
 }
 
 pub use chat_store::redact_url as redact;

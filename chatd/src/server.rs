@@ -59,6 +59,17 @@ impl Server {
                      (is it running? `chatctl migrate --create-database` creates the database)"
             )
         })?;
+        // Asked first: without access to its tables, a role would see the
+        // schema as unmigrated and be told to migrate.
+        let access = chat_store::database::access_problem(&**db, chat_store::database::Access::Use)
+            .await
+            .with_context(|| format!("cannot check access to the tables at {shown_url}"))?;
+        if let Some(problem) = access {
+            bail!(
+                "permission problem at {shown_url}: {problem}; chatd's role must own chat's tables \
+                 (`chatctl restore --owner ROLE`; docs/admin.md, \"Restoring\")"
+            );
+        }
         let status = migrate::status(&**db)
             .await
             .with_context(|| format!("cannot read the schema version at {shown_url}"))?;

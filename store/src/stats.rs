@@ -12,7 +12,11 @@ pub struct Stats {
     pub rooms: i64,
     pub direct_rooms: i64,
     pub archived_rooms: i64,
+    /// Every stored message, deleted ones (tombstones) included: what a
+    /// backup's manifest counts.
     pub messages: i64,
+    /// Of those, the deleted ones.
+    pub messages_deleted: i64,
     pub events: i64,
     pub live_sessions: i64,
     pub database_bytes: i64,
@@ -39,10 +43,11 @@ pub async fn collect(db: &impl GenericClient) -> StoreResult<Stats> {
                (SELECT count(*) FROM rooms WHERE kind = 'room'), \
                (SELECT count(*) FROM rooms WHERE kind = 'direct'), \
                (SELECT count(*) FROM rooms WHERE archived_at IS NOT NULL), \
-               (SELECT count(*) FROM messages WHERE deleted_at IS NULL), \
+               (SELECT count(*) FROM messages), \
                (SELECT count(*) FROM room_events), \
                (SELECT count(*) FROM sessions WHERE revoked_at IS NULL AND expires_at > now()), \
-               pg_database_size(current_database())",
+               pg_database_size(current_database()), \
+               (SELECT count(*) FROM messages WHERE deleted_at IS NOT NULL)",
             &[],
         )
         .await?;
@@ -73,6 +78,7 @@ pub async fn collect(db: &impl GenericClient) -> StoreResult<Stats> {
         direct_rooms: row.get(5),
         archived_rooms: row.get(6),
         messages: row.get(7),
+        messages_deleted: row.get(11),
         events: row.get(8),
         live_sessions: row.get(9),
         database_bytes: row.get(10),

@@ -1,6 +1,7 @@
 //! `chatctl migrate [up|status]`: apply pending schema migrations, or show
 //! where the database stands.
 
+use chat_store::database;
 use chat_store::migrate::{self, MigrationInfo};
 use serde::Serialize;
 
@@ -25,6 +26,10 @@ async fn up(url: &str, create_database: bool, out: Output) -> CliResult {
         ));
     }
     let mut client = db::connect(url).await?;
+    db::check_access(&client, database::Access::Use).await?;
+    if !migrate::status(&**client).await?.pending.is_empty() {
+        db::check_access(&client, database::Access::Migrate).await?;
+    }
     let applied = migrate::run(&mut client).await?;
     let version = migrate::latest_version();
     for m in &applied {

@@ -20,6 +20,7 @@ pub async fn run(url: &str, out: Output) -> CliResult {
             ("  archived", s.archived_rooms),
             ("direct conversations", s.direct_rooms),
             ("messages", s.messages),
+            ("  deleted", s.messages_deleted),
             ("room events", s.events),
             ("live sessions", s.live_sessions),
         ] {

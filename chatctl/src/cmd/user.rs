@@ -40,9 +40,7 @@ pub async fn run(url: &str, cmd: UserCommand, out: Output) -> CliResult {
             };
             let tx = client.transaction().await.map_err(StoreError::from)?;
             let user = users::create(&tx, &new).await.map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    CliError::Failed(anyhow::anyhow!("username {username} is taken"))
-                }
+                StoreError::Conflict(_) => CliError::Usage(format!("username {username} is taken")),
                 other => other.into(),
             })?;
             let details = serde_json::json!({ "admin": admin });

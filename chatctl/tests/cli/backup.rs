@@ -236,6 +236,69 @@ async fn backup_never_overwrites_and_is_readable_by_its_owner_only() {
 }
 
 #[tokio::test]
+async fn a_target_that_is_neither_a_directory_nor_a_new_backup_file_is_refused() {
+    let db = TestDb::create().await;
+    let scratch = Scratch::new("target");
+    // A typo of a directory: nothing named like it is written.
+    let typo = scratch.path("backpus");
+    let out = ctl(&db).arg("backup").arg(&typo).assert().code(2);
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(stderr.contains("existing directory"), "{stderr}");
+    // Inside a directory that does not exist.
+    let out = ctl(&db)
+        .arg("backup")
+        .arg(scratch.path("no/such/dir"))
+        .assert()
+        .code(2);
+    let stderr = stderr_of(&out);
+    assert!(stderr.contains("is not a directory"), "{stderr}");
+    let out = ctl(&db)
+        .arg("backup")
+        .arg(scratch.path("missing/x.chatbak"))
+        .assert()
+        .code(2);
+    assert!(stderr_of(&out).contains("is not a directory"));
+    assert!(scratch.names().is_empty(), "{:?}", scratch.names());
+}
+
+#[tokio::test]
+async fn stats_and_backups_count_messages_alike() {
+    let db = TestDb::create().await;
+    let fixture = seed(&db).await;
+    let pool = pool(&db.url);
+    let mut client = pool.get().await.unwrap();
+    let (room, author) = (fixture.rooms[0], fixture.users[0]);
+    let first: i64 = client
+        .query_one(
+            "SELECT id FROM messages WHERE room_id = $1 ORDER BY seq LIMIT 1",
+            &[&room],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let _ = messages::delete(&mut client, room, first, author, false)
+        .await
+        .unwrap();
+    let stats = json(&ctl(&db).args(["stats", "--json"]).output().unwrap().stdout);
+    assert_eq!(stats["messages"], fixture.messages);
+    assert_eq!(stats["messages_deleted"], 1);
+    let scratch = Scratch::new("counts");
+    let out = ctl(&db)
+        .args(["backup", "--json"])
+        .arg(scratch.path("b.chatbak"))
+        .assert()
+        .success();
+    let taken = json(&out.get_output().stdout);
+    assert_eq!(taken["manifest"]["counts"]["messages"], stats["messages"]);
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(&format!("{} messages", fixture.messages)),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn missing_or_old_postgres_tools_are_one_clear_line() {
     let db = TestDb::create().await;
     let scratch = Scratch::new("tools");

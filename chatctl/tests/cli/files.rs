@@ -178,6 +178,12 @@ pub async fn backups_carry_the_files_verify_checks_them_and_restore_puts_them_ba
         .arg(&flipped)
         .assert()
         .failure();
+    // The data directory belongs to chatd's user; a restore run as root
+    // (this test, where it may change owners) gives what it writes to that
+    // user too.
+    let service_user = 4242;
+    let as_root =
+        std::os::unix::fs::chown(&restored.0, Some(service_user), Some(service_user)).is_ok();
     chatctl(&target)
         .env_remove("CHATCTL_PG_BINDIR")
         .args(["restore", "--force", "--yes", "--data-dir"])
@@ -186,6 +192,17 @@ pub async fn backups_carry_the_files_verify_checks_them_and_restore_puts_them_ba
         .assert()
         .success();
     let again = LocalDir::open(&restored.0, false).unwrap();
+    if as_root {
+        use std::os::unix::fs::MetadataExt as _;
+        for sha in &shas {
+            let mut path = again.path_of(sha).unwrap();
+            while path != restored.0 {
+                let meta = std::fs::metadata(&path).unwrap();
+                assert_eq!((meta.uid(), meta.gid()), (service_user, service_user));
+                path.pop();
+            }
+        }
+    }
     assert_eq!(again.list().await.unwrap(), shas);
     let original = LocalDir::open(&data.0, false).unwrap();
     for sha in &shas {

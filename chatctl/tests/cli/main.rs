@@ -6,6 +6,8 @@ mod backup;
 mod backup_kit;
 mod files;
 mod moderation;
+mod operator;
+mod operator_kit;
 mod restore;
 mod rooms;
 mod verify;
@@ -198,12 +200,14 @@ async fn bad_requests_get_distinct_exit_codes() {
         .write_stdin("long enough\n")
         .assert()
         .success();
-    // Taken: a failure.
-    chatctl(&db)
+    // Taken: a refusal, as the exit codes document.
+    let out = chatctl(&db)
         .args(["user", "add", "ALICE", "--password-stdin"])
         .write_stdin("long enough\n")
         .assert()
-        .code(1);
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.trim(), "chatctl: username alice is taken");
     // Invalid input: a usage error.
     chatctl(&db)
         .args(["user", "add", "a!", "--password-stdin"])
@@ -243,4 +247,40 @@ async fn user_commands_refuse_an_unmigrated_database() {
     let out = chatctl(&db).args(["user", "list"]).assert().code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(stderr.contains("chatctl migrate"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_missing_database_names_the_command_that_creates_it() {
+    let holder = TestDb::empty().await;
+    let url = chat_testkit::url_for(&format!("{}_absent", holder.name));
+    let out = Command::cargo_bin("chatctl")
+        .unwrap()
+        .args(["--database-url", &url, "user", "list"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("chatctl migrate --create-database"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn help_shows_no_empty_environment_values() {
+    let out = Command::cargo_bin("chatctl")
+        .unwrap()
+        .args(["backup", "--help"])
+        .env_remove("CHATD_CONFIG")
+        .env_remove("CHATD_DATA_DIR")
+        .env(
+            "DATABASE_URL",
+            "postgres://secret:password@example.org/chat",
+        )
+        .assert()
+        .success();
+    let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(help.contains("[env: CHATD_CONFIG]"), "{help}");
+    assert!(!help.contains("=]") && !help.contains("secret"), "{help}");
 }

@@ -31,7 +31,7 @@ async fn restore_refuses_a_database_with_data_unless_forced_and_confirmed() {
 
     let out = ctl(&target).arg("restore").arg(&file).assert().code(2);
     let stderr = stderr_of(&out);
-    assert!(stderr.contains("is not empty"), "{stderr}");
+    assert!(stderr.contains("holds data"), "{stderr}");
     assert!(out.get_output().stdout.is_empty());
     assert_eq!(fingerprint(&target.url).await, before);
 

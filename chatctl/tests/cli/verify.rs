@@ -13,14 +13,16 @@ use super::backup_kit::{
 };
 use super::json;
 
-/// The verification scratch databases that exist now.
+/// The verification scratch databases of this harness's role that exist
+/// now (operator.rs verifies as roles of its own meanwhile).
 async fn scratch_databases() -> Vec<String> {
     let admin = chat_store::connect_once(&chat_testkit::admin_url())
         .await
         .unwrap();
     admin
         .query(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'chatctl\\_verify\\_%' ORDER BY 1",
+            "SELECT datname FROM pg_database WHERE datname LIKE 'chatctl\\_verify\\_%' \
+             AND datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user) ORDER BY 1",
             &[],
         )
         .await

@@ -153,3 +153,33 @@ pub fn restore(path: &Path, manifest: &Manifest, blobs: &LocalDir) -> CliResult<
     }
     Ok(found.ok)
 }
+
+/// Gives everything under the data directory to the directory's owner:
+/// restored as root, the files would otherwise be root's, and chatd
+/// (running as its own user) could not read them.
+pub fn give_to_owner(root: &Path) -> CliResult {
+    use std::os::unix::fs::MetadataExt as _;
+    let top = std::fs::metadata(root).with_context(|| format!("cannot read {}", root.display()))?;
+    let (uid, gid) = (top.uid(), top.gid());
+    let mut pending = vec![root.to_owned()];
+    while let Some(dir) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            let meta = std::fs::symlink_metadata(&path)?;
+            if meta.uid() != uid || meta.gid() != gid {
+                std::os::unix::fs::lchown(&path, Some(uid), Some(gid)).with_context(|| {
+                    format!(
+                        "cannot give {} to the data directory's owner",
+                        path.display()
+                    )
+                })?;
+            }
+            if meta.is_dir() {
+                pending.push(path);
+            }
+        }
+    }
+    Ok(())
+}

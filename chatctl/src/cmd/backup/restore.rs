@@ -24,6 +24,7 @@ use crate::prompt;
 struct Restored {
     file: PathBuf,
     database: String,
+    owner: String,
     counts: BTreeMap<String, i64>,
     migrated: Vec<migrate::MigrationInfo>,
 }
@@ -41,18 +42,22 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
         )));
     }
     let database = db::database_name(&db::config(url)?)?;
-    if db::create_database(url).await? {
-        out.note(format_args!("created database {database}"));
-    }
+    let owner = prepare_database(url, &database, args.owner.as_deref(), out).await?;
     let client = db::connect(url).await?;
     let replace = database::has_objects(&**client)
         .await
         .context("cannot inspect the database")?;
-    if replace {
+    // Tables that hold nothing (a freshly migrated database) are no data
+    // to lose; anything else must be replaced on purpose.
+    let holds_data = replace
+        && database::holds_rows(&**client)
+            .await
+            .context("cannot inspect the database")?;
+    if holds_data {
         if !args.force {
             return Err(CliError::Usage(format!(
-                "database {database} is not empty; restore loads only into an empty database \
-                 (pass --force to replace everything in it)"
+                "database {database} holds data; restore replaces it only with --force \
+                 (which asks first), or load into an empty database"
             )));
         }
         prompt::confirm(
@@ -71,22 +76,36 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
         let blobs = chat_blobs::LocalDir::open(dir, false)
             .with_context(|| format!("cannot open the data directory {}", dir.display()))?;
         let (src, m) = (args.file.clone(), manifest.clone());
-        let files = tokio::task::spawn_blocking(move || super::files::restore(&src, &m, &blobs))
-            .await
-            .map_err(anyhow::Error::from)??;
+        let files = tokio::task::spawn_blocking(move || {
+            let restored = super::files::restore(&src, &m, &blobs)?;
+            super::files::give_to_owner(blobs.root())?;
+            CliResult::Ok(restored)
+        })
+        .await
+        .map_err(anyhow::Error::from)??;
         out.note(format_args!(
             "restored {files} file(s) into {}",
             dir.display()
         ));
     }
     if replace {
-        database::empty_public_schema(&**client)
+        database::recreate_public_schema(&**client, &owner)
             .await
             .context("cannot empty the database")?;
     }
+    let me = database::current_role(&**client)
+        .await
+        .context("cannot read the current role")?;
     drop(client);
-    load(url, &extracted).await?;
+    let role = (owner != me).then_some(owner.as_str());
+    load(url, &extracted, role).await?;
     let mut client = db::connect(url).await?;
+    // Newer migrations below must create their tables as the owner too.
+    if let Some(role) = role {
+        database::set_role(&**client, role)
+            .await
+            .with_context(|| format!("cannot act as role {role}"))?;
+    }
     // pg_restore leaves no planner statistics; chatd's first queries need them.
     database::analyze(&**client)
         .await
@@ -106,7 +125,7 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
     }
     let migrated = migrate::run(&mut client).await?;
     out.note(format_args!(
-        "restored {} into {database} ({} messages) in {:.1} s{}",
+        "restored {} into {database}, owned by {owner} ({} messages) in {:.1} s{}",
         args.file.display(),
         manifest.counts.get("messages").copied().unwrap_or(0),
         started.elapsed().as_secs_f64(),
@@ -120,11 +139,57 @@ pub async fn run_restore(url: &str, args: RestoreArgs, out: Output) -> CliResult
         crate::output::print_json(&Restored {
             file: args.file,
             database,
+            owner,
             counts: manifest.counts,
             migrated,
         })?;
     }
     Ok(())
+}
+
+/// Creates the database when it does not exist (owned by `owner`), and
+/// returns the role the restored tables will belong to: `owner`, else the
+/// database's owner, so that chatd's role can use what a superuser
+/// restored.
+async fn prepare_database(
+    url: &str,
+    database: &str,
+    owner: Option<&str>,
+    out: Output,
+) -> CliResult<String> {
+    let maintenance = db::maintenance(url).await?;
+    let existing = database::owner_of(&maintenance, database)
+        .await
+        .context("cannot list databases")?;
+    let owner = match (owner, existing) {
+        (Some(owner), _) => owner.to_owned(),
+        (None, Some(existing)) => existing,
+        (None, None) => database::current_role(&maintenance)
+            .await
+            .context("cannot read the current role")?,
+    };
+    match database::can_act_as(&maintenance, &owner)
+        .await
+        .context("cannot look up roles")?
+    {
+        None => return Err(CliError::Usage(format!("there is no role named {owner}"))),
+        Some(false) => {
+            return Err(CliError::Usage(format!(
+                "the role chatctl connects as cannot create tables for {owner}; restore as \
+                 {owner} itself or as a superuser (e.g. postgres)"
+            )));
+        }
+        Some(true) => {}
+    }
+    if database::create_owned(&maintenance, database, Some(owner.as_str()))
+        .await
+        .with_context(|| format!("cannot create database {database}"))?
+    {
+        out.note(format_args!(
+            "created database {database}, owned by {owner}"
+        ));
+    }
+    Ok(owner)
 }
 
 /// A scratch file for an extracted dump, removed afterwards.
@@ -168,18 +233,23 @@ pub async fn extract(
 }
 
 /// Loads an extracted dump with pg_restore into the URL's database in one
-/// transaction.
-pub async fn load(url: &str, extracted: &Extracted) -> CliResult {
+/// transaction; with `role`, everything it creates belongs to that role
+/// (`--no-owner` drops the dumped owners, `--role` makes the new one).
+pub async fn load(url: &str, extracted: &Extracted, role: Option<&str>) -> CliResult {
     let Extracted { dump, pg_restore } = extracted;
     let name = db::database_name(&db::config(url)?)?;
-    let output = pgtools::command(pg_restore, url)?
-        .args([
-            "--no-password",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-        ])
+    let mut command = pgtools::command(pg_restore, url)?;
+    command.args([
+        "--no-password",
+        "--no-owner",
+        "--no-privileges",
+        "--single-transaction",
+        "--exit-on-error",
+    ]);
+    if let Some(role) = role {
+        command.arg(format!("--role={role}"));
+    }
+    let output = command
         .arg(format!("--dbname={name}"))
         .arg(&dump.path)
         .output()

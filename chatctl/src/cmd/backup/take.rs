@@ -49,6 +49,7 @@ pub async fn run_backup(url: &str, cmd: BackupCmd, out: Output) -> CliResult {
                 "--keep needs a directory to rotate backups in".into(),
             ));
         }
+        check_new_file(&target)?;
         (target, None)
     };
     if file.exists() {
@@ -58,7 +59,19 @@ pub async fn run_backup(url: &str, cmd: BackupCmd, out: Output) -> CliResult {
         )));
     }
     let blobs = open_data_dir(&cmd.data.data_dir)?;
-    let manifest = take(url, &file, &cmd.tools, &blobs).await?;
+    let (manifest, partial) = take(url, &file, &cmd.tools, &blobs).await?;
+    // Verified under its temporary name: a backup that fails verification
+    // is removed, never left looking like a good one.
+    let verification = if cmd.verify {
+        let started = Instant::now();
+        let mut report = verification(url, &partial.path, &cmd.tools).await;
+        report.file.clone_from(&file);
+        verdict(&report, started)?;
+        Some(report)
+    } else {
+        None
+    };
+    partial.persist(&file)?;
     out.note(format_args!(
         "wrote {} ({} bytes of dump, {} messages) in {:.1} s",
         file.display(),
@@ -66,20 +79,12 @@ pub async fn run_backup(url: &str, cmd: BackupCmd, out: Output) -> CliResult {
         manifest.counts.get("messages").copied().unwrap_or(0),
         started.elapsed().as_secs_f64()
     ));
-    let verification = if cmd.verify {
-        let started = Instant::now();
-        let report = verification(url, &file, &cmd.tools).await;
-        verdict(&report, started)?;
-        Some(report)
-    } else {
-        None
-    };
     let removed = match (rotate_dir, cmd.keep) {
         (Some(dir), Some(keep)) => rotate(&dir, keep as usize)?,
         _ => Vec::new(),
     };
     for old in &removed {
-        out.note(format_args!("removed old backup {}", old.display()));
+        out.note(format_args!("removed {}", old.display()));
     }
     if out.json {
         crate::output::print_json(&serde_json::json!({
@@ -93,13 +98,41 @@ pub async fn run_backup(url: &str, cmd: BackupCmd, out: Output) -> CliResult {
     Ok(())
 }
 
-/// Dumps the database into `file` and returns the manifest written in it.
+/// A backup file named on the command line must be new and end in
+/// `.chatbak`, in a directory that exists: `backup /var/backups/chta` (a
+/// typo of a directory) must not quietly write a file of that name.
+fn check_new_file(target: &Path) -> CliResult {
+    if target.exists() {
+        return Ok(()); // refused as existing below
+    }
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent
+        && !parent.is_dir()
+    {
+        return Err(CliError::Usage(format!(
+            "{} is not a directory: name an existing directory, or a new .{EXTENSION} file \
+             in one",
+            parent.display()
+        )));
+    }
+    let is_backup_name = target.extension().is_some_and(|e| e == EXTENSION);
+    if !is_backup_name || target.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(CliError::Usage(format!(
+            "{} does not exist: name an existing directory, or a new file ending in .{EXTENSION}",
+            target.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Dumps the database into a temporary file beside `file` and returns the
+/// manifest written in it, and that file (removed if dropped).
 async fn take(
     url: &str,
     file: &Path,
     tools: &PgToolArgs,
     blobs: &Option<chat_blobs::LocalDir>,
-) -> CliResult<Manifest> {
+) -> CliResult<(Manifest, TempFile)> {
     let mut client = db::connect(url).await?;
     let status = migrate::status(&**client).await?;
     let schema_version = status.applied.iter().map(|m| m.version).max().unwrap_or(0);
@@ -168,9 +201,8 @@ async fn take(
         .await
         .map_err(anyhow::Error::from)??;
     chat_store::files::unhold(&client).await?;
-    archive_tmp.persist(file)?;
     drop(dump_tmp);
-    Ok(manifest)
+    Ok((manifest, archive_tmp))
 }
 
 /// Streams pg_dump's output into `dest`, hashing it and showing progress
@@ -237,24 +269,44 @@ fn progress_bar(what: &'static str) -> indicatif::ProgressBar {
     bar
 }
 
-/// Keeps the newest `keep` backups in `dir`; returns the removed ones.
+/// A temporary file of an earlier run older than this was left by a run
+/// that was killed (a timeout, a reboot); none runs that long.
+const STALE_PARTIAL: Duration = Duration::from_secs(12 * 3600);
+
+/// Keeps the newest `keep` backups in `dir`, and removes temporary files
+/// killed runs left there; returns the removed files.
 fn rotate(dir: &Path, keep: usize) -> CliResult<Vec<PathBuf>> {
-    let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)
+    let names: Vec<(PathBuf, String)> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
         .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("chat-") && n.ends_with(&format!(".{EXTENSION}")))
-        })
+        .filter_map(|e| Some((e.path(), e.file_name().to_str()?.to_owned())))
+        .collect();
+    let mut removed = Vec::new();
+    for (path, name) in &names {
+        let partial = name.starts_with(".chat-") && name.ends_with(".partial");
+        let age = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if partial && age.is_some_and(|a| a > STALE_PARTIAL) {
+            std::fs::remove_file(path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+            removed.push(path.clone());
+        }
+    }
+    // Only finished backups have this name; every one was verified when
+    // the runs ask for --verify.
+    let mut backups: Vec<PathBuf> = names
+        .into_iter()
+        .filter(|(_, n)| n.starts_with("chat-") && n.ends_with(&format!(".{EXTENSION}")))
+        .map(|(p, _)| p)
         .collect();
     // The timestamped names sort oldest first.
     backups.sort();
     let excess = backups.len().saturating_sub(keep);
-    let removed: Vec<PathBuf> = backups.into_iter().take(excess).collect();
-    for path in &removed {
-        std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
+    for path in backups.into_iter().take(excess) {
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        removed.push(path);
     }
     Ok(removed)
 }

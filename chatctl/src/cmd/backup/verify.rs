@@ -49,7 +49,9 @@ pub struct Check {
 /// Everything `backup verify` found, as it prints it.
 #[derive(Debug, Serialize)]
 pub struct Verification {
-    file: PathBuf,
+    /// The file as the admin knows it (a new backup is verified under its
+    /// temporary name).
+    pub file: PathBuf,
     ok: bool,
     manifest: Option<Manifest>,
     checks: Vec<Check>,
@@ -129,7 +131,12 @@ async fn verify_into(
     let maintenance = db::maintenance(url).await?;
     database::create(&maintenance, &scratch)
         .await
-        .with_context(|| format!("cannot create the scratch database {scratch}"))?;
+        .with_context(|| {
+            format!(
+                "cannot create the scratch database {scratch} (verifying restores into one: \
+                 the role needs CREATEDB, see docs/deploy.md)"
+            )
+        })?;
     let result = check_restored(&scratch_url, file, &manifest, tools, report).await;
     let dropped = database::drop_if_exists(&maintenance, &scratch).await;
     if let Err(e) = dropped {
@@ -147,7 +154,7 @@ async fn check_restored(
     report: &mut Verification,
 ) -> CliResult {
     let extracted = extract(scratch_url, file, manifest, tools).await?;
-    load(scratch_url, &extracted).await?;
+    load(scratch_url, &extracted, None).await?;
     report.checks.push(Check {
         name: "checksum".into(),
         ok: true,
