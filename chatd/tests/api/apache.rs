@@ -90,6 +90,17 @@ pub struct Apache {
 impl Apache {
     /// Starts Apache in front of `127.0.0.1:chatd_port`; waits until it listens.
     pub fn start(chatd_port: u16) -> Self {
+        Self::launch(&[("CHATD_ADDR", format!("127.0.0.1:{chatd_port}"))], false)
+    }
+
+    /// Starts Apache with `apache/chat-balanced.conf`: a health-checked
+    /// balancer in front of two chatd instances (docs/ha.md).
+    pub fn start_balanced(chatd_ports: [u16; 2]) -> Self {
+        let [first, second] = chatd_ports.map(|port| format!("127.0.0.1:{port}"));
+        Self::launch(&[("CHATD_ADDR_1", first), ("CHATD_ADDR_2", second)], true)
+    }
+
+    fn launch(chatd: &[(&str, String)], balanced: bool) -> Self {
         let bin = apache_binary();
         let conf_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../apache");
         let conf_dir = conf_dir.canonicalize().unwrap();
@@ -125,12 +136,14 @@ impl Apache {
             ("CHAT_HTTPS_PORT", https_port.to_string()),
             ("CHAT_TLS_CERT", cert.display().to_string()),
             ("CHAT_TLS_KEY", key.display().to_string()),
-            ("CHATD_ADDR", format!("127.0.0.1:{chatd_port}")),
         ];
         let mut command = Command::new(bin);
         command.arg("-f").arg(conf_dir.join("standalone.conf"));
-        for (name, value) in &defines {
+        for (name, value) in defines.iter().chain(chatd) {
             command.arg("-C").arg(format!("Define {name} {value}"));
+        }
+        if balanced {
+            command.args(["-D", "CHAT_BALANCED"]);
         }
         // The configuration must pass Apache's own check first.
         let checked = Command::new(bin)
@@ -197,8 +210,8 @@ impl Apache {
             .unwrap()
     }
 
-    /// A WebSocket over TLS to `/api/v1/ws`, authenticated by header.
-    pub async fn wss(&self, token: &str) -> Wss {
+    /// A TLS client configuration that trusts only the test certificate.
+    pub fn tls(&self) -> Arc<rustls::ClientConfig> {
         let mut roots = rustls::RootCertStore::empty();
         use pki_types::pem::PemObject as _;
         for cert in pki_types::CertificateDer::pem_slice_iter(&self.cert_pem) {
@@ -211,6 +224,12 @@ impl Apache {
         .unwrap()
         .with_root_certificates(roots)
         .with_no_client_auth();
+        Arc::new(config)
+    }
+
+    /// A WebSocket over TLS to `/api/v1/ws`, authenticated by header.
+    pub async fn wss(&self, token: &str) -> Wss {
+        let config = self.tls();
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.bind(SocketAddr::from((CLIENT_IP, 0))).unwrap();
         let tcp = socket
@@ -218,7 +237,7 @@ impl Apache {
             .await
             .unwrap();
         let name = pki_types::ServerName::try_from("localhost").unwrap();
-        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        let tls = tokio_rustls::TlsConnector::from(config)
             .connect(name, tcp)
             .await
             .expect("TLS handshake with Apache");

@@ -9,8 +9,12 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::rustls;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+use crate::apache::Apache;
 
 /// An acknowledged send: when, its client_id and the message id it got.
 #[derive(Debug, Clone)]
@@ -55,6 +59,38 @@ impl Seen {
     }
 }
 
+/// How the load reaches chatd: the instances themselves, the next one
+/// tried when one fails, or Apache's balancer in front of them (one
+/// address, over TLS), which moves clients itself.
+#[derive(Clone)]
+pub struct Front {
+    bases: Vec<String>,
+    http: reqwest::Client,
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Front {
+    pub fn direct(bases: Vec<String>) -> Self {
+        Self {
+            bases,
+            http: reqwest::Client::new(),
+            tls: None,
+        }
+    }
+
+    pub fn apache(apache: &Apache) -> Self {
+        Self {
+            bases: vec![apache.base()],
+            http: apache.client(),
+            tls: Some(apache.tls()),
+        }
+    }
+
+    fn base(&self, at: usize) -> &str {
+        &self.bases[at % self.bases.len()]
+    }
+}
+
 /// How long one attempt may take before the sender gives up on it and
 /// retries: a send that hangs longer is a failure of what is under test.
 const ATTEMPT: Duration = Duration::from_secs(30);
@@ -62,14 +98,7 @@ const PAUSE: Duration = Duration::from_millis(100);
 
 /// Sends `name-0`, `name-1`, ... over REST, each until acknowledged,
 /// moving to the other instance when one does not answer.
-pub async fn rest_sender(
-    name: String,
-    bases: Vec<String>,
-    token: String,
-    room: i64,
-    seen: Arc<Seen>,
-) {
-    let http = reqwest::Client::builder().timeout(ATTEMPT).build().unwrap();
+pub async fn rest_sender(name: String, front: Front, token: String, room: i64, seen: Arc<Seen>) {
     let mut at = 0;
     for k in 0.. {
         let client_id = format!("{name}-{k}");
@@ -77,9 +106,11 @@ pub async fn rest_sender(
             if seen.stopped() {
                 return;
             }
-            let url = format!("{}/api/v1/rooms/{room}/messages", bases[at % bases.len()]);
-            let request = http
+            let url = format!("{}/api/v1/rooms/{room}/messages", front.base(at));
+            let request = front
+                .http
                 .post(url)
+                .timeout(ATTEMPT)
                 .bearer_auth(&token)
                 .json(&json!({"body": client_id, "client_id": client_id}));
             match request.send().await {
@@ -108,18 +139,39 @@ pub async fn rest_sender(
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// A connection to chatd or Apache, plain or over TLS.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-/// A socket that has been answered with `ready`.
-async fn open(base: &str, token: &str) -> Option<Socket> {
-    let url = format!("{}/api/v1/ws", base.replacen("http://", "ws://", 1));
-    let mut request = url.into_client_request().unwrap();
+type Socket = tokio_tungstenite::WebSocketStream<Box<dyn Io>>;
+
+/// A socket to `front`'s `at`th address that has been answered with `ready`.
+async fn open(front: &Front, at: usize, token: &str) -> Option<Socket> {
+    let base = reqwest::Url::parse(front.base(at)).unwrap();
+    let host = base.host_str().unwrap().to_owned();
+    let port = base.port_or_known_default().unwrap();
+    let scheme = if front.tls.is_some() { "wss" } else { "ws" };
+    let mut request = format!("{scheme}://{host}:{port}/api/v1/ws")
+        .into_client_request()
+        .unwrap();
     request
         .headers_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
-    let connect = tokio_tungstenite::connect_async(request);
-    let (mut socket, _) = tokio::time::timeout(ATTEMPT, connect).await.ok()?.ok()?;
+    let connect = async {
+        let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+            .await
+            .ok()?;
+        let io: Box<dyn Io> = match &front.tls {
+            Some(config) => {
+                let name = rustls::pki_types::ServerName::try_from(host.clone()).ok()?;
+                let connector = tokio_rustls::TlsConnector::from(config.clone());
+                Box::new(connector.connect(name, tcp).await.ok()?)
+            }
+            None => Box::new(tcp),
+        };
+        tokio_tungstenite::client_async(request, io).await.ok()
+    };
+    let (mut socket, _) = tokio::time::timeout(ATTEMPT, connect).await.ok()??;
     let ready = next(&mut socket).await?;
     (ready["type"] == "ready").then_some(socket)
 }
@@ -138,13 +190,7 @@ async fn next(socket: &mut Socket) -> Option<Value> {
 /// Sends over a WebSocket, each message until acknowledged, reconnecting
 /// (to the other instance when one is gone) and sending the same client_id
 /// again after any disconnect.
-pub async fn ws_sender(
-    name: String,
-    bases: Vec<String>,
-    token: String,
-    room: i64,
-    seen: Arc<Seen>,
-) {
+pub async fn ws_sender(name: String, front: Front, token: String, room: i64, seen: Arc<Seen>) {
     let mut at = 0;
     let mut socket = None;
     for k in 0.. {
@@ -154,7 +200,7 @@ pub async fn ws_sender(
                 return;
             }
             let Some(ws) = socket.as_mut() else {
-                socket = open(&bases[at % bases.len()], &token).await;
+                socket = open(&front, at, &token).await;
                 if socket.is_none() {
                     at += 1;
                     tokio::time::sleep(PAUSE).await;
@@ -176,9 +222,14 @@ pub async fn ws_sender(
                     seen.acked(client_id, &frame["message"]);
                     break;
                 }
+                // Unavailable, or the frame itself refused by the socket's
+                // frame limit (it names no client_id): send it again.
                 Some(frame) => {
                     let code = &frame["error"]["code"];
-                    assert_eq!(code, "unavailable", "send refused: {frame}");
+                    assert!(
+                        code == "unavailable" || code == "rate_limited",
+                        "send refused: {frame}"
+                    );
                     tokio::time::sleep(PAUSE).await;
                 }
                 None => socket = None,
@@ -187,26 +238,30 @@ pub async fn ws_sender(
     }
 }
 
-/// The ack or error for `client_id` (other frames skipped); `None` if the
-/// socket ended first.
+/// The ack or error for `client_id`, or the error that refused the frame
+/// unread (a fast sender meets the socket's frame limit; other frames are
+/// skipped); `None` if the socket ended first.
 async fn answer(socket: &mut Socket, client_id: &str) -> Option<Value> {
     loop {
         let frame = next(socket).await?;
-        if matches!(frame["type"].as_str(), Some("ack" | "error"))
-            && frame["client_id"] == client_id
-        {
-            return Some(frame);
+        let ours = frame["client_id"] == client_id;
+        match frame["type"].as_str() {
+            Some("ack") if ours => return Some(frame),
+            Some("error") if ours || frame["error"]["code"] == "rate_limited" => {
+                return Some(frame);
+            }
+            _ => {}
         }
     }
 }
 
 /// Follows `room` from seq 0, resuming from its last seq after every
 /// disconnect, until told to stop.
-pub async fn reader(bases: Vec<String>, token: String, room: i64, seen: Arc<Seen>) {
+pub async fn reader(front: Front, token: String, room: i64, seen: Arc<Seen>) {
     let mut at = 0;
     let mut last = 0_i64;
     while !seen.stop_reading.load(Ordering::Relaxed) {
-        let Some(mut socket) = open(&bases[at % bases.len()], &token).await else {
+        let Some(mut socket) = open(&front, at, &token).await else {
             at += 1;
             tokio::time::sleep(PAUSE).await;
             continue;
