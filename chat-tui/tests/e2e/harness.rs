@@ -35,6 +35,8 @@ fn chatd_binary() -> PathBuf {
 pub struct Chatd {
     child: Option<Child>,
     pub base: String,
+    /// Its uploaded files, removed with it.
+    _data: TempDir,
 }
 
 impl Chatd {
@@ -42,6 +44,8 @@ impl Chatd {
     /// freed by a killed chatd may take a moment to bind again.
     pub async fn start(db_url: &str, port: u16) -> Self {
         let base = format!("http://127.0.0.1:{port}");
+        let data = TempDir::new(&format!("chatd-data-{port}"));
+        let data_dir = data.path.join("files");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let mut child = Command::new(chatd_binary())
@@ -50,7 +54,9 @@ impl Chatd {
                     db_url,
                     "--listen",
                     &format!("127.0.0.1:{port}"),
+                    "--data-dir",
                 ])
+                .arg(&data_dir)
                 .env_remove("CHATD_CONFIG")
                 .env("RUST_LOG", "warn")
                 .stdout(Stdio::null())
@@ -64,6 +70,7 @@ impl Chatd {
                     return Self {
                         child: Some(child),
                         base,
+                        _data: data,
                     };
                 }
                 if child.try_wait().unwrap().is_some() {
@@ -141,12 +148,13 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    /// Starts chat-tui at 100×30 with its XDG directories under `home`.
+    /// Starts chat-tui at 100×30 with its XDG directories (state, config,
+    /// downloads) under `home`.
     pub fn start(tag: &str, home: &TempDir, server: &str) -> Self {
         let socket = format!("chat-tui-e2e-{}-{tag}", std::process::id());
         let h = home.path.display();
         let cmd = format!(
-            "env XDG_STATE_HOME={h}/state XDG_CONFIG_HOME={h}/config CHAT_TUI_LOG=debug TERM=xterm-256color {} --server {server}",
+            "env XDG_STATE_HOME={h}/state XDG_CONFIG_HOME={h}/config XDG_DOWNLOAD_DIR={h}/downloads CHAT_TUI_LOG=debug TERM=xterm-256color {} --server {server}",
             env!("CARGO_BIN_EXE_chat-tui")
         );
         let t = Self {

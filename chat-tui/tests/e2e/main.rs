@@ -7,6 +7,7 @@
 //! it by hand.
 
 mod conversations;
+mod files;
 mod harness;
 
 use std::time::Duration;
