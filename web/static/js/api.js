@@ -211,6 +211,16 @@ export const api = {
   async updateMe(patch) {
     return (await request('PATCH', '/me', patch)).user;
   },
+  /**
+   * Sets (a file id) or removes (null) my avatar, or a room's.
+   * @param {number|null} roomId  null: mine
+   * @param {number|null} fileId
+   * @returns {Promise<any>} the user or room as it is now
+   */
+  async setAvatar(roomId, fileId) {
+    const data = await request(fileId ? 'PUT' : 'DELETE', `${roomId ? room(roomId) : '/me'}/avatar`, fileId ? { file_id: fileId } : undefined);
+    return data.user ?? data.room;
+  },
   /** @returns {Promise<Session[]>} */
   async sessions() {
     return (await request('GET', '/me/sessions')).sessions;

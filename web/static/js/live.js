@@ -124,7 +124,7 @@ export function applyEvent(ev) {
       break;
     case 'room.updated':
       if (ev.room) {
-        view.room = { ...view.room, name: ev.room.name, topic: ev.room.topic, archived: Boolean(ev.room.archived) };
+        view.room = { ...view.room, ...ev.room, archived: Boolean(ev.room.archived) };
       }
       break;
   }

@@ -13,7 +13,6 @@ import * as store from './store.js';
 import { state } from './store.js';
 import { Chrome } from './render/chrome.js';
 import { Composer } from './render/composer.js';
-import { Dialogs } from './render/dialogs.js';
 import { LoginForm } from './render/login.js';
 import { MentionComplete } from './render/complete.js';
 import { RoomList } from './render/rooms.js';
@@ -267,15 +266,22 @@ async function thenCloseDrawer(p) {
   return out;
 }
 
-const dialogs = new Dialogs({
-  join: (id) => thenCloseDrawer(actions.joinRoom(id)),
-  open: (id) => {
-    actions.openRoom(id);
-    chrome.closeDrawer(false);
-  },
-  create: (name, topic, isPrivate) => thenCloseDrawer(actions.createRoom(name, topic, isPrivate)),
-  dm: (username) => thenCloseDrawer(actions.openDm(username)),
-});
+/** @type {Promise<import('./render/dialogs.js').Dialogs>|undefined} */
+let dialogsLoaded;
+/** The dialogs (rooms, new room, new conversation, help) load on first use. */
+const dialogs = () =>
+  (dialogsLoaded ??= import('./render/dialogs.js').then(
+    (m) =>
+      new m.Dialogs({
+        join: (id) => thenCloseDrawer(actions.joinRoom(id)),
+        open: (id) => {
+          actions.openRoom(id);
+          chrome.closeDrawer(false);
+        },
+        create: (name, topic, isPrivate) => thenCloseDrawer(actions.createRoom(name, topic, isPrivate)),
+        dm: (username) => thenCloseDrawer(actions.openDm(username)),
+      }),
+  ));
 
 store.subscribe((s) => {
   boot.hidden = s.screen !== 'loading';
@@ -290,11 +296,13 @@ store.subscribe((s) => {
   else if (s.thread) void threadView().then(({ panel }) => panel.render(state));
 });
 
-byId('browse-button', HTMLButtonElement).addEventListener('click', () => void dialogs.openBrowse());
-byId('create-button', HTMLButtonElement).addEventListener('click', () => dialogs.openCreate());
+byId('browse-button', HTMLButtonElement).addEventListener('click', () => void dialogs().then((d) => d.openBrowse()));
+byId('create-button', HTMLButtonElement).addEventListener('click', () => void dialogs().then((d) => d.openCreate()));
 byId('dm-button', HTMLButtonElement).addEventListener('click', () => {
-  dialogs.openDm();
-  more.peopleOpened();
+  void dialogs().then((d) => {
+    d.openDm();
+    more.peopleOpened();
+  });
 });
 byId('search-button', HTMLButtonElement).addEventListener('click', () => more.openSearch());
 byId('mentions-button', HTMLButtonElement).addEventListener('click', () => more.openMentions());
@@ -306,12 +314,13 @@ byId('pins-button', HTMLButtonElement).addEventListener('click', () => {
 byId('members-button', HTMLButtonElement).addEventListener('click', () => {
   if (state.currentId !== null) more.openMembers(state.currentId);
 });
-byId('help-button', HTMLButtonElement).addEventListener('click', () => dialogs.openHelp());
+const openHelp = () => void dialogs().then((d) => d.openHelp());
+byId('help-button', HTMLButtonElement).addEventListener('click', openHelp);
 byId('logout-button', HTMLButtonElement).addEventListener('click', () => void logOut());
 
 installShortcuts({
   active: () => state.screen === 'chat' && !document.querySelector('dialog[open]'),
-  help: () => dialogs.openHelp(),
+  help: openHelp,
   search: () => more.openSearch(),
   moveRoom(delta, unreadOnly) {
     const list = store.orderedRooms();
@@ -363,7 +372,6 @@ function openDefaultRoom() {
 async function loggedOut(message) {
   gateway.stop();
   showThreadCount(0);
-  dialogs.closeAll();
   for (const d of document.querySelectorAll('dialog[open]')) if (d instanceof HTMLDialogElement) d.close();
   chrome.closeDrawer(false);
   store.reset();

@@ -8,6 +8,7 @@
  * @property {string} display_name
  * @property {string} [bio]
  * @property {string} [created_at]
+ * @property {FileInfo|null} [avatar]  shown through its thumbnail
  */
 
 /**
@@ -15,6 +16,7 @@
  * @property {number} id
  * @property {string} username
  * @property {string} display_name
+ * @property {number} [avatar_id]  the avatar's file id, absent without one
  */
 
 /**
@@ -31,6 +33,7 @@
  * @property {number} [read_seq]
  * @property {boolean} [archived]
  * @property {number|null} [mention_count]
+ * @property {FileInfo|null} [avatar]  a direct room's is the other participant's
  */
 
 /**
@@ -82,7 +85,7 @@
  * @property {string} created_at
  * @property {Message} [message]
  * @property {UserRef} [user]
- * @property {{name: string, topic: string, archived?: boolean}} [room]
+ * @property {{name: string, topic: string, avatar?: FileInfo|null, archived?: boolean}} [room]
  * @property {'owner'|'admin'|'member'} [role]  member.updated: the new role
  * @property {UserRef} [by]  member.left when someone else removed the member; member.updated
  * @property {string} [emoji]  reaction.added, reaction.removed

@@ -1,5 +1,5 @@
 // Everything around the timeline: the top bar (connection, who I am), the
-// room header, the typing line, notices, the empty state and the phone-width
+// room header (with the room's avatar), the typing line, notices, the empty state and the phone-width
 // room drawer.
 
 import { byId, setText } from '../dom.js';
@@ -14,6 +14,7 @@ export class Chrome {
     this.linkStatus = byId('link-status', HTMLElement);
     this.meName = byId('me-name', HTMLElement);
     this.title = byId('room-title', HTMLElement);
+    this.picture = byId('room-picture', HTMLImageElement);
     this.topic = byId('room-topic', HTMLElement);
     this.typing = byId('typing', HTMLElement);
     this.notice = byId('notice', HTMLElement);
@@ -84,11 +85,17 @@ export class Chrome {
       const direct = view.room.kind === 'direct';
       const online = direct && state.online.has(view.room.name);
       setText(this.title, direct ? `${view.room.name}${online ? ' (online)' : ''}` : `# ${view.room.name}`);
+      const avatar = view.room.avatar;
+      const src = avatar ? `/api/v1/files/${avatar.id}/thumbnail` : '';
+      // Only a new picture is loaded: every render comes through here.
+      if (this.picture.getAttribute('src') !== src) this.picture.src = src;
+      this.picture.hidden = !avatar;
       setText(this.topic, view.room.archived ? `${view.room.topic ? `${view.room.topic} — ` : ''}archived` : view.room.topic);
       let unread = 0;
       for (const v of state.rooms.values()) unread += v.unread;
       document.title = `${unread > 0 ? `(${unread}) ` : ''}${view.room.name} — chat`;
     } else {
+      this.picture.hidden = true;
       setText(this.title, '');
       setText(this.topic, '');
       document.title = 'chat';

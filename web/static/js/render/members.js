@@ -1,6 +1,6 @@
-// The Members dialog: who is in the room and their roles, and leaving it;
-// owners and admins also rename it, set its topic, change roles, remove,
-// ban (with a reason) and lift bans. The server
+// The Members dialog: who is in the room (with their avatars) and their
+// roles, and leaving it; owners and admins also rename it, set its topic and
+// avatar, change roles, remove, ban (with a reason) and lift bans. The server
 // decides who may do what (store/src/roles.rs); a refusal shows its message.
 
 import { byId, clear, h, setText } from '../dom.js';
@@ -8,6 +8,8 @@ import { api } from '../api.js';
 import { mediumTime } from '../time.js';
 import { removeRoom, state, upsertRoom } from '../store.js';
 import { errorText, modal, show } from './panels.js';
+import { avatar } from './avatar.js';
+import { AvatarField } from './avatars.js';
 
 /** @typedef {import('../types.js').Member} Member */
 /** @typedef {import('../types.js').Ban} Ban */
@@ -39,6 +41,13 @@ export class Members {
       void this.saveRoom();
     });
     this.leaveButton.addEventListener('click', () => void this.leave());
+    this.avatarSection = byId('room-avatar-section', HTMLElement);
+    this.avatar = new AvatarField('room-avatar', async (fileId) => {
+      if (this.roomId === null) throw new Error('No room is open.');
+      const room = await api.setAvatar(this.roomId, fileId);
+      upsertRoom(room);
+      return room;
+    });
   }
 
   async saveRoom() {
@@ -87,6 +96,8 @@ export class Members {
     const room = state.rooms.get(roomId)?.room;
     const moderator = room?.kind !== 'direct' && this.moderatorOf(roomId);
     this.roomForm.hidden = !moderator;
+    this.avatarSection.hidden = !moderator;
+    if (room) this.avatar.show(room);
     setText(byId('room-form-status', HTMLElement), '');
     byId('room-name', HTMLInputElement).value = room?.name ?? '';
     byId('room-topic-input', HTMLInputElement).value = room?.topic ?? '';
@@ -156,7 +167,7 @@ export class Members {
       h('span', { class: 'result-body' }, name, me ? ' (you)' : ''),
       h('span', { class: 'result-meta' }, `@${m.user.username} · ${m.role}`),
     );
-    if (!moderator || me) return h('li', { class: 'result-item' }, text);
+    if (!moderator || me) return h('li', { class: 'result-item' }, avatar(m.user), text);
     const who = m.user.username;
     const select = h(
       'select',
@@ -173,7 +184,7 @@ export class Members {
       h('button', { type: 'button', class: 'button subtle', 'aria-label': `Remove ${who}`, onclick: () => void this.act(() => api.removeMember(/** @type {number} */ (this.roomId), who)) }, 'Remove'),
       h('button', { type: 'button', class: 'button subtle', 'aria-label': `Ban ${who}`, 'aria-expanded': this.banning === who ? 'true' : 'false', onclick: () => this.toggleBan(who) }, 'Ban…'),
     );
-    const li = h('li', { class: 'result-item wrap' }, text, buttons);
+    const li = h('li', { class: 'result-item wrap' }, avatar(m.user), text, buttons);
     if (this.banning === who) li.appendChild(this.banForm(who));
     return li;
   }

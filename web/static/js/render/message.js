@@ -1,4 +1,4 @@
-// One message's node in the timeline (or in a thread): author, time, the
+// One message's node in the timeline (or in a thread): author and avatar, time, the
 // "edited" mark that opens the earlier texts, the body, reactions as toggle
 // buttons, a pinned mark, a thread summary, and the actions menu.
 
@@ -6,6 +6,7 @@ import { h } from '../dom.js';
 import { formatBody, excerpt } from '../format.js';
 import { fullTime, shortTime } from '../time.js';
 import { mentionsMe } from '../replies.js';
+import { avatar } from './avatar.js';
 
 /** @typedef {import('../types.js').Message} Message */
 /** @typedef {import('../types.js').Outgoing} Outgoing */
@@ -112,6 +113,7 @@ export function buildMessage(key, sig, state, ctx) {
     h(
       'div',
       { class: 'msg-head' },
+      author && !sig.grouped ? avatar(author) : null,
       h('span', { class: 'author', title: author ? `@${author.username}` : undefined }, authorName),
       ' ',
       h('time', { class: 'msg-time', datetime: item.created_at, title: fullTime(item.created_at) }, shortTime(item.created_at)),

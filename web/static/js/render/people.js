@@ -1,7 +1,7 @@
 // People and me: the directory in the People dialog (search as you type,
 // "Message NAME" opens a direct conversation, "Block NAME" blocks) and the
-// Settings dialog (my profile, the people I blocked, my sessions with the
-// current one marked, log out).
+// Settings dialog (my profile and avatar, the people I blocked, my sessions
+// with the current one marked, log out).
 
 import { byId, clear, h, setText } from '../dom.js';
 import { api, ApiError } from '../api.js';
@@ -9,6 +9,8 @@ import { mediumTime } from '../time.js';
 import { setMe, state } from '../store.js';
 import * as notify from '../notify.js';
 import { closeOnEscape, errorText, modal, show } from './panels.js';
+import { avatar } from './avatar.js';
+import { AvatarField } from './avatars.js';
 
 /** @typedef {import('../types.js').User} User */
 /** @typedef {import('../types.js').Session} Session */
@@ -33,6 +35,11 @@ export class People {
     this.asked = 0;
     /** @type {Set<string>} usernames I have blocked (as of the dialog opening) */
     this.blocked = new Set();
+    this.avatar = new AvatarField('my-avatar', async (fileId) => {
+      const me = await api.setAvatar(null, fileId);
+      setMe(me);
+      return me;
+    });
 
     closeOnEscape(byId('dm-dialog', HTMLDialogElement));
     this.input.addEventListener('input', () => {
@@ -98,6 +105,7 @@ export class People {
         h(
           'li',
           { class: 'browse-item' },
+          avatar(u),
           h(
             'div',
             { class: 'browse-text' },
@@ -168,6 +176,7 @@ export class People {
     byId('profile-display-name', HTMLInputElement).value = me?.display_name ?? '';
     byId('profile-bio', HTMLTextAreaElement).value = me?.bio ?? '';
     setText(byId('profile-status', HTMLElement), '');
+    this.avatar.show(me ?? {});
     const toggle = byId('notify-toggle', HTMLInputElement);
     toggle.checked = notify.enabled();
     toggle.disabled = !notify.supported();
@@ -179,6 +188,7 @@ export class People {
       const fresh = await api.me();
       if (!me || fresh.id !== me.id) return;
       setMe(fresh);
+      this.avatar.show(fresh);
       const bio = byId('profile-bio', HTMLTextAreaElement);
       if (!bio.value) bio.value = fresh.bio ?? '';
     } catch {
@@ -212,6 +222,7 @@ export class People {
         h(
           'li',
           { class: 'result-item' },
+          avatar(u),
           h('div', { class: 'result-text' }, h('span', { class: 'result-body' }, u.display_name || u.username), h('span', { class: 'result-meta' }, `@${u.username}`)),
           h(
             'button',
