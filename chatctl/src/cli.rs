@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod moderation;
+pub use moderation::{AuditCommand, ReportCommand, ReportStatusArg};
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
@@ -340,58 +343,6 @@ pub enum RoomCommand {
     Bans {
         /// The room's id, or the name of a named room.
         room: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ReportCommand {
-    /// List reports, newest first.
-    List {
-        /// Which reports.
-        #[arg(long, value_enum, default_value = "open")]
-        status: ReportStatusArg,
-        /// At most this many.
-        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=10000))]
-        limit: u32,
-    },
-    /// Show one report with the message as it is now (and its earlier
-    /// texts, if it was edited).
-    Show { id: i64 },
-    /// Resolve a report, with a note for the record; the audit log keeps
-    /// it.
-    Resolve {
-        id: i64,
-        /// What was done (0-1000 characters).
-        #[arg(long, default_value = "")]
-        note: String,
-        /// Delete the reported message too.
-        #[arg(long)]
-        delete_message: bool,
-    },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ReportStatusArg {
-    Open,
-    Resolved,
-    All,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// List audit records, oldest first (the newest --limit of them).
-    List {
-        /// Only records from then on: an RFC 3339 time, a UTC date
-        /// (YYYY-MM-DD), or a span back from now (90m, 12h, 7d).
-        #[arg(long, value_name = "TIME")]
-        since: Option<String>,
-        /// Only records by this actor: a username, or `chatctl` for this
-        /// tool.
-        #[arg(long, value_name = "NAME")]
-        actor: Option<String>,
-        /// At most this many.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100000))]
-        limit: u32,
     },
 }
 
