@@ -8,6 +8,7 @@ mod cli;
 mod fanout;
 mod idle;
 mod measure;
+mod memory;
 mod notify;
 mod pipeline;
 mod raw;
@@ -53,6 +54,9 @@ async fn main() -> anyhow::Result<()> {
             };
             notify::cross_instance(&api, &other, &args).await?;
         }
+    }
+    if run("memory") {
+        memory::memory(&api, &args).await?;
     }
     if run("idle") {
         idle::idle(&api, &args).await?;
