@@ -50,7 +50,7 @@ fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// Every blob file under the data directory.
-fn blobs_on_disk(dir: &Path) -> Vec<String> {
+pub(crate) fn blobs_on_disk(dir: &Path) -> Vec<String> {
     fn walk(dir: &Path, out: &mut Vec<String>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -70,7 +70,7 @@ fn blobs_on_disk(dir: &Path) -> Vec<String> {
     out
 }
 
-fn staging_files(dir: &Path) -> usize {
+pub(crate) fn staging_files(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("tmp")).map_or(0, |d| d.count())
 }
 

@@ -52,5 +52,6 @@ mod sessions;
 mod slow;
 mod storm;
 mod threads;
+mod upload_stops;
 mod web;
 mod ws;
