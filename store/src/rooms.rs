@@ -164,7 +164,6 @@ pub async fn update(
     topic: Option<&str>,
 ) -> StoreResult<(Room, Committed)> {
     let tx = client.transaction().await?;
-    let mut log = Appends::default();
     let row = tx
         .query_one(
             &format!(
@@ -174,18 +173,7 @@ pub async fn update(
             &[&room_id, &name, &topic],
         )
         .await?;
-    let data: serde_json::Value = row.get(0);
-    log.append(
-        &tx,
-        room_id,
-        EventType::RoomUpdated,
-        None,
-        Some(viewer),
-        Some(data),
-    )
-    .await?;
-    let room = view(&tx, room_id, viewer).await?;
-    Ok((room, log.commit(tx).await?))
+    updated(tx, room_id, viewer, row.get(0)).await
 }
 
 /// Sets (or with `None` clears) a named room's avatar, logging
@@ -199,7 +187,6 @@ pub async fn set_avatar(
     file_id: Option<i64>,
 ) -> StoreResult<(Room, Committed)> {
     let tx = client.transaction().await?;
-    let mut log = Appends::default();
     let row = tx
         .query_opt(
             &format!(
@@ -210,7 +197,19 @@ pub async fn set_avatar(
         )
         .await?
         .ok_or(StoreError::NotFound)?;
-    let data: serde_json::Value = row.get(0);
+    updated(tx, room_id, viewer, row.get(0)).await
+}
+
+/// The end of a change to a room's look: logs `room.updated` with `data`
+/// (the room as it now looks), reads the room back as `viewer` sees it
+/// and commits.
+async fn updated(
+    tx: deadpool_postgres::Transaction<'_>,
+    room_id: i64,
+    viewer: i64,
+    data: serde_json::Value,
+) -> StoreResult<(Room, Committed)> {
+    let mut log = Appends::default();
     log.append(
         &tx,
         room_id,
