@@ -21,5 +21,18 @@ mod state;
 mod systemd;
 pub mod telemetry;
 
+/// What an upload goes through before anything of it is stored, as the
+/// pure functions the upload handler calls: the query string, the name in
+/// it, the type sniffed from the first [`SNIFF_BYTES`](upload::SNIFF_BYTES)
+/// bytes, and for images the decoding (size, thumbnail, a copy without
+/// metadata). Public for the `upload_metadata` fuzz target.
+pub mod upload {
+    pub use crate::http::extract::parse_query;
+    pub use crate::service::files::media::{
+        MAX_SIDE, MediaError, Processed, THUMB_SIDE, decode, image_format, inline_allowed, sniff,
+    };
+    pub use crate::service::files::{SNIFF_BYTES, clean_name};
+}
+
 pub use config::Config;
 pub use server::Server;

@@ -67,10 +67,13 @@ pub fn query<T: DeserializeOwned + Send + 'static>()
     warp::query::raw()
         .or(warp::any().map(String::new))
         .unify()
-        .map(|raw: String| {
-            serde_urlencoded::from_str::<T>(&raw)
-                .map_err(|e| ApiError::invalid(format!("invalid query string: {e}")))
-        })
+        .map(|raw: String| parse_query(&raw))
+}
+
+/// A raw query string (without the `?`) parsed into `T`, as [`query`] does.
+pub fn parse_query<T: DeserializeOwned>(raw: &str) -> Query<T> {
+    serde_urlencoded::from_str::<T>(raw)
+        .map_err(|e| ApiError::invalid(format!("invalid query string: {e}")))
 }
 
 /// The request's Content-Type and declared Content-Length.

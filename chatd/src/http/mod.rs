@@ -10,7 +10,7 @@
 mod accounts;
 mod allow;
 mod conversations;
-mod extract;
+pub(crate) mod extract;
 mod files;
 mod messages;
 mod moderation;

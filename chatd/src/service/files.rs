@@ -2,7 +2,7 @@
 //! downloads for those allowed to read them, and the sweep that removes
 //! uploads nothing uses.
 
-mod media;
+pub(crate) mod media;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +27,7 @@ use crate::state::AppState;
 pub use media::inline_allowed;
 
 /// Bytes kept from the start of an upload to tell its type.
-const SNIFF_BYTES: usize = 8192;
+pub const SNIFF_BYTES: usize = 8192;
 /// Images decoded at once: each may take up to `media::MAX_DECODE_BYTES`.
 const IMAGE_JOBS: usize = 2;
 /// Files the sweep removes per transaction.
@@ -298,7 +298,7 @@ pub async fn sweep(pool: &Pool, blobs: &LocalDir, grace: Duration) -> anyhow::Re
 }
 
 /// The client's name without any directory part or control characters.
-fn clean_name(name: Option<&str>) -> Result<String, ApiError> {
+pub fn clean_name(name: Option<&str>) -> Result<String, ApiError> {
     let raw = name.unwrap_or("file");
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();

@@ -5,7 +5,7 @@
 //! dimensions are checked before any pixel is decoded, so a small file that
 //! claims a huge image (a decompression bomb) is refused, not expanded.
 
-use std::io::{BufReader, Cursor};
+use std::io::{BufRead, BufReader, Cursor, Seek};
 use std::path::Path;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -84,6 +84,11 @@ impl From<image::ImageError> for MediaError {
     fn from(err: image::ImageError) -> Self {
         match err {
             image::ImageError::Limits(_) => Self::TooLarge,
+            // The decoders read past the end of a file cut short: the
+            // upload is bad, the disk fine.
+            image::ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Self::Invalid("it ends too soon".to_owned())
+            }
             image::ImageError::IoError(e) => Self::Io(e),
             other => Self::Invalid(other.to_string()),
         }
@@ -93,7 +98,13 @@ impl From<image::ImageError> for MediaError {
 /// Decodes the image at `path` (blocking: call it from `spawn_blocking`).
 pub fn process(path: &Path, format: ImageFormat) -> Result<Processed, MediaError> {
     let file = std::fs::File::open(path)?;
-    let mut reader = ImageReader::with_format(BufReader::new(file), format);
+    decode(BufReader::new(file), format)
+}
+
+/// Decodes an image in `format` from `input`: its size, a thumbnail and,
+/// but for GIF, a copy without metadata (blocking).
+pub fn decode(input: impl BufRead + Seek, format: ImageFormat) -> Result<Processed, MediaError> {
+    let mut reader = ImageReader::with_format(input, format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -101,6 +112,14 @@ pub fn process(path: &Path, format: ImageFormat) -> Result<Processed, MediaError
     reader.limits(limits);
     // The limits are checked against the header here, before decoding.
     let mut decoder = reader.into_decoder()?;
+    // A GIF's screen may be 0 pixels wide around a frame that is not: no
+    // image, and nothing an encoder would take.
+    let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(MediaError::Invalid(format!(
+            "it is {width}×{height} pixels"
+        )));
+    }
     let orientation = decoder.orientation()?;
     let mut image = DynamicImage::from_decoder(decoder)?;
     // Metadata goes, so its rotation is applied to the pixels instead.
@@ -165,6 +184,69 @@ mod tests {
         assert_eq!(sniff(&"hé".as_bytes()[..2]), "text/plain");
         assert_eq!(sniff(b"\0\x01\x02"), "application/octet-stream");
         assert_eq!(sniff(b""), "application/octet-stream");
+    }
+
+    /// The `upload_metadata` fuzz target's seeds (one length byte, the
+    /// query, the file; `fuzz/make_upload_seeds.py`) are images chatd
+    /// decodes, so the fuzzer starts inside each decoder.
+    #[test]
+    fn the_fuzz_seeds_are_images() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/upload_metadata");
+        let mut decoded = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("the seeds are there") {
+            let path = entry.expect("a seed").path();
+            let seed = std::fs::read(&path).expect("a seed reads");
+            let bytes = &seed[1 + usize::from(seed[0])..];
+            let content_type = sniff(bytes);
+            if let Some(format) = image_format(&content_type) {
+                let image = decode(Cursor::new(bytes), format)
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert!(image.width > 1 && image.height > 1, "{}", path.display());
+                decoded.push(content_type);
+            }
+        }
+        decoded.sort();
+        let formats = ["gif", "jpeg", "jpeg", "png", "png", "webp"].map(|f| format!("image/{f}"));
+        assert_eq!(decoded, formats);
+    }
+
+    /// An image cut short is a bad upload (400), not a failed read of the
+    /// staged file (500, logged as a storage failure).
+    #[test]
+    fn a_truncated_image_is_invalid() {
+        let pixels = DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([x as u8 * 4, y as u8 * 5, (x ^ y) as u8])
+        }));
+        for format in [
+            ImageFormat::Png,
+            ImageFormat::Jpeg,
+            ImageFormat::WebP,
+            ImageFormat::Gif,
+        ] {
+            let whole = encode(&pixels, format).expect("encodes");
+            assert!(decode(Cursor::new(&whole), format).is_ok(), "{format:?}");
+            let cut = &whole[..whole.len() / 2];
+            match decode(Cursor::new(cut), format) {
+                Err(MediaError::Invalid(_)) => {}
+                other => panic!("{format:?} cut short: {other:?}"),
+            }
+        }
+    }
+
+    /// Found by the fuzzer: a GIF whose screen is 0 pixels wide, around a
+    /// 4×4 frame, decoded to an empty image that no thumbnail encoder took
+    /// (a 500).
+    #[test]
+    fn an_image_without_pixels_is_invalid() {
+        let frame = DynamicImage::ImageRgba8(image::RgbaImage::new(4, 4));
+        let mut gif = encode(&frame, ImageFormat::Gif).expect("encodes");
+        assert_eq!(&gif[..6], b"GIF89a");
+        // The logical screen's width, little-endian.
+        gif[6..8].copy_from_slice(&[0, 0]);
+        match decode(Cursor::new(&gif), ImageFormat::Gif) {
+            Err(MediaError::Invalid(why)) => assert!(why.contains("0×4"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
