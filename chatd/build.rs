@@ -3,6 +3,12 @@
 //! a strong ETag from a hash of its bytes, and the bytes themselves through
 //! `include_bytes!`. chatd serves that table at `/` (src/http/web.rs), so
 //! the binary carries the page and needs no files at run time.
+//!
+//! The build's version (`$OUT_DIR/web_version.rs`) is a hash of every
+//! file. `index.html` is stored with each quoted path of another file
+//! rewritten under `/v/<version>/`, the prefix chatd serves as immutable:
+//! the modules' relative imports resolve under it, so after the page's own
+//! revalidation a warm load fetches nothing it already has.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,7 +27,9 @@ fn main() {
         walk(&root, &mut files);
     }
     files.sort();
-    let mut table = String::from("&[\n");
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
+    let mut assets = Vec::new();
+    let mut version = Sha256::new();
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let Some(url) = url_path(&root, file) else {
@@ -29,20 +37,52 @@ fn main() {
             continue;
         };
         let bytes = fs::read(file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
-        let digest = Sha256::digest(&bytes);
-        let etag: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        let absolute = file.canonicalize().expect("an existing file");
+        version.update((url.len() as u64).to_le_bytes());
+        version.update(url.as_bytes());
+        version.update((bytes.len() as u64).to_le_bytes());
+        version.update(&bytes);
+        assets.push((url, file.canonicalize().expect("an existing file"), bytes));
+    }
+    let version = hex(&version.finalize()[..8]);
+    let prefix = format!("/v/{version}");
+    let others: Vec<String> = assets.iter().map(|(url, ..)| url.clone()).collect();
+    let mut table = String::from("&[\n");
+    for (url, absolute, bytes) in &mut assets {
+        let mut source = absolute.display().to_string();
+        if url.as_str() == "/index.html" {
+            *bytes = versioned_page(bytes, &others, &prefix);
+            let page = out_dir.join("index.html");
+            fs::write(&page, &bytes).expect("writing the versioned page");
+            source = page.display().to_string();
+        }
+        let etag = hex(&Sha256::digest(&bytes)[..16]);
         writeln!(
             table,
-            "    Asset {{ path: {url:?}, content_type: {:?}, etag: \"\\\"{etag}\\\"\", body: include_bytes!({:?}) }},",
-            content_type(file),
-            absolute.display().to_string(),
+            "    Asset {{ path: {url:?}, content_type: {:?}, etag: \"\\\"{etag}\\\"\", body: include_bytes!({source:?}) }},",
+            content_type(absolute),
         )
         .expect("writing to a String");
     }
     table.push_str("]\n");
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo")).join("web_assets.rs");
-    fs::write(&out, table).expect("writing the asset table");
+    fs::write(out_dir.join("web_assets.rs"), table).expect("writing the asset table");
+    fs::write(out_dir.join("web_version.rs"), format!("{version:?}\n"))
+        .expect("writing the version");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The page with every quoted path of another file (`"/app.css"`,
+/// `"/icons.svg#search"`) moved under `prefix`.
+fn versioned_page(page: &[u8], urls: &[String], prefix: &str) -> Vec<u8> {
+    let mut text = String::from_utf8(page.to_vec()).expect("index.html is UTF-8");
+    for url in urls.iter().filter(|u| *u != "/index.html") {
+        for end in ['"', '#'] {
+            text = text.replace(&format!("\"{url}{end}"), &format!("\"{prefix}{url}{end}"));
+        }
+    }
+    text.into_bytes()
 }
 
 /// Every regular file below `dir`, skipping hidden ones (editor swap

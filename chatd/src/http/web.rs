@@ -1,10 +1,15 @@
 //! The web client: the files of `web/static/`, embedded at build time
 //! (build.rs) and served at `/`.
 //!
-//! Every answer is revalidated (`Cache-Control: no-cache` with a strong
-//! ETag, so an unchanged file costs a 304) and carries a CSP that allows
-//! only this origin's own scripts, styles and connections: no inline code,
-//! no eval, no framing. The API's paths are never served from here.
+//! The page is revalidated (`Cache-Control: no-cache` with a strong ETag,
+//! so an unchanged page costs a 304) and loads its files from
+//! `/v/<version>/…`, a hash of this build's files (build.rs): those are
+//! cached as immutable, so a warm load asks for nothing but the page. A
+//! file asked for under another version (a page from an older or newer
+//! build) is this build's file, revalidated like the page. Every answer
+//! carries a CSP that allows only this origin's own scripts, styles and
+//! connections: no inline code, no eval, no framing. The API's paths are
+//! never served from here.
 
 use chat_wire::ErrorCode;
 use warp::filters::BoxedFilter;
@@ -36,8 +41,30 @@ pub struct Asset {
 /// Every file of `web/static/`, sorted by path.
 static ASSETS: &[Asset] = include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
+/// A hash of this build's files: the page loads them under `/v/VERSION/`.
+const VERSION: &str = include!(concat!(env!("OUT_DIR"), "/web_version.rs"));
+
+/// How an answer may be cached.
+const REVALIDATE: &str = "no-cache";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 /// Paths that belong to the API and operations, never to the page.
 const RESERVED: [&str; 4] = ["/api", "/healthz", "/readyz", "/metrics"];
+
+/// The embedded file a request path names, and how it may be cached:
+/// immutable under this build's `/v/VERSION/`, revalidated otherwise.
+fn lookup(path: &str) -> Option<(&'static Asset, &'static str)> {
+    if let Some(rest) = path.strip_prefix("/v/") {
+        let (version, file) = rest.split_at(rest.find('/')?);
+        let cache = if version == VERSION {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        };
+        return asset(file).map(|a| (a, cache));
+    }
+    asset(path).map(|a| (a, REVALIDATE))
+}
 
 /// The embedded file a request path names (`/` is `/index.html`).
 pub fn asset(path: &str) -> Option<&'static Asset> {
@@ -62,15 +89,20 @@ pub fn routes() -> BoxedFilter<(Response,)> {
         .and(warp::header::optional::<String>("if-none-match"))
         .and_then(
             |method: Method, path: FullPath, if_none_match: Option<String>| async move {
-                let asset = asset(path.as_str()).ok_or_else(warp::reject::not_found)?;
-                Ok::<_, Rejection>(serve(asset, &method, if_none_match.as_deref()))
+                let (asset, cache) = lookup(path.as_str()).ok_or_else(warp::reject::not_found)?;
+                Ok::<_, Rejection>(serve(asset, cache, &method, if_none_match.as_deref()))
             },
         )
         .boxed()
 }
 
 /// The file, or 304 when the client's copy is current.
-fn serve(asset: &'static Asset, method: &Method, if_none_match: Option<&str>) -> Response {
+fn serve(
+    asset: &'static Asset,
+    cache: &'static str,
+    method: &Method,
+    if_none_match: Option<&str>,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         let mut response =
             ApiError::new(ErrorCode::MethodNotAllowed, "the web client is read-only")
@@ -78,7 +110,7 @@ fn serve(asset: &'static Asset, method: &Method, if_none_match: Option<&str>) ->
         response
             .headers_mut()
             .insert("allow", HeaderValue::from_static("GET, HEAD"));
-        return with_web_headers(response);
+        return with_web_headers(response, REVALIDATE);
     }
     let current = if_none_match.is_some_and(|tags| {
         tags.split(',').map(str::trim).any(|tag| {
@@ -98,15 +130,15 @@ fn serve(asset: &'static Asset, method: &Method, if_none_match: Option<&str>) ->
     response
         .headers_mut()
         .insert("etag", HeaderValue::from_static(asset.etag));
-    with_web_headers(response)
+    with_web_headers(response, cache)
 }
 
 /// The headers of every web client answer. The shared security headers
 /// (http/mod.rs) fill in only what is missing, so these stand.
-fn with_web_headers(mut response: Response) -> Response {
+fn with_web_headers(mut response: Response, cache: &'static str) -> Response {
     let headers = response.headers_mut();
     for (name, value) in [
-        ("cache-control", "no-cache"),
+        ("cache-control", cache),
         ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "no-referrer"),
@@ -140,13 +172,31 @@ mod tests {
     #[test]
     fn revalidation_answers_304() {
         let page = asset("/").unwrap();
-        let fresh = serve(page, &Method::GET, Some(&format!("\"x\", W/{}", page.etag)));
+        let tags = format!("\"x\", W/{}", page.etag);
+        let fresh = serve(page, REVALIDATE, &Method::GET, Some(&tags));
         assert_eq!(fresh.status(), StatusCode::NOT_MODIFIED);
-        let stale = serve(page, &Method::GET, Some("\"x\""));
+        let stale = serve(page, REVALIDATE, &Method::GET, Some("\"x\""));
         assert_eq!(stale.status(), StatusCode::OK);
         assert_eq!(stale.headers()["content-security-policy"], CSP);
-        let post = serve(page, &Method::POST, None);
+        let post = serve(page, REVALIDATE, &Method::POST, None);
         assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(post.headers()["allow"], "GET, HEAD");
+    }
+
+    #[test]
+    fn this_builds_files_are_immutable_under_its_version() {
+        let page = std::str::from_utf8(asset("/").unwrap().body).unwrap();
+        let main = format!("\"/v/{VERSION}/js/main.js\"");
+        assert!(page.contains(&main), "the page loads {main}");
+        assert!(!page.contains("\"/js/main.js\""), "an unversioned path");
+        let (file, cache) = lookup(&format!("/v/{VERSION}/js/main.js")).unwrap();
+        assert_eq!((file.path, cache), ("/js/main.js", IMMUTABLE));
+        let (file, cache) = lookup("/v/0123456789abcdef/js/main.js").unwrap();
+        assert_eq!((file.path, cache), ("/js/main.js", REVALIDATE));
+        assert_eq!(lookup("/js/main.js").unwrap().1, REVALIDATE);
+        assert!(lookup(&format!("/v/{VERSION}")).is_none());
+        assert!(lookup(&format!("/v/{VERSION}/api/v1/me")).is_none());
+        let answer = serve(file, IMMUTABLE, &Method::GET, None);
+        assert_eq!(answer.headers()["cache-control"], IMMUTABLE);
     }
 }

@@ -22,11 +22,16 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-/// The web client's headers on a page answer.
+/// How the page is cached, and the files it loads (under this build's
+/// `/v/<version>/`).
+const REVALIDATE: &str = "no-cache";
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// The web client's headers on an answer, cached as `cache`.
 #[track_caller]
-fn assert_web_headers(headers: &HeaderMap, what: &str) {
+fn assert_web_headers(headers: &HeaderMap, what: &str, cache: &str) {
     assert_eq!(headers["content-security-policy"], CSP, "{what}");
-    assert_eq!(headers["cache-control"], "no-cache", "{what}");
+    assert_eq!(headers["cache-control"], cache, "{what}");
     assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
     assert_eq!(headers["referrer-policy"], "no-referrer", "{what}");
     for name in ["content-security-policy", "cache-control"] {
@@ -42,7 +47,7 @@ async fn the_page_and_its_files_are_served_with_etags_and_the_csp() {
     assert_eq!(page.status(), 200);
     let headers = page.headers().clone();
     assert_eq!(headers["content-type"], "text/html; charset=utf-8");
-    assert_web_headers(&headers, "/");
+    assert_web_headers(&headers, "/", REVALIDATE);
     let etag = headers["etag"].to_str().unwrap().to_owned();
     assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
     let html = page.text().await.unwrap();
@@ -66,7 +71,7 @@ async fn the_page_and_its_files_are_served_with_etags_and_the_csp() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
-    assert_web_headers(again.headers(), "304");
+    assert_web_headers(again.headers(), "304", REVALIDATE);
     assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
     assert!(again.bytes().await.unwrap().is_empty());
     let stale = http
@@ -77,7 +82,9 @@ async fn the_page_and_its_files_are_served_with_etags_and_the_csp() {
         .unwrap();
     assert_eq!(stale.status(), 200);
 
-    // The script the page loads, as JavaScript.
+    // The script the page loads, as JavaScript, immutable under the build's
+    // version; the same file without it (or under another version) is
+    // revalidated.
     let script = html
         .split("<script")
         .nth(1)
@@ -91,8 +98,28 @@ async fn the_page_and_its_files_are_served_with_etags_and_the_csp() {
         .unwrap();
     assert_eq!(js.status(), 200, "{script}");
     assert_eq!(js.headers()["content-type"], "text/javascript");
-    assert_web_headers(js.headers(), script);
+    assert_web_headers(js.headers(), script, IMMUTABLE);
     assert_ne!(js.headers()["etag"].to_str().unwrap(), etag);
+    let (version, _) = script
+        .strip_prefix("/v/")
+        .and_then(|rest| rest.split_once('/'))
+        .expect("the page loads its scripts from /v/<version>/");
+    let mut main_etag = None;
+    for (path, cache) in [
+        (format!("/v/{version}/js/main.js"), IMMUTABLE),
+        ("/js/main.js".to_owned(), REVALIDATE),
+        ("/v/0000000000000000/js/main.js".to_owned(), REVALIDATE),
+    ] {
+        let file = http
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(file.status(), 200, "{path}");
+        assert_web_headers(file.headers(), &path, cache);
+        let tag = file.headers()["etag"].to_str().unwrap().to_owned();
+        assert_eq!(main_etag.get_or_insert_with(|| tag.clone()), &tag, "{path}");
+    }
 
     // HEAD: the headers without the body.
     let head = http.head(format!("{}/", app.base)).send().await.unwrap();

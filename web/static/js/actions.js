@@ -2,6 +2,7 @@
 // or the gateway and records the outcome in the store.
 
 import { api, ApiError } from './api.js';
+import { LAST_ROOM_KEY, store as remember } from './boot.js';
 import { frameOf } from './outbox.js';
 import { putMessage } from './replies.js';
 import * as store from './store.js';
@@ -51,6 +52,7 @@ export function openRoom(id) {
   store.selectRoom(id);
   const hash = `#room/${id}`;
   if (location.hash !== hash) history.replaceState(null, '', hash);
+  remember(LAST_ROOM_KEY, String(id));
   if (!view.loaded && !view.loading) void loadLatest(id);
 }
 
@@ -60,9 +62,31 @@ export async function loadLatest(id) {
   try {
     const page = await api.messages(id, { limit: PAGE });
     store.setLatest(id, page.messages, page.has_more);
+    await catchUp(id, page.messages[page.messages.length - 1]?.seq ?? 0);
   } catch (err) {
     store.setHistoryError(id, messageOf(err));
   }
+}
+
+/**
+ * The latest page can be older than what the socket has told us: it may
+ * have been asked for before `ready` (boot.js starts it early), and events
+ * that came while it travelled had no window to go in. If the socket is
+ * not ready yet, it resumes the room from the page's newest message; if it
+ * has announced more than the page holds, the messages after the page are
+ * asked for.
+ * @param {number} id @param {number} last  the page's newest seq (0: none)
+ */
+async function catchUp(id, last) {
+  const view = state.rooms.get(id);
+  if (!view) return;
+  if (view.seen === undefined) {
+    if (last > 0) view.seen = last;
+    return;
+  }
+  if (view.seen <= last) return;
+  const page = await api.messages(id, { after: last, limit: PAGE });
+  store.appendNewer(id, page.messages, page.has_more);
 }
 
 /** Loads the page before the window's first message. @param {number} id */
@@ -302,6 +326,7 @@ export async function showMessage(msg) {
   }
   store.selectRoom(msg.room_id);
   history.replaceState(null, '', `#room/${msg.room_id}`);
+  remember(LAST_ROOM_KEY, String(msg.room_id));
   store.setLoading(msg.room_id, true);
   try {
     const [older, newer] = await Promise.all([

@@ -1,5 +1,8 @@
 // The REST client: same-origin fetch with the session cookie, JSON in and out.
 // Errors become ApiError carrying the server's {"error": {code, message}}.
+// A GET that boot.js started early is answered from there, once.
+
+import { answer, take } from './boot.js';
 
 /** @typedef {import('./types.js').User} User */
 /** @typedef {import('./types.js').Room} Room */
@@ -49,15 +52,15 @@ async function request(method, path, body, opts = {}) {
     init.body = JSON.stringify(body);
   }
   let res;
+  let text;
   try {
-    res = await fetch(BASE + path, init);
+    ({ res, text } = await ((method === 'GET' ? take(path) : undefined) ?? answer(BASE + path, init)));
   } catch {
     throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
   }
   if (res.status === 204) return null;
   /** @type {any} */
   let data = null;
-  const text = await res.text();
   if (text) {
     try {
       data = JSON.parse(text);

@@ -2,6 +2,7 @@
 
 import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import * as actions from './actions.js';
+import { LAST_ROOM_KEY, forget, store as remember } from './boot.js';
 import { byId } from './dom.js';
 import { installShortcuts } from './keyboard.js';
 import { Gateway } from './socket.js';
@@ -13,7 +14,6 @@ import * as store from './store.js';
 import { state } from './store.js';
 import { Chrome } from './render/chrome.js';
 import { Composer } from './render/composer.js';
-import { LoginForm } from './render/login.js';
 import { MentionComplete } from './render/complete.js';
 import { RoomList } from './render/rooms.js';
 import { Timeline } from './render/timeline.js';
@@ -114,17 +114,24 @@ function scheduleTypingExpiry() {
 
 // ---- views ------------------------------------------------------------------
 
-const loginForm = new LoginForm({
-  async login(username, password) {
-    const user = await api.login(username, password);
-    await enterChat(user);
-  },
-  async register(username, password, displayName) {
-    await api.register(username, password, displayName || undefined);
-    const user = await api.login(username, password);
-    await enterChat(user);
-  },
-});
+/** @type {Promise<import('./render/login.js').LoginForm>|undefined} */
+let loginLoaded;
+/** The login form loads when someone has to log in; its screen shows once it is wired. */
+const loginForm = () =>
+  (loginLoaded ??= import('./render/login.js').then(
+    (m) =>
+      new m.LoginForm({
+        async login(username, password) {
+          const user = await api.login(username, password);
+          await enterChat(user);
+        },
+        async register(username, password, displayName) {
+          await api.register(username, password, displayName || undefined);
+          const user = await api.login(username, password);
+          await enterChat(user);
+        },
+      }),
+  ));
 
 const chrome = new Chrome();
 const rooms = new RoomList(byId('room-nav', HTMLElement), (id) => {
@@ -374,10 +381,13 @@ async function loggedOut(message) {
   showThreadCount(0);
   for (const d of document.querySelectorAll('dialog[open]')) if (d instanceof HTMLDialogElement) d.close();
   chrome.closeDrawer(false);
+  forget();
+  remember(LAST_ROOM_KEY, null);
+  const form = await loginForm();
   store.reset();
   history.replaceState(null, '', location.pathname);
-  loginForm.reset(message);
-  queueMicrotask(() => loginForm.focus());
+  form.reset(message);
+  queueMicrotask(() => form.focus());
 }
 
 async function logOut() {
@@ -406,9 +416,11 @@ async function start() {
     const user = await api.me();
     await enterChat(user);
   } catch (err) {
+    forget();
+    const form = await loginForm();
     store.setScreen('login');
-    loginForm.reset(err instanceof ApiError && err.status !== 401 ? err.message : '');
-    queueMicrotask(() => loginForm.focus());
+    form.reset(err instanceof ApiError && err.status !== 401 ? err.message : '');
+    queueMicrotask(() => form.focus());
   }
 }
 
