@@ -1,11 +1,12 @@
 // Avatars in the browser: I choose one in Settings and the other person
 // sees it beside my next message (an initial before); an owner gives the
-// room one in its Members dialog and a member sees it in the room's header.
+// room one in its Members dialog and a member sees it in the room list and
+// the room's header (the room's initial before and after); a direct
+// conversation shows the other person's in the list.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
-import { launchBrowser, logIn, newContext, recordConsole, startServer, ui, waitForMessage, TEST } from './harness.mjs';
+import { eventually, launchBrowser, logIn, newContext, png, recordConsole, startServer, ui, uploadPng, waitForMessage, TEST } from './harness.mjs';
 
 /** @type {import('./harness.mjs').Server} */
 let server;
@@ -19,28 +20,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/** A w×h RGB PNG of one colour, for the server to decode and thumbnail. @param {number} w @param {number} h */
-function png(w, h) {
-  /** @param {string} type @param {Buffer} data */
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, 0x5a)]);
-  const rows = Buffer.concat(Array.from({ length: h }, () => row));
-  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /**
  * Waits until an image has loaded and returns its natural width (0: broken).
@@ -102,7 +81,7 @@ test('my avatar: chosen in Settings, the other person sees it beside my next mes
   }
 });
 
-test('room avatar: the owner sets it in Members; a member sees it in the room header', TEST, async () => {
+test('room avatar: the owner sets it in Members; a member sees it in the room list and the header', TEST, async () => {
   const alice = await server.user('alice');
   const bob = await server.user('bob');
   const room = await server.room(alice, [bob]);
@@ -110,6 +89,11 @@ test('room avatar: the owner sets it in Members; a member sees it in the room he
   try {
     const [pa, pb] = await Promise.all([ca.newPage(), cb.newPage()]);
     await Promise.all([logIn(pa, server, alice, room.name), logIn(pb, server, bob, room.name)]);
+    const listed = ui(pb).rooms.getByRole('button', { name: room.name, exact: true });
+    const header = pb.locator('header', { has: pb.getByRole('heading', { name: `# ${room.name}` }) });
+    // Without one, the room's initial, beside its name and atop the room.
+    const initial = room.name[0].toUpperCase();
+    for (const where of [listed, header]) assert.equal(await where.locator('[data-initial]').getAttribute('data-initial'), initial);
 
     // A plain member has no room avatar control.
     await pb.getByRole('button', { name: 'Members', exact: true }).click();
@@ -120,19 +104,54 @@ test('room avatar: the owner sets it in Members; a member sees it in the room he
 
     await pa.getByRole('button', { name: 'Members', exact: true }).click();
     const members = pa.getByRole('dialog', { name: 'Members' });
+    const chosen = pa.waitForResponse((r) => r.url().endsWith(`/api/v1/rooms/${room.id}/avatar`) && r.request().method() === 'PUT');
     await members.getByLabel('Room avatar image').setInputFiles({ name: 'room.png', mimeType: 'image/png', buffer: png(64, 64) });
+    const id = (await (await chosen).json()).room.avatar?.id;
+    assert.ok(id, 'the room has an avatar');
     await members.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     await members.getByRole('button', { name: 'Remove room avatar' }).waitFor();
 
-    // Live, through room.updated.
-    const header = pb.locator('header', { has: pb.getByRole('heading', { name: `# ${room.name}` }) });
-    const picture = header.locator('img[src^="/api/v1/files/"]');
-    await picture.waitFor();
-    assert.ok((await loadedWidth(picture)) > 0, 'the room avatar loaded');
+    // Live, through room.updated: in the list and the header, loaded by cookie.
+    for (const where of [listed, header]) {
+      const picture = where.locator(`img[src="/api/v1/files/${id}/thumbnail"]`);
+      await picture.waitFor();
+      assert.ok((await loadedWidth(picture)) > 0, 'the room avatar loaded');
+      assert.equal(await where.locator('[data-initial]').count(), 0);
+    }
+    // The list's picture adds nothing to the room's accessible name.
+    assert.equal(await ui(pb).rooms.getByRole('button', { name: room.name, exact: true }).count(), 1);
 
     await members.getByRole('button', { name: 'Remove room avatar' }).click();
     await members.getByRole('button', { name: 'Remove room avatar' }).waitFor({ state: 'hidden' });
-    await picture.waitFor({ state: 'hidden' });
+    for (const where of [listed, header]) {
+      await where.locator('img[src^="/api/v1/files/"]').waitFor({ state: 'detached' });
+      assert.equal(await where.locator('[data-initial]').getAttribute('data-initial'), initial);
+    }
+  } finally {
+    await Promise.all([ca.close(), cb.close()]);
+  }
+});
+
+test("direct conversation: the list shows the other person's avatar, with their presence", TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const face = await uploadPng(server, alice, 'alice.png', png(48, 48, (x, y) => [40 + 4 * x, 90, 200 - 3 * y]));
+  await server.expect(200, '/api/v1/me/avatar', { method: 'PUT', token: alice.token, body: { file_id: face.id } });
+  await server.expect(201, '/api/v1/dms', { method: 'POST', token: bob.token, body: { username: alice.username } });
+  const [ca, cb] = await Promise.all([newContext(browser), newContext(browser)]);
+  try {
+    const [pa, pb] = await Promise.all([ca.newPage(), cb.newPage()]);
+    await logIn(pb, server, bob);
+    const dm = ui(pb).room(alice.username);
+    const picture = dm.locator(`img[src="/api/v1/files/${face.id}/thumbnail"]`);
+    await picture.waitFor();
+    assert.ok((await loadedWidth(picture)) > 0, "alice's avatar loaded");
+    // The presence is the button's description, the picture's dot its look.
+    const presence = () => dm.evaluate((b) => document.getElementById(b.getAttribute('aria-describedby') ?? '')?.textContent);
+    assert.equal(await presence(), 'offline');
+    await logIn(pa, server, alice);
+    await eventually('alice online in the list', presence, (d) => d === 'online');
+    assert.equal(await dm.locator('img').count(), 1, 'one picture, still hers');
   } finally {
     await Promise.all([ca.close(), cb.close()]);
   }

@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { crc32, deflateSync } from 'node:zlib';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -453,4 +454,50 @@ export const occurrences = (texts, text) => texts.filter((t) => t.includes(text)
 /** The session cookie of a browser context, if any. @param {import('playwright-core').BrowserContext} context */
 export async function sessionCookie(context) {
   return (await context.cookies()).find((c) => c.name === 'chat_session');
+}
+
+// --- images ---------------------------------------------------------------------------
+
+/**
+ * A w×h RGB PNG, each pixel's colour from `paint` (default: one grey), for
+ * the server to decode and thumbnail.
+ * @param {number} w @param {number} h
+ * @param {(x: number, y: number) => [number, number, number]} [paint]
+ */
+export function png(w, h, paint = () => [0x5a, 0x5a, 0x5a]) {
+  /** @param {string} type @param {Buffer} data */
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const rows = Buffer.alloc(h * (1 + w * 3));
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) rows.set(paint(x, y).map((c) => Math.max(0, Math.min(255, Math.round(c)))), y * (1 + w * 3) + 1 + x * 3);
+  }
+  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * Uploads a PNG over REST as `user`; returns the file.
+ * @param {Server} server @param {User} user @param {string} name @param {Buffer} bytes
+ * @returns {Promise<{id: number}>}
+ */
+export async function uploadPng(server, user, name, bytes) {
+  const r = await fetch(`${server.url}/api/v1/files?${new URLSearchParams({ name })}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'image/png' },
+    body: bytes,
+  });
+  if (r.status !== 201) throw new Error(`upload ${name}: ${r.status} ${await r.text()}`);
+  return (await r.json()).file;
 }

@@ -4,6 +4,7 @@
 
 import { byId, setText } from '../dom.js';
 import * as store from '../store.js';
+import { avatar } from './avatar.js';
 
 /** @typedef {import('../store.js').State} State */
 
@@ -14,7 +15,9 @@ export class Chrome {
     this.linkStatus = byId('link-status', HTMLElement);
     this.meName = byId('me-name', HTMLElement);
     this.title = byId('room-title', HTMLElement);
-    this.picture = byId('room-picture', HTMLImageElement);
+    this.picture = byId('room-picture', HTMLElement);
+    /** Which room's picture shows (every render comes through here). */
+    this.pictureKey = '';
     this.topic = byId('room-topic', HTMLElement);
     this.typing = byId('typing', HTMLElement);
     this.notice = byId('notice', HTMLElement);
@@ -85,23 +88,27 @@ export class Chrome {
       const direct = view.room.kind === 'direct';
       const online = direct && state.online.has(view.room.name);
       setText(this.title, direct ? `${view.room.name}${online ? ' (online)' : ''}` : `# ${view.room.name}`);
-      const avatar = view.room.avatar;
-      const src = avatar ? `/api/v1/files/${avatar.id}/thumbnail` : '';
-      // Only a new picture is loaded: every render comes through here.
-      if (this.picture.getAttribute('src') !== src) this.picture.src = src;
-      this.picture.hidden = !avatar;
+      this.showPicture(view.room);
       setText(this.topic, view.room.archived ? `${view.room.topic ? `${view.room.topic} — ` : ''}archived` : view.room.topic);
       let unread = 0;
       for (const v of state.rooms.values()) unread += v.unread;
       document.title = `${unread > 0 ? `(${unread}) ` : ''}${view.room.name} — chat`;
     } else {
-      this.picture.hidden = true;
+      this.showPicture(null);
       setText(this.title, '');
       setText(this.topic, '');
       document.title = 'chat';
     }
     this.renderTyping(state);
     this.renderNotice(state);
+  }
+
+  /** The room's avatar or initial, replaced only when it changes. @param {import('../types.js').Room|null} room */
+  showPicture(room) {
+    const key = room ? `${room.id} ${room.avatar?.id} ${room.name}` : '';
+    if (key === this.pictureKey) return;
+    this.pictureKey = key;
+    this.picture.replaceChildren(...(room ? [avatar(room)] : []));
   }
 
   /** @param {State} state */

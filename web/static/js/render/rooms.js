@@ -1,9 +1,11 @@
 // The room list: a navigation landmark named "Rooms" with one button per
 // room, named exactly by the room's name (unread and mention counts and presence are
-// its description, so the name stays the name).
+// its description, so the name stays the name). Each shows the room's avatar
+// (a direct conversation's is the other person's) or its initial.
 
 import { h, clear } from '../dom.js';
 import { orderedRooms } from '../store.js';
+import { avatar } from './avatar.js';
 
 /** @typedef {import('../store.js').State} State */
 /** @typedef {import('../store.js').RoomView} RoomView */
@@ -26,7 +28,7 @@ export class RoomList {
     // Rebuild only when something shown changed (keeps focus and is cheap).
     const key = JSON.stringify([
       state.currentId,
-      views.map((v) => [v.room.id, v.room.name, v.unread, v.mentions, v.room.kind === 'direct' && state.online.has(v.room.name)]),
+      views.map((v) => [v.room.id, v.room.name, v.room.avatar?.id, v.unread, v.mentions, v.room.kind === 'direct' && state.online.has(v.room.name)]),
     ]);
     if (key === this.lastKey) return;
     this.lastKey = key;
@@ -93,10 +95,14 @@ export class RoomList {
         'data-room-id': String(room.id),
         onclick: () => this.open(room.id),
       },
-      direct
-        ? h('span', { class: `presence ${online ? 'online' : 'offline'}`, 'aria-hidden': 'true' })
-        : h('span', { class: 'room-glyph', 'aria-hidden': 'true' }, room.visibility === 'private' ? '🔒' : '#'),
+      h(
+        'span',
+        { class: 'room-picture', 'aria-hidden': 'true' },
+        avatar(room),
+        direct ? h('span', { class: `presence ${online ? 'online' : 'offline'}` }) : null,
+      ),
       h('span', { class: 'room-name' }, room.name),
+      room.visibility === 'private' && !direct ? h('span', { class: 'room-glyph', 'aria-hidden': 'true' }, '🔒') : null,
       view.mentions > 0 ? h('span', { class: 'badge mention-badge', 'aria-hidden': 'true', title: 'mentions' }, `@${view.mentions > 99 ? '99+' : view.mentions}`) : null,
       view.unread > 0 ? h('span', { class: 'badge', 'aria-hidden': 'true' }, view.unread > 99 ? '99+' : String(view.unread)) : null,
       desc.length ? h('span', { id: descId, class: 'visually-hidden' }, desc.join(', ')) : null,
