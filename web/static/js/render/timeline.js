@@ -51,7 +51,13 @@ export class Timeline {
     /** @type {number|null} a message to bring into view once it is rendered */
     this.revealId = null;
 
+    /** At the bottom as of the last scroll or render: growth keeps it there. */
+    this.pinned = true;
     this.scroller.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    // Messages that grow after they render (attachments, pictures) keep the newest in view.
+    new ResizeObserver(() => {
+      if (this.pinned) this.scroller.scrollTop = this.scroller.scrollHeight;
+    }).observe(this.log);
     document.addEventListener('visibilitychange', () => this.onScroll());
     this.pill.addEventListener('click', () => this.jumpToLatest());
     document.addEventListener('click', (ev) => {
@@ -115,6 +121,7 @@ export class Timeline {
     const view = store.current();
     if (!view || this.roomId !== view.room.id) return;
     const bottom = this.atBottom();
+    this.pinned = bottom;
     const reading = bottom && !view.hasNewer && document.visibilityState === 'visible';
     store.setReading(reading);
     if (reading) this.hooks.markRead(view.room.id);
@@ -166,6 +173,7 @@ export class Timeline {
       const top = anchor.node.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top;
       this.scroller.scrollTop += top - anchor.top;
     }
+    this.pinned = this.atBottom();
     // More to load while the page does not fill the screen, or position changed.
     queueMicrotask(() => this.onScroll());
   }
