@@ -123,7 +123,9 @@ impl Node {
             .stdin(std::process::Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
-        command.spawn().expect("patroni");
+        let mut child = command.spawn().expect("patroni");
+        // Reaped when it ends (at scripts/ha-test's cleanup).
+        std::thread::spawn(move || child.wait());
         let pattern = format!("bin/patroni {config}");
         let pid = loop {
             let found = Command::new("pgrep")
