@@ -149,9 +149,13 @@ pub(super) async fn listen(
                     to.sessions.set_listening(true);
                     if listened_before {
                         tracing::info!("listening for other instances again; catching up");
-                        to.hub.catch_up_all();
                         to.session_changed.notify_one();
                     }
+                    // Hints sent before this LISTEN took effect are not
+                    // heard: at startup a socket may already follow a room
+                    // another instance wrote to meanwhile, so every followed
+                    // room is re-read (nothing to do when none is followed).
+                    to.hub.catch_up_all();
                     listened_before = true;
                     let mut beat = tokio::time::interval(HEARTBEAT);
                     beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
