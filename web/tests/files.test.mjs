@@ -5,8 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
-import { launchBrowser, logIn, newContext, recordConsole, startServer, ui, waitForMessage, PASSWORD, TEST } from './harness.mjs';
+import { launchBrowser, logIn, newContext, png, recordConsole, startServer, ui, waitForMessage, PASSWORD, TEST } from './harness.mjs';
 
 /** @type {import('./harness.mjs').Server} */
 let server;
@@ -22,35 +21,6 @@ after(async () => {
 });
 
 const XSS_NAME = '<img src=x onerror="window.__pwned=1">.txt';
-
-/** A real w×h RGB PNG (a gradient), for the server to decode and thumbnail. @param {number} w @param {number} h */
-function png(w, h) {
-  /** @param {string} type @param {Buffer} data */
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  const rows = Buffer.alloc((w * 3 + 1) * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const at = y * (w * 3 + 1) + 1 + x * 3;
-      rows[at] = (x * 255) / w;
-      rows[at + 1] = (y * 255) / h;
-      rows[at + 2] = 128;
-    }
-  }
-  const sig = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([sig, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** The composer's tray of files. @param {import('playwright-core').Page} page */
 const tray = (page) => page.getByRole('list', { name: 'Files to send' });
@@ -101,7 +71,7 @@ test('attachments: an image sent with a message shows as a thumbnail for the oth
     const [pa, pb] = await Promise.all([ca.newPage(), cb.newPage()]);
     await Promise.all([logIn(pa, server, alice, room.name), logIn(pb, server, bob, room.name)]);
     await pa.locator('#attach-input').setInputFiles([
-      { name: 'gradient.png', mimeType: 'image/png', buffer: png(320, 200) },
+      { name: 'gradient.png', mimeType: 'image/png', buffer: png(320, 200, (x, y) => [(x * 255) / 320, (y * 255) / 200, 128]) },
       { name: XSS_NAME, mimeType: 'text/plain', buffer: Buffer.from('just text') },
     ]);
     await tray(pa).getByRole('status').filter({ hasText: 'ready' }).nth(1).waitFor();
