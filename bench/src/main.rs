@@ -10,6 +10,7 @@ mod idle;
 mod measure;
 mod memory;
 mod notify;
+mod outside;
 mod pipeline;
 mod raw;
 mod send;
@@ -31,6 +32,9 @@ async fn main() -> anyhow::Result<()> {
     };
     if run("send") {
         send::send_throughput(&api, &args).await?;
+    }
+    if run("rest") {
+        send::rest_throughput(&api, &args).await?;
     }
     if args.only.iter().any(|o| o == "store") {
         send::store_alone(&api, &args).await?;

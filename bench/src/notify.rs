@@ -4,19 +4,26 @@
 
 use crate::api::Api;
 use crate::cli::Args;
-use crate::fanout::fanout_run;
+use crate::fanout::{Load, fanout_run};
 use crate::raw::{Notify, raw_postgres};
 
 /// Sender on one instance, 100 receivers on another: the events travel
 /// through PostgreSQL (a hint, then a read of the log).
 pub async fn cross_instance(a: &Api, b: &Api, args: &Args) -> anyhow::Result<()> {
     println!("== across instances: sender on A, 100 receivers on B, 240 msg/s");
-    let (per_sec, h, _) = fanout_run(a, b, args.pid, 100, 240, args.seconds, false).await?;
-    println!(
-        "{per_sec:.0} deliveries/s, send->receive p50 {:.2} ms, p99 {:.2} ms",
-        h.value_at_quantile(0.5) as f64 / 1000.0,
-        h.value_at_quantile(0.99) as f64 / 1000.0,
-    );
+    let load = Load {
+        receivers: 100,
+        rate: 240,
+        seconds: args.seconds,
+        via_rest: false,
+        outside: false,
+    };
+    if let Some(o) = fanout_run(a, b, args.pid, &load).await? {
+        println!(
+            "{:.0} deliveries/s, send->receive p50 {:.2} ms, p99 {:.2} ms",
+            o.per_sec, o.p50_ms, o.p99_ms
+        );
+    }
     Ok(())
 }
 

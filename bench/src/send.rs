@@ -57,6 +57,29 @@ pub async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// REST sends from 8 clients, each waiting for its answer, over 50 rooms
+/// and in one hot room, beside the raw message row.
+pub async fn rest_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== REST sends (8 clients, each posting when its previous send is answered)");
+    let (rows32, cpu) =
+        raw_message_rows(api, &args.database_url, args.pid, 32, args.seconds).await?;
+    println!("raw message-row insert+commit: {rows32:.0}/s at 32 clients");
+    println!("   {cpu} per insert");
+    let (spread, cpu) = rest_sends(api, args.pid, 8, 50, args.seconds).await?;
+    println!(
+        "50 rooms: {spread:.0} sends/s = {:.2} x raw message row",
+        spread / rows32
+    );
+    println!("   {cpu} per send");
+    let (hot, cpu) = rest_sends(api, args.pid, 8, 1, args.seconds).await?;
+    println!(
+        "1 hot room: {hot:.0} sends/s = {:.2} x the 50 rooms (target >= 6000/s)",
+        hot / spread
+    );
+    println!("   {cpu} per send");
+    Ok(())
+}
+
 /// The store alone beside the raw message row, without the WebSocket
 /// runs: a quick, quieter measure of the send statement's own cost
 /// (`--only store`).
@@ -124,6 +147,50 @@ async fn ws_sends(
         }));
     }
     finish(pid, tasks, &acked).await
+}
+
+/// Sends per second over REST from `clients` users, each posting its next
+/// message as soon as the previous one is answered, spread over `rooms`.
+async fn rest_sends(
+    api: &Api,
+    pid: u32,
+    clients: usize,
+    rooms: usize,
+    seconds: u64,
+) -> anyhow::Result<(f64, String)> {
+    let (owner, _) = api.user().await?;
+    let room_ids = api.rooms(&owner, rooms).await?;
+    let mut senders = Vec::new();
+    for i in 0..clients {
+        let (token, _) = api.user().await?;
+        let room = room_ids[i % rooms];
+        api.join(&token, room).await?;
+        senders.push((token, room));
+    }
+    let sent = Arc::new(AtomicU64::new(0));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for (token, room) in senders {
+        let (http, sent) = (api.http.clone(), sent.clone());
+        let url = format!("{}/api/v1/rooms/{room}/messages", api.base);
+        tasks.push(tokio::spawn(async move {
+            while Instant::now() < stop {
+                let res = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"body": "benchmark message"}))
+                    .send()
+                    .await?;
+                if !res.status().is_success() {
+                    bail!("send failed: {} {}", res.status(), res.text().await?);
+                }
+                res.bytes().await?;
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    finish(pid, tasks, &sent).await
 }
 
 /// What PostgreSQL alone can store with chatd's own batch statement

@@ -7,10 +7,13 @@
 //      page's own clock;
 //   3. the tab's memory (JS heap after a forced GC, DOM nodes) after scrolling
 //      up through 2,000 and through 20,000 messages.
-// Run: `node web/bench/speed.mjs` (or `scripts/dev web-bench`); chatd and
-// chatctl must be built (the harness builds them if missing). Prints a
-// Markdown table for docs/benchmarks.md.
+// Run: `node web/bench/speed.mjs` (or `cd web && npm run bench`); chatd and
+// chatctl must be built (the harness builds them if missing). It uses the
+// debug chatd of `scripts/dev up`; `CHAT_WEB_PROFILE=release` measures the
+// release build a deployment runs. Prints a Markdown table for
+// docs/benchmarks.md.
 
+import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { PASSWORD, launchBrowser, logIn, newContext, startServer } from '../tests/harness.mjs';
 
@@ -113,6 +116,7 @@ async function memory(page) {
 }
 
 async function main() {
+  const loadAtStart = loadavg()[0].toFixed(1);
   const [server, browser] = await Promise.all([startServer(), launchBrowser()]);
   try {
     const alice = await server.user('alice');
@@ -199,6 +203,8 @@ async function main() {
     await cold.close();
 
     const out = [];
+    out.push(`chatd: the ${process.env.CHAT_WEB_PROFILE === 'release' ? 'release' : 'debug'} build; load average at the start ${loadAtStart}.`);
+    out.push('');
     out.push(`First screen (logged in, a room open): ${files.length} files.`);
     out.push('');
     out.push('| what | uncompressed | gzip -9 |');

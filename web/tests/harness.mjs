@@ -22,8 +22,12 @@ const TARGET_DIR = (() => {
   const dir = process.env.CARGO_TARGET_DIR || 'target';
   return isAbsolute(dir) ? dir : join(ROOT, dir);
 })();
-const CHATD = join(TARGET_DIR, 'debug', 'chatd');
-const CHATCTL = join(TARGET_DIR, 'debug', 'chatctl');
+/** Which build of chatd and chatctl: the debug one the tests use, or the
+ * release one a deployment runs (CHAT_WEB_PROFILE=release, for the speed
+ * bench). */
+const PROFILE = process.env.CHAT_WEB_PROFILE === 'release' ? 'release' : 'debug';
+const CHATD = join(TARGET_DIR, PROFILE, 'chatd');
+const CHATCTL = join(TARGET_DIR, PROFILE, 'chatctl');
 /** chatd's logs, one file per server, for reading after a failure. */
 const LOG_DIR = join(TARGET_DIR, 'web-tests');
 /** Debian's Chromium; CHAT_CHROMIUM names another build of Chromium. */
@@ -84,9 +88,10 @@ function ensureBinaries() {
   const missing = [CHATD, CHATCTL].find((f) => !existsSync(f));
   const stale = missing ? undefined : newerThan(join(ROOT, 'web', 'static'), statSync(CHATD).mtimeMs);
   if (!missing && !stale) return;
-  console.error(`# ${missing ? `${missing} is missing` : `${stale} is newer than ${CHATD}`}: running cargo build -p chatd -p chatctl`);
-  const r = spawnSync('cargo', ['build', '--quiet', '-p', 'chatd', '-p', 'chatctl'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`cargo build -p chatd -p chatctl failed (exit ${r.status ?? r.error})`);
+  const args = ['build', '--quiet', '-p', 'chatd', '-p', 'chatctl', ...(PROFILE === 'release' ? ['--release'] : [])];
+  console.error(`# ${missing ? `${missing} is missing` : `${stale} is newer than ${CHATD}`}: running cargo ${args.join(' ')}`);
+  const r = spawnSync('cargo', args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`cargo ${args.join(' ')} failed (exit ${r.status ?? r.error})`);
 }
 
 /**
