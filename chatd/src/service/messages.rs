@@ -133,26 +133,26 @@ pub async fn edit(
 /// nothing.
 pub async fn delete(mut call: Call, room_id: i64, message_id: i64) -> Result<(), ApiError> {
     call.spend_write()?;
-    let moderates = match as_member(&call.db, room_id, call.me.user_id).await {
-        Ok((_, role)) if role.moderates() => true,
-        // Anyone else may still be a server admin (checked only then).
-        Ok(_) => moderation::is_server_admin(&call.db, call.me.user_id).await?,
+    let me = call.me.user_id;
+    // A member deletes as the author first: server admin rights are looked
+    // up only when that is refused (someone else's message) or for a
+    // stranger to the room.
+    let moderates = match as_member(&call.db, room_id, me).await {
+        Ok((_, role)) => role.moderates(),
         Err(refused) => {
-            if !moderation::is_server_admin(&call.db, call.me.user_id).await? {
+            if !moderation::is_server_admin(&call.db, me).await? {
                 return Err(refused);
             }
             true
         }
     };
-    let deleted = store::delete(
-        &mut call.db,
-        room_id,
-        message_id,
-        call.me.user_id,
-        moderates,
-    )
-    .await
-    .map_err(|e| match e {
+    let mut deleted = store::delete(&mut call.db, room_id, message_id, me, moderates).await;
+    if matches!(deleted, Err(StoreError::Refused(Refusal::NotAuthor)))
+        && moderation::is_server_admin(&call.db, me).await?
+    {
+        deleted = store::delete(&mut call.db, room_id, message_id, me, true).await;
+    }
+    let deleted = deleted.map_err(|e| match e {
         StoreError::Refused(Refusal::NotAuthor) => ApiError::forbidden(
             "only the author, the room's owner or admins, or a server admin may delete a message",
         ),

@@ -231,6 +231,15 @@ async fn server_admins_delete_any_message_and_the_deletion_is_audited() {
             .await
             .expect(204);
     }
+    // So may a server admin who is a plain member of the room.
+    app.join(&admin, lobby).await;
+    let joined = app.send(&alice, lobby, "more spam").await["id"].clone();
+    app.delete(
+        &format!("/api/v1/rooms/{lobby}/messages/{joined}"),
+        &admin.token,
+    )
+    .await
+    .expect(204);
     let page = app
         .get(&format!("/api/v1/rooms/{lobby}/messages"), &bob.token)
         .await
@@ -265,6 +274,11 @@ async fn server_admins_delete_any_message_and_the_deletion_is_audited() {
                 "root",
                 "message.delete",
                 format!("room:{lobby} message:{public}")
+            ),
+            &row(
+                "root",
+                "message.delete",
+                format!("room:{lobby} message:{joined}")
             ),
         ]
     );
