@@ -28,8 +28,10 @@ use crate::gateway::conn;
 use crate::state::Ctx;
 
 /// Bytes each connection reads from the socket at a time. Small, because
-/// idle connections are the common case (tungstenite's default is 128 KiB).
-const READ_BUFFER: usize = 4 * 1024;
+/// idle connections are the common case (tungstenite's default is 128 KiB);
+/// client frames are mostly far smaller, and a larger one takes a few reads.
+/// 2 KiB instead of 4 took 2 KiB off every idle socket (docs/benchmarks.md).
+const READ_BUFFER: usize = 2 * 1024;
 /// Fed frames gather in the write buffer up to this size before a write.
 const WRITE_BUFFER: usize = 16 * 1024;
 

@@ -40,7 +40,10 @@ pub async fn serve(
 ) {
     let me = match user {
         Some(user) => user,
-        None => match first_frame_auth(&state, &mut socket).await {
+        // Boxed, like `Conn::open` below: each is large and runs once, and
+        // inline it would size this future (which every idle socket keeps
+        // for its lifetime) to its largest step.
+        None => match Box::pin(first_frame_auth(&state, &mut socket)).await {
             FirstFrame::User(user) => {
                 match state.limiter.ws_of(user.user_id, user.rate_limit_exempt) {
                     Ok(()) => user,
@@ -66,7 +69,7 @@ pub async fn serve(
             }
         },
     };
-    let mut conn = match Conn::open(&state, socket, me, resume_follows).await {
+    let mut conn = match Box::pin(Conn::open(&state, socket, me, resume_follows)).await {
         Ok(conn) => conn,
         Err(mut socket) => {
             let code = close::TRY_AGAIN_LATER;

@@ -59,7 +59,10 @@ impl Conn {
                     }
                     match frame {
                         Message::Text(text) => {
-                            if let Err(end) = self.handle(text.as_str()).await { return end; }
+                            // Boxed: answering a frame (a send, a replay) needs far
+                            // more state than waiting does, and an idle socket
+                            // should not carry that room all its life.
+                            if let Err(end) = Box::pin(self.handle(text.as_str())).await { return end; }
                             self.holding = false;
                         }
                         Message::Binary(_) => {
