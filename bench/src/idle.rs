@@ -38,7 +38,7 @@ pub async fn idle(api: &Api, args: &Args) -> anyhow::Result<()> {
             .await?
             .get(0);
         println!(
-            "{:>6} sockets: RSS {rss} KiB, {:.1} KiB per socket over the {base} KiB baseline (target <= 16); PostgreSQL connections (both chatd instances, all sockets): {held}",
+            "{:>6} sockets: RSS {rss} KiB, {:.1} KiB per socket over the {base} KiB baseline (target <= 8); PostgreSQL connections (both chatd instances, all sockets): {held}",
             sockets.len(),
             (rss.saturating_sub(base)) as f64 / sockets.len() as f64
         );

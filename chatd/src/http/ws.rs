@@ -27,11 +27,13 @@ use crate::error::ApiError;
 use crate::gateway::conn;
 use crate::state::Ctx;
 
-/// Bytes each connection reads from the socket at a time. Small, because
-/// idle connections are the common case (tungstenite's default is 128 KiB);
-/// client frames are mostly far smaller, and a larger one takes a few reads.
-/// 2 KiB instead of 4 took 2 KiB off every idle socket (docs/benchmarks.md).
-const READ_BUFFER: usize = 2 * 1024;
+/// Bytes each connection reads from the socket at a time, and the read
+/// buffer it starts with. Small, because idle connections are the common
+/// case (tungstenite's default is 128 KiB): most client frames (a send, a
+/// typing notice, `resume`) fit in one read, and a larger one takes a few
+/// more. 512 bytes instead of 4 KiB took 3.5 KiB off every idle socket
+/// without slowing one socket's pipelined sends (docs/benchmarks.md).
+const READ_BUFFER: usize = 512;
 /// Fed frames gather in the write buffer up to this size before a write.
 const WRITE_BUFFER: usize = 16 * 1024;
 
