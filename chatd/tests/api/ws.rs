@@ -439,3 +439,29 @@ async fn events_cross_chatd_instances() {
     a_app.send(&alice, room, "hello carol").await;
     assert_eq!(carol_b.next_event().await["message"]["body"], "hello carol");
 }
+
+#[tokio::test]
+async fn large_frames_are_read_whole_across_many_reads() {
+    // A socket reads 512 bytes at a time: a send several times that size,
+    // written back to back with small ones, still arrives whole and in order.
+    let app = TestApp::spawn_with(quick).await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    let room = room_with(&app, &alice, &[&bob]).await;
+    let (mut a, _) = app.ws_ready(&alice.token).await;
+    let (mut b, _) = app.ws_ready(&bob.token).await;
+    a.send_json(json!({"type": "resume", "rooms": {}})).await;
+    b.send_json(json!({"type": "resume", "rooms": {}})).await;
+    let bodies = ["é".repeat(3000), "small".to_owned(), "ü€".repeat(1500)];
+    for (i, body) in bodies.iter().enumerate() {
+        a.send_json(
+            json!({"type": "send", "room_id": room, "body": body, "client_id": format!("big{i}")}),
+        )
+        .await;
+    }
+    for body in &bodies {
+        let event = b.next_event().await;
+        assert_eq!(event["type"], "message.created");
+        assert_eq!(event["message"]["body"].as_str(), Some(body.as_str()));
+    }
+}
