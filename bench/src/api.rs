@@ -54,6 +54,12 @@ impl Api {
 
     /// A fresh user; returns (token, user id).
     pub async fn user(&self) -> anyhow::Result<(String, i64)> {
+        let (token, id, _) = self.user_named().await?;
+        Ok((token, id))
+    }
+
+    /// A fresh user; returns (token, user id, username).
+    pub async fn user_named(&self) -> anyhow::Result<(String, i64, String)> {
         let name = format!(
             "b{}_{}",
             std::process::id(),
@@ -78,7 +84,21 @@ impl Api {
         Ok((
             login["token"].as_str().context("token")?.to_owned(),
             login["user"]["id"].as_i64().context("id")?,
+            name,
         ))
+    }
+
+    /// Posts a message over REST; returns its id.
+    pub async fn post(&self, token: &str, room: i64, body: &str) -> anyhow::Result<i64> {
+        let sent = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/v1/rooms/{room}/messages"),
+                Some(token),
+                Some(json!({"body": body})),
+            )
+            .await?;
+        sent["message"]["id"].as_i64().context("message id")
     }
 
     /// A fresh public room owned by `token`'s user.

@@ -26,7 +26,7 @@ pub struct Args {
     /// Idle connection counts to measure.
     #[arg(long, value_delimiter = ',', default_value = "1000,10000")]
     pub idle: Vec<usize>,
-    /// Only these scenarios (send, rest, pipeline, fanout, e2e, notify, memory, idle; `store`, the store alone,
+    /// Only these scenarios (send, rest, features, pipeline, fanout, e2e, notify, memory, idle; `store`, the store alone,
     /// runs only when named).
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,

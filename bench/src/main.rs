@@ -36,6 +36,9 @@ async fn main() -> anyhow::Result<()> {
     if run("rest") {
         send::rest_throughput(&api, &args).await?;
     }
+    if run("features") {
+        send::feature_costs(&api, &args).await?;
+    }
     if args.only.iter().any(|o| o == "store") {
         send::store_alone(&api, &args).await?;
     }

@@ -35,14 +35,14 @@ pub async fn send_throughput(api: &Api, args: &Args) -> anyhow::Result<()> {
         raw_message_rows(api, &args.database_url, args.pid, 32, args.seconds).await?;
     println!("raw message-row insert+commit: {rows32:.0}/s at 32 clients");
     println!("   {cpu} per insert");
-    let (spread, cpu) = ws_sends(api, args.pid, 32, 50, args.seconds).await?;
+    let (spread, cpu) = ws_sends(api, args.pid, 32, 50, args.seconds, Shape::Plain).await?;
     println!(
         "chatd, 50 rooms:   {spread:.0} sends/s = {:.2} x raw narrow row, {:.2} x raw message row (target >= 0.70)",
         spread / raw32,
         spread / rows32
     );
     println!("   {cpu} per send");
-    let (hot, cpu) = ws_sends(api, args.pid, 32, 1, args.seconds).await?;
+    let (hot, cpu) = ws_sends(api, args.pid, 32, 1, args.seconds, Shape::Plain).await?;
     println!(
         "chatd, 1 hot room: {hot:.0} sends/s = {:.2} x raw (target >= 3000/s)",
         hot / raw32
@@ -104,6 +104,39 @@ pub async fn store_alone(api: &Api, args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What each benchmark message carries, for the cost of each feature.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shape {
+    /// Text only.
+    Plain,
+    /// Text that mentions the room's owner by name.
+    Mention,
+    /// A reply in the thread of a message the owner posted first.
+    ThreadReply,
+}
+
+/// What each conversation feature costs a send: acked WebSocket sends,
+/// 32 senders over 50 rooms, plain and then with the feature, one after
+/// the other in the same run (`--only features`).
+pub async fn feature_costs(api: &Api, args: &Args) -> anyhow::Result<()> {
+    println!("== what each feature costs a send (acked WebSocket sends, 32 senders over 50 rooms)");
+    let (plain, cpu) = ws_sends(api, args.pid, 32, 50, args.seconds, Shape::Plain).await?;
+    println!("plain text:      {plain:.0} sends/s");
+    println!("   {cpu} per send");
+    for (shape, label) in [
+        (Shape::Mention, "with a mention:"),
+        (Shape::ThreadReply, "thread replies:"),
+    ] {
+        let (rate, cpu) = ws_sends(api, args.pid, 32, 50, args.seconds, shape).await?;
+        println!(
+            "{label:<16} {rate:.0} sends/s = {:+.0} % against plain text (target: within -10 %)",
+            (rate / plain - 1.0) * 100.0
+        );
+        println!("   {cpu} per send");
+    }
+    Ok(())
+}
+
 /// Acked sends per second from `senders` sockets spread over `rooms` rooms.
 async fn ws_sends(
     api: &Api,
@@ -111,26 +144,39 @@ async fn ws_sends(
     senders: usize,
     rooms: usize,
     seconds: u64,
+    shape: Shape,
 ) -> anyhow::Result<(f64, String)> {
-    let (owner, _) = api.user().await?;
+    let (owner, _, owner_name) = api.user_named().await?;
     let room_ids = api.rooms(&owner, rooms).await?;
+    let mut roots = Vec::new();
+    if shape == Shape::ThreadReply {
+        for &room in &room_ids {
+            roots.push(api.post(&owner, room, "a thread to reply in").await?);
+        }
+    }
     let mut sockets = Vec::new();
     for i in 0..senders {
         let (token, _) = api.user().await?;
         let room = room_ids[i % rooms];
         api.join(&token, room).await?;
-        sockets.push((api.ws(&token).await?, room));
+        let mut frame = json!({"type": "send", "room_id": room, "body": "benchmark message"});
+        match shape {
+            Shape::Plain => {}
+            Shape::Mention => frame["body"] = json!(format!("benchmark message for @{owner_name}")),
+            Shape::ThreadReply => frame["thread_root"] = json!(roots[i % rooms]),
+        }
+        sockets.push((api.ws(&token).await?, frame));
     }
     let acked = Arc::new(AtomicU64::new(0));
     let stop = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
-    for (n, (mut ws, room)) in sockets.into_iter().enumerate() {
+    for (n, (mut ws, mut frame)) in sockets.into_iter().enumerate() {
         let acked = acked.clone();
         tasks.push(tokio::spawn(async move {
             let mut i = 0u64;
             while Instant::now() < stop {
                 let cid = format!("{n}-{i}");
-                let frame = json!({"type": "send", "room_id": room, "body": "benchmark message", "client_id": cid});
+                frame["client_id"] = json!(cid);
                 ws.send(Message::Text(frame.to_string().into())).await?;
                 loop {
                     let v = next_json(&mut ws).await?;
