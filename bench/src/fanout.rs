@@ -21,13 +21,7 @@ pub async fn fanout(api: &Api, args: &Args) -> anyhow::Result<()> {
     println!("== fan-out: one room, 100 receivers, sender over WebSocket");
     for rate in [100, 240, 500] {
         settle(&args.database_url).await;
-        let load = Load {
-            receivers: 100,
-            rate,
-            seconds: args.seconds,
-            via_rest: false,
-            outside: false,
-        };
+        let load = Load::hundred(rate, args.seconds);
         let Some(o) = fanout_run(api, api, args.pid, &load).await? else {
             continue;
         };
@@ -49,11 +43,9 @@ pub async fn end_to_end(api: &Api, args: &Args) -> anyhow::Result<()> {
         for (outside, who) in [(false, "ours"), (true, "Node.js")] {
             settle(&args.database_url).await;
             let load = Load {
-                receivers: 100,
-                rate,
-                seconds: args.seconds,
                 via_rest: true,
                 outside,
+                ..Load::hundred(rate, args.seconds)
             };
             match fanout_run(api, api, args.pid, &load).await? {
                 Some(o) => println!(
@@ -81,6 +73,19 @@ pub struct Load {
     pub via_rest: bool,
     /// The receivers are `bench/outside/receiver.mjs` (else our own).
     pub outside: bool,
+}
+
+impl Load {
+    /// 100 of our receivers, the sender on its WebSocket.
+    pub fn hundred(rate: u64, seconds: u64) -> Self {
+        Self {
+            receivers: 100,
+            rate,
+            seconds,
+            via_rest: false,
+            outside: false,
+        }
+    }
 }
 
 /// What one fan-out run measured.

@@ -11,13 +11,7 @@ use crate::raw::{Notify, raw_postgres};
 /// through PostgreSQL (a hint, then a read of the log).
 pub async fn cross_instance(a: &Api, b: &Api, args: &Args) -> anyhow::Result<()> {
     println!("== across instances: sender on A, 100 receivers on B, 240 msg/s");
-    let load = Load {
-        receivers: 100,
-        rate: 240,
-        seconds: args.seconds,
-        via_rest: false,
-        outside: false,
-    };
+    let load = Load::hundred(240, args.seconds);
     if let Some(o) = fanout_run(a, b, args.pid, &load).await? {
         println!(
             "{:.0} deliveries/s, send->receive p50 {:.2} ms, p99 {:.2} ms",

@@ -155,10 +155,11 @@ async fn ws_sends(
         }
     }
     let mut sockets = Vec::new();
-    for i in 0..senders {
-        let (token, _) = api.user().await?;
-        let room = room_ids[i % rooms];
-        api.join(&token, room).await?;
+    for (i, (token, room)) in members(api, senders, &room_ids)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
         let mut frame = json!({"type": "send", "room_id": room, "body": "benchmark message"});
         match shape {
             Shape::Plain => {}
@@ -195,6 +196,19 @@ async fn ws_sends(
     finish(pid, tasks, &acked).await
 }
 
+/// `count` fresh users, the i-th a member of `rooms[i % rooms.len()]`;
+/// (token, room) each.
+async fn members(api: &Api, count: usize, rooms: &[i64]) -> anyhow::Result<Vec<(String, i64)>> {
+    let mut members = Vec::with_capacity(count);
+    for i in 0..count {
+        let (token, _) = api.user().await?;
+        let room = rooms[i % rooms.len()];
+        api.join(&token, room).await?;
+        members.push((token, room));
+    }
+    Ok(members)
+}
+
 /// Sends per second over REST from `clients` users, each posting its next
 /// message as soon as the previous one is answered, spread over `rooms`.
 async fn rest_sends(
@@ -206,13 +220,7 @@ async fn rest_sends(
 ) -> anyhow::Result<(f64, String)> {
     let (owner, _) = api.user().await?;
     let room_ids = api.rooms(&owner, rooms).await?;
-    let mut senders = Vec::new();
-    for i in 0..clients {
-        let (token, _) = api.user().await?;
-        let room = room_ids[i % rooms];
-        api.join(&token, room).await?;
-        senders.push((token, room));
-    }
+    let senders = members(api, clients, &room_ids).await?;
     let sent = Arc::new(AtomicU64::new(0));
     let stop = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();

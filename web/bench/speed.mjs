@@ -15,7 +15,7 @@
 
 import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { PASSWORD, launchBrowser, logIn, newContext, startServer } from '../tests/harness.mjs';
+import { PASSWORD, PROFILE, launchBrowser, logIn, newContext, startServer } from '../tests/harness.mjs';
 
 // The 22,000 messages go in as fast as chatd stores them.
 process.env.CHATD_LIMIT_SENDS_USER = 'off';
@@ -203,7 +203,7 @@ async function main() {
     await cold.close();
 
     const out = [];
-    out.push(`chatd: the ${process.env.CHAT_WEB_PROFILE === 'release' ? 'release' : 'debug'} build; load average at the start ${loadAtStart}.`);
+    out.push(`chatd: the ${PROFILE} build; load average at the start ${loadAtStart}.`);
     out.push('');
     out.push(`First screen (logged in, a room open): ${files.length} files.`);
     out.push('');

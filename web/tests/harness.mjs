@@ -25,7 +25,7 @@ const TARGET_DIR = (() => {
 /** Which build of chatd and chatctl: the debug one the tests use, or the
  * release one a deployment runs (CHAT_WEB_PROFILE=release, for the speed
  * bench). */
-const PROFILE = process.env.CHAT_WEB_PROFILE === 'release' ? 'release' : 'debug';
+export const PROFILE = process.env.CHAT_WEB_PROFILE === 'release' ? 'release' : 'debug';
 const CHATD = join(TARGET_DIR, PROFILE, 'chatd');
 const CHATCTL = join(TARGET_DIR, PROFILE, 'chatctl');
 /** chatd's logs, one file per server, for reading after a failure. */
