@@ -14,7 +14,7 @@ macro_rules! message_row_columns {
         "m.id, m.room_id, m.seq, m.author_id, au.username, \
          au.display_name, m.body, m.client_id, m.reply_to, m.created_at, m.edited_at, \
          m.deleted_at IS NOT NULL, m.thread_root, m.mentions_room, m.reply_count, \
-         m.last_reply_at, m.thread_participants, au.avatar_file_id"
+         m.last_reply_at, m.thread_participants, au.avatar_file_id, m.last_reply_seq"
     };
 }
 
@@ -126,6 +126,8 @@ pub(crate) const MESSAGE_COLUMNS: &str = concat!(
 /// adds those three itself (a new message has no reactions and no pin, and
 /// its mentions are the rows the same statement inserted).
 pub(crate) const MESSAGE_ROW_COLUMNS: &str = message_row_columns!();
+/// How many columns [`MESSAGE_COLUMNS`] has: a query's own columns follow.
+pub(crate) const MESSAGE_COLUMN_COUNT: usize = 23;
 pub(crate) const MESSAGE_FROM: &str = "messages m JOIN users au ON au.id = m.author_id";
 
 /// Decodes a message whose columns start at `at` (events select more
@@ -150,11 +152,16 @@ pub(crate) fn message_at(row: &Row, at: usize) -> Message {
         deleted,
         thread_root: row.get(at + 12),
         mentions_room: row.get(at + 13),
-        thread: thread(row.get(at + 14), row.get(at + 15), row.get(at + 16)),
-        reactions: reactions(row.get(at + 18)),
-        pinned: row.get(at + 19),
-        mentions: row.get(at + 20),
-        attachments: json_list(row.get(at + 21)),
+        thread: thread(
+            row.get(at + 14),
+            row.get(at + 15),
+            row.get(at + 16),
+            row.get(at + 18),
+        ),
+        reactions: reactions(row.get(at + 19)),
+        pinned: row.get(at + 20),
+        mentions: row.get(at + 21),
+        attachments: json_list(row.get(at + 22)),
     }
 }
 
@@ -163,11 +170,13 @@ fn thread(
     reply_count: i32,
     last_reply_at: Option<time::OffsetDateTime>,
     participant_ids: Vec<i64>,
+    last_reply_seq: Option<i64>,
 ) -> Option<ThreadSummary> {
     (reply_count > 0).then(|| ThreadSummary {
         reply_count: reply_count.into(),
         last_reply_at,
         participant_ids,
+        last_reply_seq: last_reply_seq.unwrap_or(0),
     })
 }
 

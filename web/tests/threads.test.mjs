@@ -80,6 +80,44 @@ test('threads: replies live in the side panel, counted on the root, kept out of 
   }
 });
 
+test('a reply the first page already counts is not counted again when the socket replays it', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const room = await server.room(alice, [bob]);
+  const root = await server.send(bob, room, 'which release are we on?');
+  const answer = (/** @type {string} */ body) =>
+    server.expect(201, `/api/v1/rooms/${room.id}/messages`, { method: 'POST', token: bob.token, body: { body, thread_root: root.id } });
+  await answer('the one from tuesday');
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    // The socket's frames wait until the room's first page is on screen, so
+    // the socket resumes from that page's newest message and replays the
+    // reply the page's summary already counts (as a slow socket would).
+    /** @type {() => void} */
+    let release = () => {};
+    const held = new Promise((resolve) => (release = () => resolve(undefined)));
+    await page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((frame) => void held.then(() => ws.send(frame)));
+    });
+    await logIn(page, server, alice, room.name);
+    await waitForMessage(page, 'which release');
+    await entry(page, 'which release').getByRole('button', { name: '1 reply' }).waitFor();
+    release();
+    // A later message comes after the replay on the same socket.
+    await server.send(bob, room, 'thanks');
+    await waitForMessage(page, 'thanks');
+    assert.equal(await entry(page, 'which release').getByRole('button', { name: '2 replies' }).count(), 0, 'the replayed reply was counted twice');
+    await entry(page, 'which release').getByRole('button', { name: '1 reply' }).waitFor();
+    // A new reply still counts.
+    await answer('and friday we take the next');
+    await entry(page, 'which release').getByRole('button', { name: '2 replies' }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
 test('mentions: highlighted, counted in the room list, listed under Mentions', TEST, async () => {
   const alice = await server.user('alice');
   const bob = await server.user('bob');

@@ -170,6 +170,12 @@ pub struct ThreadSummary {
     pub last_reply_at: Option<OffsetDateTime>,
     /// Who replied, in the order of their first reply.
     pub participant_ids: Vec<UserId>,
+    /// The seq of the newest reply counted here. A client that holds this
+    /// summary and then hears a reply's `message.created` counts the reply
+    /// only if its seq is greater (a page of history read after the reply
+    /// already counts it).
+    #[serde(default)]
+    pub last_reply_seq: i64,
 }
 
 /// The reactions of one emoji on a message.

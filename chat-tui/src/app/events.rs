@@ -119,9 +119,10 @@ fn on_frame(state: &mut State, f: ServerFrame) -> Vec<Effect> {
         }
         ServerFrame::Ack { client_id, message } => {
             state.outbox.ack(&client_id);
-            // A thread reply's event counts it; the ack only shows it.
+            // A thread reply: whichever of its ack and its event comes
+            // first counts it.
             if message.thread_root.is_some() {
-                return thread::on_reply(state, *message, false);
+                return thread::on_reply(state, *message);
             }
             if let Some(r) = state.room_mut(message.room_id) {
                 r.items.insert(message.seq, Item::Message(*message));
@@ -225,7 +226,7 @@ pub fn on_event(state: &mut State, e: Event) -> Vec<Effect> {
                 if let Some(id) = m.client_id.clone().filter(|_| !theirs) {
                     state.outbox.ack(&id);
                 }
-                fx.extend(thread::on_reply(state, m, true));
+                fx.extend(thread::on_reply(state, m));
                 return fx;
             }
             if theirs && e.seq > room.unread_base && e.seq > room.read_sent {

@@ -134,13 +134,14 @@ pub fn on_page(
 }
 
 /// A reply arrived (live, replayed, or acknowledged): its root's summary
-/// counts it once, and the open thread shows it.
-pub fn on_reply(state: &mut State, m: Message, counted: bool) -> Vec<Effect> {
+/// counts it unless it already does (the summary names the newest reply it
+/// counts, and replies to one root arrive in seq order), and the open thread
+/// shows it.
+pub fn on_reply(state: &mut State, m: Message) -> Vec<Effect> {
     let Some(root_id) = m.thread_root else {
         return Vec::new();
     };
-    if counted
-        && let Some(room) = state.room_mut(m.room_id)
+    if let Some(room) = state.room_mut(m.room_id)
         && let Some(Item::Message(root)) = room
             .items
             .values_mut()
@@ -150,11 +151,15 @@ pub fn on_reply(state: &mut State, m: Message, counted: bool) -> Vec<Effect> {
             reply_count: 0,
             last_reply_at: None,
             participant_ids: Vec::new(),
+            last_reply_seq: 0,
         });
-        summary.reply_count += 1;
-        summary.last_reply_at = Some(m.created_at);
-        if !summary.participant_ids.contains(&m.author.id) {
-            summary.participant_ids.push(m.author.id);
+        if m.seq > summary.last_reply_seq {
+            summary.reply_count += 1;
+            summary.last_reply_at = Some(m.created_at);
+            summary.last_reply_seq = m.seq;
+            if !summary.participant_ids.contains(&m.author.id) {
+                summary.participant_ids.push(m.author.id);
+            }
         }
     }
     match state.thread.as_mut() {

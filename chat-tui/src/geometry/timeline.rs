@@ -322,6 +322,7 @@ mod tests {
         m.thread = Some(chat_wire::ThreadSummary {
             reply_count: 3,
             last_reply_at: None,
+            last_reply_seq: 0,
             participant_ids: vec![1, 2],
         });
         let rows = item_rows(Entry::Message(&m), None, false, UtcOffset::UTC);

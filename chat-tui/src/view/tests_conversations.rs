@@ -34,6 +34,7 @@ fn conversation() -> State {
     question.thread = Some(ThreadSummary {
         reply_count: 3,
         last_reply_at: None,
+        last_reply_seq: 0,
         participant_ids: vec![2],
     });
     let ping = msg(1, 10, "bob", "@alice you too?");

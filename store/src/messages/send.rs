@@ -281,6 +281,7 @@ const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.us
 const THREAD_WRITES: &str = "\
     bumped AS ( \
         UPDATE messages r SET reply_count = r.reply_count + 1, last_reply_at = ins.created_at, \
+            last_reply_seq = ins.seq, \
             thread_participants = CASE WHEN ins.author_id = ANY (r.thread_participants) \
                 THEN r.thread_participants ELSE r.thread_participants || ins.author_id END \
         FROM ins WHERE r.room_id = ins.room_id AND r.id = ins.thread_root), \

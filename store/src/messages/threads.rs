@@ -4,7 +4,7 @@
 use chat_wire::{Message, Seq};
 
 use super::{Page, paged};
-use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_FROM};
+use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_COLUMN_COUNT, MESSAGE_FROM};
 use crate::{GenericClient, Refusal, StoreResult};
 
 /// [`Refusal::NoSuchMessage`] unless `root_id` is a top-level message of
@@ -78,7 +78,7 @@ pub async fn follow_list(
     let rows = db.query(&sql, &[&user_id, &limit]).await?;
     Ok(rows
         .iter()
-        .map(|row| (rows::message(row), row.get(22)))
+        .map(|row| (rows::message(row), row.get(MESSAGE_COLUMN_COUNT)))
         .collect())
 }
 

@@ -49,15 +49,19 @@ export function putReply(msg) {
 
 /**
  * A new reply: its root's summary counts it (in the room's window and the
- * open thread). Called once per reply (from its message.created event).
+ * open thread) unless it already does. A page of history read after the
+ * reply was stored counts it, and the socket may still replay its event;
+ * the summary names the newest reply it counts, and a root's replies come
+ * in seq order.
  * @param {RoomView} view @param {Message} reply
  */
 export function countReply(view, reply) {
   /** @param {Message} root @returns {Message} */
   const bump = (root) => {
-    const t = root.thread ?? { reply_count: 0, last_reply_at: null, participant_ids: [] };
+    const t = root.thread ?? { reply_count: 0, last_reply_at: null, participant_ids: [], last_reply_seq: 0 };
+    if (reply.seq <= t.last_reply_seq) return root;
     const ids = t.participant_ids.includes(reply.author.id) ? t.participant_ids : [...t.participant_ids, reply.author.id];
-    return { ...root, thread: { reply_count: t.reply_count + 1, last_reply_at: reply.created_at, participant_ids: ids } };
+    return { ...root, thread: { reply_count: t.reply_count + 1, last_reply_at: reply.created_at, participant_ids: ids, last_reply_seq: reply.seq } };
   };
   const i = view.messages.findIndex((m) => m.id === reply.thread_root);
   const inWindow = view.messages[i];

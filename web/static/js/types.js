@@ -62,6 +62,7 @@
  * @property {number} reply_count
  * @property {string|null} last_reply_at
  * @property {number[]} participant_ids
+ * @property {number} last_reply_seq  the newest reply counted here
  */
 
 /**

@@ -69,6 +69,25 @@ fn replies_bump_their_root_and_stay_out_of_the_timeline() {
 }
 
 #[test]
+fn a_reply_a_page_already_counts_is_not_counted_again_by_its_event() {
+    let mut s = logged_in();
+    // The page was read after reply 12 was stored, and its event comes
+    // after the page (the socket replays from the page's newest message).
+    let mut root = msg(1, 11, "bob", "a question");
+    root.thread = Some(chat_wire::ThreadSummary {
+        reply_count: 1,
+        last_reply_at: Some(root.created_at),
+        participant_ids: vec![2],
+        last_reply_seq: 12,
+    });
+    newest_page(&mut s, 1, vec![root.clone()]);
+    net(&mut s, created(reply(&root, 12, "bob", "one")));
+    assert_eq!(reply_count(&s, root.id), 1, "already in the summary");
+    net(&mut s, created(reply(&root, 13, "carol", "two")));
+    assert_eq!(reply_count(&s, root.id), 2, "a newer reply counts");
+}
+
+#[test]
 fn a_thread_opens_from_the_selection_loads_marks_read_and_takes_replies() {
     let mut s = logged_in();
     let root = msg(1, 11, "bob", "a question");
@@ -118,7 +137,7 @@ fn a_thread_opens_from_the_selection_loads_marks_read_and_takes_replies() {
     };
     assert_eq!((body.as_str(), *thread_root), ("an answer", Some(root.id)));
     assert!(s.outbox.in_room(1).all(|o| o.thread_root == Some(root.id)));
-    // The ack shows it; its event counts it, once.
+    // The ack shows it and counts it; its event does not count it again.
     let mut mine = reply(&root, 13, "alice", "an answer");
     mine.client_id = Some(client_id.clone());
     let ack = ServerFrame::Ack {
@@ -134,11 +153,7 @@ fn a_thread_opens_from_the_selection_loads_marks_read_and_takes_replies() {
     })));
     net(&mut s, created(mine));
     assert_eq!(s.thread.as_ref().unwrap().replies.len(), 2);
-    assert_eq!(
-        reply_count(&s, root.id),
-        1,
-        "counted by its event, not the ack"
-    );
+    assert_eq!(reply_count(&s, root.id), 1, "counted once, by the ack");
     assert_eq!(
         s.room(1).unwrap().items.len(),
         1,
