@@ -162,10 +162,10 @@ impl SendQueue {
         }
     }
 
-    /// Writes a batch in submission order: runs of top-level messages as
-    /// one statement each, thread replies and messages with attachments
-    /// (which the batch statement leaves out) one by one between them, so one sender's messages keep
-    /// their order even when they mix the two.
+    /// Writes a batch in submission order: runs of messages as one
+    /// statement each, and messages with attachments (which the batch
+    /// statement leaves out) one by one between them, so one sender's
+    /// messages keep their order even when they mix the two.
     async fn write_segments(&self, batch: Vec<Job>) {
         let mut run = Vec::new();
         for job in batch {
@@ -194,7 +194,7 @@ impl SendQueue {
                 return;
             }
         };
-        // A lone top-level message goes through the batch statement too:
+        // A lone message goes through the batch statement too:
         // it is cheaper than the single send's (which also works out why
         // it stored nothing), and a refusal, which is rare, then costs a
         // second statement to name its reason.

@@ -26,9 +26,9 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
         reply_to,
         ..Draft::new(room, author, body)
     };
-    let in_thread = Draft {
-        thread_root: first["id"].as_i64(),
-        ..Draft::new(room, bob.id, "a thread reply waits for its own send")
+    let in_thread = |root: Option<i64>, body: &str| Draft {
+        thread_root: root,
+        ..Draft::new(room, bob.id, body)
     };
     let drafts = vec![
         draft(alice.id, "one", Some("a"), None),
@@ -38,7 +38,8 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
         draft(alice.id, "same key twice", Some("a"), None),
         draft(bob.id, "bad reply", None, Some(999_999)),
         draft(bob.id, "three @alice @eve", Some("b"), None),
-        in_thread,
+        in_thread(first["id"].as_i64(), "a thread reply"),
+        in_thread(Some(999_999), "no such root"),
     ];
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     let stored = send_batch(&pool.get().await.unwrap(), &drafts)
@@ -58,6 +59,7 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
             None,
             None,
             Some("three @alice @eve".into()),
+            Some("a thread reply".into()),
             None,
         ]
     );
@@ -68,7 +70,7 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
     let base = first["seq"].as_i64().unwrap();
     assert_eq!(
         seqs,
-        vec![base + 1, base + 2, base + 3],
+        vec![base + 1, base + 2, base + 3, base + 4],
         "consecutive seqs in order"
     );
     let events = app
@@ -79,6 +81,93 @@ async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
         .await
         .expect(200);
     assert_eq!(seqs_of(&events), seqs);
+}
+
+#[tokio::test]
+async fn a_batch_counts_each_roots_replies_once_and_writes_each_follower_once() {
+    use chat_store::messages::{Draft, send_batch};
+    let app = TestApp::spawn().await;
+    let (alice, bob, room) = two_in_a_room(&app).await;
+    let send = |body: &'static str| {
+        let app = &app;
+        let token = alice.token.clone();
+        async move {
+            let url = format!("/api/v1/rooms/{room}/messages");
+            app.post(&url, &token, json!({ "body": body }))
+                .await
+                .expect(201)["message"]["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let (one, two) = (send("first question").await, send("second question").await);
+    let reply = |author: i64, root: i64, body: &str| Draft {
+        thread_root: Some(root),
+        ..Draft::new(room, author, body)
+    };
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let db = pool.get().await.unwrap();
+    let earlier = send_batch(&db, &[reply(bob.id, two, "an earlier answer")])
+        .await
+        .unwrap();
+    let earlier = earlier[0]
+        .as_ref()
+        .expect("a lone reply is batched")
+        .message();
+    let drafts = vec![
+        reply(bob.id, one, "bob answers"),
+        reply(alice.id, one, "alice asks @bob again"),
+        reply(bob.id, two, "bob answers the second"),
+        reply(bob.id, one, "bob again"),
+        reply(alice.id, earlier.id, "a reply is no root"),
+    ];
+    let stored = send_batch(&db, &drafts).await.unwrap();
+    let seq = |i: usize| stored[i].as_ref().expect("stored").message().seq;
+    assert!(stored[4].is_none(), "a reply named as a root is left out");
+
+    let history = app
+        .get(&format!("/api/v1/rooms/{room}/messages"), &alice.token)
+        .await
+        .expect(200);
+    let thread_of = |id: i64| {
+        history["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .unwrap()["thread"]
+            .clone()
+    };
+    let first = thread_of(one);
+    assert_eq!(first["reply_count"], 3, "{first}");
+    assert_eq!(first["participant_ids"], json!([bob.id, alice.id]));
+    assert_eq!(first["last_reply_seq"], seq(3));
+    let second = thread_of(two);
+    assert_eq!(second["reply_count"], 2, "{second}");
+    assert_eq!(second["participant_ids"], json!([bob.id]));
+    assert_eq!(second["last_reply_seq"], seq(2));
+
+    // Followers: alice wrote both roots and read the first up to her reply;
+    // bob read each up to his newest reply in it.
+    let unread = |body: Value| -> Vec<(i64, i64)> {
+        let mut v: Vec<(i64, i64)> = body["threads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["root"]["id"].as_i64().unwrap(),
+                    t["unread_count"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let alices = app.get("/api/v1/threads", &alice.token).await.expect(200);
+    assert_eq!(unread(alices), vec![(one, 1), (two, 2)]);
+    let bobs = app.get("/api/v1/threads", &bob.token).await.expect(200);
+    assert_eq!(unread(bobs), vec![(one, 0), (two, 0)]);
 }
 
 fn seqs_of(page: &Value) -> Vec<i64> {

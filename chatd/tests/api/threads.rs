@@ -103,6 +103,19 @@ async fn concurrent_replies_on_two_instances_keep_the_summary_exact() {
         replies.last().unwrap()["created_at"],
         "last_reply_at is the newest reply's time"
     );
+    assert_eq!(thread["last_reply_seq"], replies.last().unwrap()["seq"]);
+    let mut first_replies: Vec<i64> = Vec::new();
+    for m in replies {
+        let author = m["author"]["id"].as_i64().unwrap();
+        if !first_replies.contains(&author) {
+            first_replies.push(author);
+        }
+    }
+    assert_eq!(
+        thread["participant_ids"],
+        json!(first_replies),
+        "participants in the order of their first reply"
+    );
     let history = a
         .get(&format!("/api/v1/rooms/{room}/messages"), &alice.token)
         .await

@@ -7,6 +7,7 @@
 use chat_wire::Message;
 use chat_wire::mentions::{self, Mentions};
 
+use super::threads::{THREAD_BATCH_WRITES, THREAD_WRITES};
 use crate::rows::{self, MESSAGE_ROW_COLUMNS};
 use crate::{Committed, GenericClient, Refusal, StoreError, StoreResult};
 
@@ -60,12 +61,10 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// Whether [`send_batch`] takes it. Thread replies go one by one (their
-    /// summary update takes the root's row, which a batch could need
-    /// twice), and so do messages with attachments (rare; their files are
-    /// checked by the single send).
+    /// Whether [`send_batch`] takes it: messages with attachments go one by
+    /// one (rare; their files are checked by the single send).
     pub fn batchable(&self) -> bool {
-        self.thread_root.is_none() && self.attachments.is_empty()
+        self.attachments.is_empty()
     }
 
     /// A top-level message; its mentions are parsed from the body.
@@ -273,32 +272,7 @@ fn rejoin_of(row: &tokio_postgres::Row) -> Vec<i64> {
 const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.user_id) \
                                       FROM mentioned mn WHERE mn.message_id = m.id), '{}')";
 
-/// A reply's effect on its thread, as CTEs of the send statement (`ins`
-/// is the reply, `root` its root's author, `mentioned` the reply's
-/// mentions): the root's summary grows by one reply, and the author, the
-/// root's author and everyone mentioned in the root or the reply follow
-/// the thread. The author has read it up to their own reply.
-const THREAD_WRITES: &str = "\
-    bumped AS ( \
-        UPDATE messages r SET reply_count = r.reply_count + 1, last_reply_at = ins.created_at, \
-            last_reply_seq = ins.seq, \
-            thread_participants = CASE WHEN ins.author_id = ANY (r.thread_participants) \
-                THEN r.thread_participants ELSE r.thread_participants || ins.author_id END \
-        FROM ins WHERE r.room_id = ins.room_id AND r.id = ins.thread_root), \
-    followers AS ( \
-        INSERT INTO thread_reads (room_id, root_id, user_id, following, read_seq) \
-        SELECT ins.room_id, ins.thread_root, w.who, true, \
-               CASE WHEN w.who = ins.author_id THEN ins.seq ELSE 0 END \
-        FROM ins CROSS JOIN LATERAL ( \
-            SELECT ins.author_id UNION SELECT author_id FROM root \
-            UNION SELECT user_id FROM mentioned \
-            UNION SELECT rm.user_id FROM mentions rm \
-                  WHERE rm.room_id = ins.room_id AND rm.message_id = ins.thread_root) w(who) \
-        WHERE ins.thread_root IS NOT NULL \
-        ON CONFLICT (room_id, root_id, user_id) DO UPDATE SET following = true, \
-            read_seq = greatest(thread_reads.read_seq, excluded.read_seq))";
-
-/// Sends several top-level messages, to one room or many, in one statement
+/// Sends several messages, to one room or many, in one statement
 /// and one commit, so busy rooms pay the seq row lock and the commit flush
 /// once per batch instead of once per message. Each room's drafts are
 /// stored in order with consecutive seqs. The rooms' seq rows are locked in
@@ -309,9 +283,12 @@ const THREAD_WRITES: &str = "\
 /// only on the room (archived, a block between a direct room's two people,
 /// who left a direct room) read the room row the batch locks anyway, once
 /// per room rather than once per message.
+/// Thread replies bump their roots' summaries once per root and batch
+/// ([`THREAD_BATCH_WRITES`]); a batch without replies leaves those steps
+/// out of its statement.
 /// Returns, per draft, the stored message or `None` for drafts it did not
-/// store (author not a member, a retried client_id, an unknown reply_to, an
-/// archived room, a block, a thread reply, attachments): send those with
+/// store (author not a member, a retried client_id, an unknown reply_to or
+/// thread root, an archived room, a block, attachments): send those with
 /// [`send_draft`].
 pub async fn send_batch(
     db: &impl GenericClient,
@@ -327,6 +304,12 @@ pub async fn send_batch(
     let client_ids: Vec<Option<&str>> = drafts.iter().map(|d| d.client_id.as_deref()).collect();
     let replies: Vec<Option<i64>> = drafts.iter().map(|d| d.reply_to).collect();
     let everyone: Vec<bool> = drafts.iter().map(|d| d.mentions.room).collect();
+    let roots: Vec<Option<i64>> = drafts.iter().map(|d| d.thread_root).collect();
+    let threads = if roots.iter().any(Option::is_some) {
+        THREAD_BATCH_WRITES
+    } else {
+        ""
+    };
     // Mentioned names, flattened: (position of the draft, name).
     let (named_ords, names): (Vec<i64>, Vec<&str>) = drafts
         .iter()
@@ -337,11 +320,12 @@ pub async fn send_batch(
         .prepare_cached(&format!(
             "WITH items AS ( \
                  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
-                                      $5::bigint[], $6::boolean[]) \
+                                      $5::bigint[], $6::boolean[], $9::bigint[]) \
                      WITH ORDINALITY AS i(room_id, author_id, body, client_id, reply_to, \
-                                          everyone, ord)), \
+                                          everyone, thread_root, ord)), \
              ok AS ( \
-                 SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k \
+                 SELECT i.*, root.author AS root_author, \
+                        row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k \
                  FROM items i \
                  CROSS JOIN LATERAL (SELECT 1 FROM memberships mb \
                      WHERE mb.room_id = i.room_id AND mb.user_id = i.author_id LIMIT 1) member \
@@ -350,7 +334,11 @@ pub async fn send_batch(
                        AND x.client_id = i.client_id LIMIT 1) retry ON true \
                  LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
                      WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true \
+                 LEFT JOIN LATERAL (SELECT t.author_id AS author FROM messages t \
+                     WHERE t.room_id = i.room_id AND t.id = i.thread_root \
+                       AND t.thread_root IS NULL LIMIT 1) root ON true \
                  WHERE retry.hit IS NULL AND (i.reply_to IS NULL OR parent.hit IS NOT NULL) \
+                   AND (i.thread_root IS NULL OR root.author IS NOT NULL) \
                    AND NOT EXISTS ( \
                         SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
                         AND j.author_id = i.author_id AND j.client_id = i.client_id)), \
@@ -366,16 +354,16 @@ pub async fn send_batch(
                  RETURNING r.id AS room_id, r.latest_seq - c.n AS base), \
              m AS ( \
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to, \
-                                       mentions_room) \
+                                       mentions_room, thread_root) \
                  SELECT ok.room_id, next.base + ok.k, ok.author_id, ok.body, ok.client_id, \
-                        ok.reply_to, ok.everyone \
+                        ok.reply_to, ok.everyone, ok.thread_root \
                  FROM ok JOIN next ON next.room_id = ok.room_id ORDER BY ok.ord \
                  ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
              e AS ( \
                  INSERT INTO room_events (room_id, seq, kind, message_id) \
                  SELECT room_id, seq, 'message.created', id FROM m), \
              stored AS ( \
-                 SELECT ok.ord, m.* FROM m \
+                 SELECT ok.ord, ok.root_author, m.* FROM m \
                  JOIN next ON next.room_id = m.room_id \
                  JOIN ok ON ok.room_id = m.room_id AND ok.k = m.seq - next.base), \
              mentioned AS ( \
@@ -386,6 +374,7 @@ pub async fn send_batch(
                  JOIN users u ON lower(u.username) = n.name \
                  JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
                  RETURNING message_id, user_id) \
+             {threads} \
              SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {NEW_MENTIONS}, \
                     NULL::jsonb, l.rejoin \
              FROM stored m JOIN users au ON au.id = m.author_id \
@@ -404,6 +393,7 @@ pub async fn send_batch(
                 &everyone,
                 &named_ords,
                 &names,
+                &roots,
             ],
         )
         .await?;

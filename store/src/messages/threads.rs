@@ -4,7 +4,7 @@
 use chat_wire::{Message, Seq};
 
 use super::{Page, paged};
-use crate::rows::{self, MESSAGE_COLUMNS, MESSAGE_COLUMN_COUNT, MESSAGE_FROM};
+use crate::rows::{self, MESSAGE_COLUMN_COUNT, MESSAGE_COLUMNS, MESSAGE_FROM};
 use crate::{GenericClient, Refusal, StoreResult};
 
 /// [`Refusal::NoSuchMessage`] unless `root_id` is a top-level message of
@@ -149,3 +149,64 @@ pub(super) async fn remention(
     .await?;
     Ok(())
 }
+
+/// A reply's effect on its thread, as CTEs of the send statement (`ins`
+/// is the reply, `root` its root's author, `mentioned` the reply's
+/// mentions): the root's summary grows by one reply, and the author, the
+/// root's author and everyone mentioned in the root or the reply follow
+/// the thread. The author has read it up to their own reply.
+pub(super) const THREAD_WRITES: &str = "\
+    bumped AS ( \
+        UPDATE messages r SET reply_count = r.reply_count + 1, last_reply_at = ins.created_at, \
+            last_reply_seq = ins.seq, \
+            thread_participants = CASE WHEN ins.author_id = ANY (r.thread_participants) \
+                THEN r.thread_participants ELSE r.thread_participants || ins.author_id END \
+        FROM ins WHERE r.room_id = ins.room_id AND r.id = ins.thread_root), \
+    followers AS ( \
+        INSERT INTO thread_reads (room_id, root_id, user_id, following, read_seq) \
+        SELECT ins.room_id, ins.thread_root, w.who, true, \
+               CASE WHEN w.who = ins.author_id THEN ins.seq ELSE 0 END \
+        FROM ins CROSS JOIN LATERAL ( \
+            SELECT ins.author_id UNION SELECT author_id FROM root \
+            UNION SELECT user_id FROM mentioned \
+            UNION SELECT rm.user_id FROM mentions rm \
+                  WHERE rm.room_id = ins.room_id AND rm.message_id = ins.thread_root) w(who) \
+        WHERE ins.thread_root IS NOT NULL \
+        ON CONFLICT (room_id, root_id, user_id) DO UPDATE SET following = true, \
+            read_seq = greatest(thread_reads.read_seq, excluded.read_seq) \
+        WHERE NOT thread_reads.following OR thread_reads.read_seq < excluded.read_seq)";
+
+/// The thread replies of a batch, as CTEs after its `mentioned` (each
+/// starting with a comma): each root's summary grows by its replies in the
+/// batch, counted in one update per root (an `UPDATE ... FROM` applies one
+/// joined row per target), and the followers are written once per thread
+/// and person (`stored` carries each reply's `root_author`), as
+/// [`THREAD_WRITES`] does for one reply. A follower row changes only when
+/// it gains something (following again, a later read marker).
+pub(super) const THREAD_BATCH_WRITES: &str = "\
+    , replies AS ( \
+        SELECT s.room_id, s.thread_root AS root_id, count(*) AS n, max(s.seq) AS last_seq, \
+               max(s.created_at) AS last_at, array_agg(s.author_id ORDER BY s.seq) AS authors \
+        FROM stored s WHERE s.thread_root IS NOT NULL GROUP BY s.room_id, s.thread_root), \
+    bumped AS ( \
+        UPDATE messages r SET reply_count = r.reply_count + t.n, last_reply_at = t.last_at, \
+            last_reply_seq = t.last_seq, \
+            thread_participants = r.thread_participants || ARRAY( \
+                SELECT a.id FROM unnest(t.authors) WITH ORDINALITY a(id, o) \
+                WHERE a.id <> ALL (r.thread_participants) \
+                GROUP BY a.id ORDER BY min(a.o)) \
+        FROM replies t WHERE r.room_id = t.room_id AND r.id = t.root_id), \
+    followers AS ( \
+        INSERT INTO thread_reads (room_id, root_id, user_id, following, read_seq) \
+        SELECT s.room_id, s.thread_root, w.who, true, \
+               max(CASE WHEN w.who = s.author_id THEN s.seq ELSE 0 END) \
+        FROM stored s CROSS JOIN LATERAL ( \
+            SELECT s.author_id UNION SELECT s.root_author \
+            UNION SELECT mn.user_id FROM mentioned mn WHERE mn.message_id = s.id \
+            UNION SELECT rm.user_id FROM mentions rm \
+                  WHERE rm.room_id = s.room_id AND rm.message_id = s.thread_root) w(who) \
+        WHERE s.thread_root IS NOT NULL \
+        GROUP BY s.room_id, s.thread_root, w.who \
+        ON CONFLICT (room_id, root_id, user_id) DO UPDATE SET following = true, \
+            read_seq = greatest(thread_reads.read_seq, excluded.read_seq) \
+        WHERE NOT thread_reads.following OR thread_reads.read_seq < excluded.read_seq)";
