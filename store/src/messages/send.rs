@@ -268,6 +268,16 @@ fn rejoin_of(row: &tokio_postgres::Row) -> Vec<i64> {
     row.get(row.len() - 1)
 }
 
+/// The batch's check of each reply's root (a top-level message of the same
+/// room), joined as `root` with the root's author (NULL when it is not one:
+/// the statement then leaves the draft out).
+const BATCH_ROOT_PROBE: &str = "\
+    LEFT JOIN LATERAL (SELECT t.author_id AS author FROM messages t \
+        WHERE t.room_id = i.room_id AND t.id = i.thread_root \
+          AND t.thread_root IS NULL LIMIT 1) root ON true";
+/// [`BATCH_ROOT_PROBE`] for a batch without replies.
+const NO_ROOT_PROBE: &str = "CROSS JOIN (SELECT NULL::bigint AS author) root";
+
 /// The new message's mentions, from the rows the statement inserted.
 const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.user_id) \
                                       FROM mentioned mn WHERE mn.message_id = m.id), '{}')";
@@ -305,10 +315,12 @@ pub async fn send_batch(
     let replies: Vec<Option<i64>> = drafts.iter().map(|d| d.reply_to).collect();
     let everyone: Vec<bool> = drafts.iter().map(|d| d.mentions.room).collect();
     let roots: Vec<Option<i64>> = drafts.iter().map(|d| d.thread_root).collect();
-    let threads = if roots.iter().any(Option::is_some) {
-        THREAD_BATCH_WRITES
+    // Only a batch holding a reply has the thread steps in its statement
+    // (the root's probe and the writes after the insert).
+    let (root_probe, threads) = if roots.iter().any(Option::is_some) {
+        (BATCH_ROOT_PROBE, THREAD_BATCH_WRITES)
     } else {
-        ""
+        (NO_ROOT_PROBE, "")
     };
     // Mentioned names, flattened: (position of the draft, name).
     let (named_ords, names): (Vec<i64>, Vec<&str>) = drafts
@@ -334,9 +346,7 @@ pub async fn send_batch(
                        AND x.client_id = i.client_id LIMIT 1) retry ON true \
                  LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
                      WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true \
-                 LEFT JOIN LATERAL (SELECT t.author_id AS author FROM messages t \
-                     WHERE t.room_id = i.room_id AND t.id = i.thread_root \
-                       AND t.thread_root IS NULL LIMIT 1) root ON true \
+                 {root_probe} \
                  WHERE retry.hit IS NULL AND (i.reply_to IS NULL OR parent.hit IS NOT NULL) \
                    AND (i.thread_root IS NULL OR root.author IS NOT NULL) \
                    AND NOT EXISTS ( \
