@@ -53,7 +53,9 @@ pub async fn end_to_end(api: &Api, args: &Args) -> anyhow::Result<()> {
                     o.per_sec, o.p50_ms, o.p99_ms
                 ),
                 None => {
-                    println!("{rate:>4} msg/s, {who} receivers: skipped (node is not installed)")
+                    println!(
+                        "{rate:>4} msg/s, {who} receivers: skipped (needs Node.js 20.10 or later)"
+                    )
                 }
             }
         }
@@ -99,7 +101,7 @@ pub struct Outcome {
 
 /// One room with `load.receivers` receivers; a sender posts at
 /// `load.rate` messages/s; each receiver measures send->receive latency.
-/// `None` when the outside receiver was asked for and Node.js is missing.
+/// `None` when the outside receiver was asked for and Node.js is missing or too old.
 pub async fn fanout_run(
     api: &Api,
     receive_on: &Api,

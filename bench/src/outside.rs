@@ -29,11 +29,33 @@ pub struct Receivers {
 /// The receiver script, from the repository root (where scripts/bench runs).
 const SCRIPT: &str = "bench/outside/receiver.mjs";
 
+/// The first Node.js with a built-in WebSocket client (behind
+/// `--experimental-websocket`).
+const NODE_AT_LEAST: (u32, u32) = (20, 10);
+
+/// Whether `node` is installed and new enough for the receiver.
+async fn node_is_usable() -> bool {
+    let Ok(out) = Command::new("node").arg("--version").output().await else {
+        return false;
+    };
+    let version = String::from_utf8_lossy(&out.stdout);
+    let mut parts = version.trim().trim_start_matches('v').split('.');
+    let mut next = || parts.next().and_then(|p| p.parse::<u32>().ok());
+    match (next(), next()) {
+        (Some(major), Some(minor)) => (major, minor) >= NODE_AT_LEAST,
+        _ => false,
+    }
+}
+
 impl Receivers {
     /// Starts the receiver with one socket per token on chatd at `base`
     /// (an `http://` URL), each expecting `total` messages; returns once
-    /// every socket is ready. `None` when Node.js is not installed.
+    /// every socket is ready. `None` when Node.js is not installed or older
+    /// than 20.10.
     pub async fn start(base: &str, tokens: &[String], total: u64) -> anyhow::Result<Option<Self>> {
+        if !node_is_usable().await {
+            return Ok(None);
+        }
         let spawned = Command::new("node")
             .args(["--experimental-websocket", "--no-warnings", SCRIPT])
             .stdin(Stdio::piped())
