@@ -169,5 +169,28 @@ pub async fn event_log_problems(db: &impl GenericClient) -> StoreResult<Vec<Stri
             (false, None) => format!("room {room}: event {seq} is dangling"),
         });
     }
+    // Nor are a mention's (migration V14).
+    for row in db
+        .query(
+            "SELECT mn.room_id, mn.message_id, mn.user_id, \
+                    NOT EXISTS (SELECT 1 FROM messages m \
+                                WHERE m.room_id = mn.room_id AND m.id = mn.message_id) \
+             FROM mentions mn \
+             WHERE NOT EXISTS (SELECT 1 FROM messages m \
+                               WHERE m.room_id = mn.room_id AND m.id = mn.message_id) \
+                OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = mn.user_id) \
+             ORDER BY mn.room_id, mn.message_id, mn.user_id LIMIT 20",
+            &[],
+        )
+        .await?
+    {
+        let (room, message, user, no_message): (i64, i64, i64, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        problems.push(if no_message {
+            format!("room {room}: a mention of user {user} points at message {message}, which does not exist")
+        } else {
+            format!("room {room}: message {message} mentions user {user}, who does not exist")
+        });
+    }
     Ok(problems)
 }

@@ -1,5 +1,6 @@
-//! The event log's references to rooms and messages, which statements
-//! guarantee instead of foreign keys, survive rows deleted by hand.
+//! The event log's and the mentions' references to rooms, messages and
+//! people, which statements guarantee instead of foreign keys, survive rows
+//! deleted by hand.
 
 use crate::helpers::TestApp;
 use crate::messages::two_in_a_room;
@@ -9,25 +10,26 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
     let app = TestApp::spawn().await;
     let (alice, bob, lobby) = two_in_a_room(&app).await;
     let kept = app.room(&bob, "kitchen", "public").await;
-    let hello = app.send(&alice, lobby, "hello").await["id"]
+    let hello = app.send(&alice, lobby, "hello @bob").await["id"]
         .as_i64()
         .unwrap();
-    app.send(&bob, kept, "still here").await;
+    let still = app.send(&bob, kept, "still here").await["id"]
+        .as_i64()
+        .unwrap();
+    let carol = app.user("carol").await;
+    app.join(&carol, kept).await;
+    app.send(&bob, kept, "welcome @carol").await;
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     let db = pool.get().await.unwrap();
     let problems = || async { chat_store::stats::event_log_problems(&db).await.unwrap() };
-    let events_of = |room: i64| {
+    let count = |sql: &'static str, id: i64| {
         let db = &db;
-        async move {
-            db.query_one(
-                "SELECT count(*) FROM room_events WHERE room_id = $1",
-                &[&room],
-            )
-            .await
-            .unwrap()
-            .get::<_, i64>(0)
-        }
+        async move { db.query_one(sql, &[&id]).await.unwrap().get::<_, i64>(0) }
     };
+    let events_of = |room| count("SELECT count(*) FROM room_events WHERE room_id = $1", room);
+    let mentions_in = |room| count("SELECT count(*) FROM mentions WHERE room_id = $1", room);
+    assert_eq!(mentions_in(lobby).await, 1);
+    assert_eq!(mentions_in(kept).await, 1);
     assert_eq!(problems().await, Vec::<String>::new());
 
     // A logged message cannot go on its own...
@@ -47,6 +49,13 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
         .await
         .unwrap();
     assert_eq!(events_of(lobby).await, 0);
+    assert_eq!(mentions_in(lobby).await, 0, "mentions go with their room");
+    assert_eq!(problems().await, Vec::<String>::new());
+    // A person deleted by hand takes their mentions along.
+    db.execute("DELETE FROM users WHERE id = $1", &[&carol.id])
+        .await
+        .unwrap();
+    assert_eq!(mentions_in(kept).await, 0, "mentions go with their person");
     assert_eq!(problems().await, Vec::<String>::new());
     assert!(
         events_of(kept).await >= 2,
@@ -61,7 +70,27 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
     )
     .await
     .unwrap();
+    db.execute(
+        "INSERT INTO mentions (room_id, message_id, user_id, author_id, seq) \
+         VALUES ($1, 999998, $2, $2, 1), ($1, $3, 777777, $2, 1)",
+        &[&kept, &bob.id, &still],
+    )
+    .await
+    .unwrap();
     let found = problems().await;
+    assert!(
+        found.iter().any(|p| p.contains(&format!(
+            "room {kept}: a mention of user {} points at message 999998",
+            bob.id
+        ))),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("mentions user 777777, who does not exist")),
+        "{found:?}"
+    );
     assert!(
         found
             .iter()
