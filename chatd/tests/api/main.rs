@@ -21,6 +21,7 @@ mod edit_history;
 mod errors;
 mod faults;
 mod files;
+mod files_images;
 mod first_hour;
 mod forwarded;
 mod frozen_host;
