@@ -28,7 +28,6 @@ pub const SENDS_IN_FLIGHT: usize = 256;
 impl Conn {
     pub(super) async fn run(&mut self) -> End {
         let config = self.state.gateway.config.clone();
-        let shutdown = self.state.gateway.shutdown_token();
         let per_second = NonZeroU32::new(config.frames_per_second.max(1)).expect("non-zero");
         let limiter = RateLimiter::direct(
             Quota::per_second(per_second)
@@ -43,8 +42,8 @@ impl Conn {
         loop {
             tokio::select! {
                 biased;
+                // Shutdown arrives this way too (`Hub::kill_all`).
                 code = kill.fired() => return End::Close(code, reason_for(code)),
-                () = shutdown.cancelled() => return End::Close(close::GOING_AWAY, reason_for(close::GOING_AWAY)),
                 frame = self.socket.next(), if self.acks.len() < SENDS_IN_FLIGHT => {
                     heard = Instant::now();
                     let frame = match frame {

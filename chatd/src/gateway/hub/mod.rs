@@ -16,20 +16,25 @@ mod order;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
 
 use chat_store::Pool;
 use chat_wire::ws::close;
 use chat_wire::{Event, RoomId, Seq, UserId};
-use tokio::sync::{Notify, mpsc};
+use futures_util::task::AtomicWaker;
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub type ConnId = u64;
 
-/// Lets the hub tell a connection to close, and with which code.
+/// Lets the hub tell a connection to close, and with which code. Only the
+/// connection's own task waits on it, so a single waker slot does: waiting
+/// costs the socket's loop two atomic operations per turn, not a waiter
+/// list to join and leave.
 #[derive(Debug, Default)]
 pub struct Kill {
     code: AtomicU16,
-    notify: Notify,
+    waker: AtomicWaker,
 }
 
 impl Kill {
@@ -39,20 +44,20 @@ impl Kill {
             .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            self.notify.notify_one();
+            self.waker.wake();
         }
     }
 
     /// Completes with the close code once the connection must go.
-    pub async fn fired(&self) -> u16 {
-        loop {
-            let notified = self.notify.notified();
-            let code = self.code.load(Ordering::Acquire);
-            if code != 0 {
-                return code;
+    pub fn fired(&self) -> impl Future<Output = u16> + '_ {
+        std::future::poll_fn(|cx| {
+            // Registered before the check, so a `fire` in between still wakes us.
+            self.waker.register(cx.waker());
+            match self.code.load(Ordering::Acquire) {
+                0 => Poll::Pending,
+                code => Poll::Ready(code),
             }
-            notified.await;
-        }
+        })
     }
 }
 
@@ -86,6 +91,9 @@ struct State {
     /// Each user's connections (an index of `conns`).
     by_user: HashMap<UserId, HashSet<ConnId>>,
     rooms: HashMap<RoomId, Room>,
+    /// Set by [`Hub::kill_all`]: a connection registering later is told to
+    /// close at once, with this code.
+    closing: Option<u16>,
 }
 
 /// Shared handle; cheap to clone.
@@ -130,6 +138,9 @@ impl Hub {
         let (tx, rx) = mpsc::channel(queue);
         let kill = Arc::new(Kill::default());
         let mut state = self.lock();
+        if let Some(code) = state.closing {
+            kill.fire(code);
+        }
         state.next_id += 1;
         let id = state.next_id;
         state.conns.insert(
@@ -232,9 +243,12 @@ impl Hub {
         }
     }
 
-    /// Closes every connection (shutdown).
+    /// Closes every connection, and any that registers from now on
+    /// (shutdown).
     pub fn kill_all(&self, code: u16) {
-        for conn in self.lock().conns.values() {
+        let mut state = self.lock();
+        state.closing = Some(code);
+        for conn in state.conns.values() {
             conn.kill.fire(code);
         }
     }
@@ -325,5 +339,44 @@ fn offer(state: &State, id: ConnId, frame: Utf8Bytes) {
             conn.kill.fire(close::TOO_SLOW);
         }
         Err(mpsc::error::TrySendError::Closed(_)) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt as _;
+
+    use super::*;
+
+    fn hub() -> Hub {
+        // The pool connects on first use; these tests never use it.
+        let pool = chat_store::create_pool("postgres://127.0.0.1:1/unused", &Default::default())
+            .expect("pool");
+        Hub::new(pool)
+    }
+
+    #[tokio::test]
+    async fn a_kill_wakes_the_connection_waiting_for_it() {
+        let hub = hub();
+        let conn = hub.register(1, 1, &[], 8);
+        let kill = conn.kill.clone();
+        let waiting = tokio::spawn(async move { kill.fired().await });
+        tokio::task::yield_now().await;
+        hub.kill_where(close::UNAUTHORIZED, Some(1), None);
+        assert_eq!(waiting.await.unwrap(), close::UNAUTHORIZED);
+        // The first code given stands.
+        hub.kill_all(close::GOING_AWAY);
+        assert_eq!(conn.kill.fired().now_or_never(), Some(close::UNAUTHORIZED));
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_open_connections_and_those_registering_later() {
+        let hub = hub();
+        let open = hub.register(1, 1, &[], 8);
+        assert_eq!(open.kill.fired().now_or_never(), None);
+        hub.kill_all(close::GOING_AWAY);
+        assert_eq!(open.kill.fired().now_or_never(), Some(close::GOING_AWAY));
+        let late = hub.register(2, 2, &[], 8);
+        assert_eq!(late.kill.fired().now_or_never(), Some(close::GOING_AWAY));
     }
 }
