@@ -126,6 +126,30 @@ impl Api {
         Ok(rooms)
     }
 
+    /// Uploads a small text file as `token`'s user; returns its id.
+    pub async fn upload(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: &'static [u8],
+    ) -> anyhow::Result<i64> {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/files?name={name}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "text/plain")
+            .body(bytes)
+            .send()
+            .await?;
+        let status = res.status();
+        let text = res.text().await?;
+        if !status.is_success() {
+            bail!("upload: {status} {text}");
+        }
+        let file: Value = serde_json::from_str(&text)?;
+        file["file"]["id"].as_i64().context("file id")
+    }
+
     /// Makes `token`'s user a member of `room`.
     pub async fn join(&self, token: &str, room: i64) -> anyhow::Result<()> {
         self.call(

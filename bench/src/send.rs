@@ -113,6 +113,9 @@ pub enum Shape {
     Mention,
     /// A reply in the thread of a message the owner posted first.
     ThreadReply,
+    /// Text with one attached file (uploaded once per sender, before the
+    /// clock starts: this is the send's cost, not the upload's).
+    Attachment,
 }
 
 /// What each conversation feature costs a send: acked WebSocket sends,
@@ -126,6 +129,7 @@ pub async fn feature_costs(api: &Api, args: &Args) -> anyhow::Result<()> {
     for (shape, label) in [
         (Shape::Mention, "with a mention:"),
         (Shape::ThreadReply, "thread replies:"),
+        (Shape::Attachment, "with a file:"),
     ] {
         let (rate, cpu) = ws_sends(api, args.pid, 32, 50, args.seconds, shape).await?;
         println!(
@@ -165,6 +169,12 @@ async fn ws_sends(
             Shape::Plain => {}
             Shape::Mention => frame["body"] = json!(format!("benchmark message for @{owner_name}")),
             Shape::ThreadReply => frame["thread_root"] = json!(roots[i % rooms]),
+            Shape::Attachment => {
+                let file = api
+                    .upload(&token, "notes.txt", b"benchmark attachment\n")
+                    .await?;
+                frame["attachments"] = json!([file]);
+            }
         }
         sockets.push((api.ws(&token).await?, frame));
     }
