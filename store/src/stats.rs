@@ -172,13 +172,10 @@ pub async fn event_log_problems(db: &impl GenericClient) -> StoreResult<Vec<Stri
     // Nor are a mention's (migration V14).
     for row in db
         .query(
-            "SELECT mn.room_id, mn.message_id, mn.user_id, \
-                    NOT EXISTS (SELECT 1 FROM messages m \
-                                WHERE m.room_id = mn.room_id AND m.id = mn.message_id) \
-             FROM mentions mn \
-             WHERE NOT EXISTS (SELECT 1 FROM messages m \
-                               WHERE m.room_id = mn.room_id AND m.id = mn.message_id) \
-                OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = mn.user_id) \
+            "SELECT mn.room_id, mn.message_id, mn.user_id, m.id IS NULL FROM mentions mn \
+             LEFT JOIN messages m ON m.room_id = mn.room_id AND m.id = mn.message_id \
+             LEFT JOIN users u ON u.id = mn.user_id \
+             WHERE m.id IS NULL OR u.id IS NULL \
              ORDER BY mn.room_id, mn.message_id, mn.user_id LIMIT 20",
             &[],
         )
