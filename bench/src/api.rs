@@ -10,6 +10,22 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+/// Sends a request; its JSON answer (`Null` when empty), or an error naming
+/// `path` with the status and body.
+async fn answer(path: &str, req: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+    let res = req.send().await?;
+    let status = res.status();
+    let text = res.text().await?;
+    if !status.is_success() {
+        bail!("{path}: {status} {text}");
+    }
+    Ok(if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text)?
+    })
+}
+
 /// A client socket to chatd.
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -39,17 +55,7 @@ impl Api {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await?;
-        let status = res.status();
-        let text = res.text().await?;
-        if !status.is_success() {
-            bail!("{path}: {status} {text}");
-        }
-        Ok(if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text)?
-        })
+        answer(path, req).await
     }
 
     /// A fresh user; returns (token, user id).
@@ -133,20 +139,14 @@ impl Api {
         name: &str,
         bytes: &'static [u8],
     ) -> anyhow::Result<i64> {
-        let res = self
+        let path = format!("/api/v1/files?name={name}");
+        let req = self
             .http
-            .post(format!("{}/api/v1/files?name={name}", self.base))
+            .post(format!("{}{path}", self.base))
             .bearer_auth(token)
             .header("content-type", "text/plain")
-            .body(bytes)
-            .send()
-            .await?;
-        let status = res.status();
-        let text = res.text().await?;
-        if !status.is_success() {
-            bail!("upload: {status} {text}");
-        }
-        let file: Value = serde_json::from_str(&text)?;
+            .body(bytes);
+        let file = answer(&path, req).await?;
         file["file"]["id"].as_i64().context("file id")
     }
 
