@@ -158,28 +158,7 @@ impl SendQueue {
                     Err(_) => break,
                 }
             }
-            self.write_segments(batch).await;
-        }
-    }
-
-    /// Writes a batch in submission order: runs of messages as one
-    /// statement each, and messages with attachments (which the batch
-    /// statement leaves out) one by one between them, so one sender's
-    /// messages keep their order even when they mix the two.
-    async fn write_segments(&self, batch: Vec<Job>) {
-        let mut run = Vec::new();
-        for job in batch {
-            if !job.draft.batchable() {
-                if !run.is_empty() {
-                    self.write_batch(std::mem::take(&mut run)).await;
-                }
-                self.write_batch(vec![job]).await;
-            } else {
-                run.push(job);
-            }
-        }
-        if !run.is_empty() {
-            self.write_batch(run).await;
+            self.write_batch(batch).await;
         }
     }
 
@@ -198,27 +177,23 @@ impl SendQueue {
         // it is cheaper than the single send's (which also works out why
         // it stored nothing), and a refusal, which is rare, then costs a
         // second statement to name its reason.
-        let stored: Vec<Option<Sent>> = if batch.len() == 1 && !batch[0].draft.batchable() {
-            vec![None]
-        } else {
-            let drafts: Vec<Draft> = batch.iter().map(|j| j.draft.clone()).collect();
-            match limited(messages::send_batch(&db, &drafts)).await {
-                Ok(stored) => stored,
-                Err(e) if e.is_unavailable() => {
-                    // Lost during the statement or its commit: whether
-                    // the batch is stored is unknown.
-                    discard(db);
-                    for job in batch {
-                        let answer = self.settle_unknown(&job.draft).await;
-                        let answer = self.answer(None, answer).await;
-                        let _ = job.reply.send(answer);
-                    }
-                    return;
+        let drafts: Vec<Draft> = batch.iter().map(|j| j.draft.clone()).collect();
+        let stored: Vec<Option<Sent>> = match limited(messages::send_batch(&db, &drafts)).await {
+            Ok(stored) => stored,
+            Err(e) if e.is_unavailable() => {
+                // Lost during the statement or its commit: whether the
+                // batch is stored is unknown.
+                discard(db);
+                for job in batch {
+                    let answer = self.settle_unknown(&job.draft).await;
+                    let answer = self.answer(None, answer).await;
+                    let _ = job.reply.send(answer);
                 }
-                Err(e) => {
-                    tracing::debug!(error = %e, "batch refused; sending one by one");
-                    batch.iter().map(|_| None).collect()
-                }
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "batch refused; sending one by one");
+                batch.iter().map(|_| None).collect()
             }
         };
         // Publish the batch's events (in seq order within each room), then

@@ -289,6 +289,89 @@ async fn a_batch_checks_direct_rooms_once_per_room() {
     );
 }
 
+/// Files ride in the batch: each draft's files must be its author's, the
+/// stored message carries them in the order given, and a draft naming
+/// someone else's file (or none that exists) is left for the single send,
+/// which refuses it.
+#[tokio::test]
+async fn a_batch_stores_attached_files_and_leaves_anothers_file_out() {
+    use chat_store::messages::{Draft, send_batch};
+    let app = TestApp::spawn().await;
+    let (alice, bob, room) = two_in_a_room(&app).await;
+    let upload = |user: &TestUser, name: &'static str| {
+        let token = user.token.clone();
+        let app = &app;
+        async move {
+            crate::files::upload(app, &token, name, "text/plain", b"bytes".to_vec()).await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let (a1, a2, b1) = (
+        upload(&alice, "one.txt").await,
+        upload(&alice, "two.txt").await,
+        upload(&bob, "bobs.txt").await,
+    );
+    let with = |author: i64, body: &str, files: Vec<i64>| Draft {
+        attachments: files,
+        ..Draft::new(room, author, body)
+    };
+    let drafts = vec![
+        with(alice.id, "two files", vec![a2, a1]),
+        with(alice.id, "bob's file", vec![a1, b1]),
+        with(bob.id, "plain", vec![]),
+        with(alice.id, "no such file", vec![999_999]),
+        with(bob.id, "his own", vec![b1]),
+    ];
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let stored = send_batch(&pool.get().await.unwrap(), &drafts)
+        .await
+        .unwrap();
+    let files: Vec<Option<Vec<i64>>> = stored
+        .iter()
+        .map(|s| {
+            let m = s.as_ref()?.message();
+            Some(m.attachments.iter().map(|f| f.id).collect())
+        })
+        .collect();
+    assert_eq!(
+        files,
+        vec![Some(vec![a2, a1]), None, Some(vec![]), None, Some(vec![b1])]
+    );
+    // What the batch stored is what a reader gets, names included.
+    let page = app
+        .get(&format!("/api/v1/rooms/{room}/messages"), &bob.token)
+        .await
+        .expect(200);
+    let names: Vec<Vec<&str>> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let files = m["attachments"].as_array().unwrap();
+            files.iter().map(|f| f["name"].as_str().unwrap()).collect()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![vec!["two.txt", "one.txt"], vec![], vec!["bobs.txt"]]
+    );
+    // The drafts left out are refused by the single send.
+    let db = pool.get().await.unwrap();
+    for left in [&drafts[1], &drafts[3]] {
+        let err = chat_store::messages::send_draft(&db, left)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                chat_store::StoreError::Refused(chat_store::Refusal::UnknownFiles)
+            ),
+            "{err:?}"
+        );
+    }
+}
+
 async fn open_dm(app: &TestApp, user: &TestUser, peer: &str) -> i64 {
     let body = json!({ "username": peer });
     app.post("/api/v1/dms", &user.token, body).await.expect(201)["room"]["id"]

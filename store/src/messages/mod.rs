@@ -1,6 +1,7 @@
 //! The `messages` table: sending, editing, deleting, paging and searching;
 //! threads and mentions hang off it.
 
+mod attached;
 mod send;
 mod threads;
 

@@ -7,6 +7,7 @@
 use chat_wire::Message;
 use chat_wire::mentions::{self, Mentions};
 
+use super::attached::BatchFiles;
 use super::threads::{THREAD_BATCH_WRITES, THREAD_WRITES};
 use crate::rows::{self, MESSAGE_ROW_COLUMNS};
 use crate::{Committed, GenericClient, Refusal, StoreError, StoreResult};
@@ -61,12 +62,6 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// Whether [`send_batch`] takes it: messages with attachments go one by
-    /// one (rare; their files are checked by the single send).
-    pub fn batchable(&self) -> bool {
-        self.attachments.is_empty()
-    }
-
     /// A top-level message; its mentions are parsed from the body.
     pub fn new(room_id: i64, author_id: i64, body: &str) -> Self {
         Self {
@@ -294,21 +289,18 @@ const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.us
 /// who left a direct room) read the room row the batch locks anyway, once
 /// per room rather than once per message.
 /// Thread replies bump their roots' summaries once per root and batch
-/// ([`THREAD_BATCH_WRITES`]); a batch without replies leaves those steps
-/// out of its statement.
+/// ([`THREAD_BATCH_WRITES`]), and attached files are checked and stored
+/// ([`super::attached`]); a batch without replies or files leaves those
+/// steps out of its statement.
 /// Returns, per draft, the stored message or `None` for drafts it did not
 /// store (author not a member, a retried client_id, an unknown reply_to or
-/// thread root, an archived room, a block, attachments): send those with
-/// [`send_draft`].
+/// thread root, an archived room, a block, a file that is not the
+/// author's): send those with [`send_draft`], which names the refusal.
 pub async fn send_batch(
     db: &impl GenericClient,
     drafts: &[Draft],
 ) -> StoreResult<Vec<Option<Sent>>> {
-    let batched = |d: &Draft| d.batchable();
-    let rooms: Vec<i64> = drafts
-        .iter()
-        .map(|d| if batched(d) { d.room_id } else { 0 })
-        .collect();
+    let rooms: Vec<i64> = drafts.iter().map(|d| d.room_id).collect();
     let authors: Vec<i64> = drafts.iter().map(|d| d.author_id).collect();
     let bodies: Vec<&str> = drafts.iter().map(|d| d.body.as_str()).collect();
     let client_ids: Vec<Option<&str>> = drafts.iter().map(|d| d.client_id.as_deref()).collect();
@@ -328,13 +320,17 @@ pub async fn send_batch(
         .zip(1i64..)
         .flat_map(|(d, ord)| d.mentions.usernames.iter().map(move |n| (ord, n.as_str())))
         .unzip();
+    let files = BatchFiles::of(drafts);
+    let steps = files.steps();
+    let (check, refuse, attach, attached) = (steps.check, steps.refuse, steps.insert, steps.column);
     let stmt = db
         .prepare_cached(&format!(
             "WITH items AS ( \
                  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], \
                                       $5::bigint[], $6::boolean[], $9::bigint[]) \
                      WITH ORDINALITY AS i(room_id, author_id, body, client_id, reply_to, \
-                                          everyone, thread_root, ord)), \
+                                          everyone, thread_root, ord)) \
+             {check}, \
              ok AS ( \
                  SELECT i.*, root.author AS root_author, \
                         row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS k \
@@ -351,7 +347,8 @@ pub async fn send_batch(
                    AND (i.thread_root IS NULL OR root.author IS NOT NULL) \
                    AND NOT EXISTS ( \
                         SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
-                        AND j.author_id = i.author_id AND j.client_id = i.client_id)), \
+                        AND j.author_id = i.author_id AND j.client_id = i.client_id) \
+                   {refuse}), \
              counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id), \
              locked AS MATERIALIZED ( \
                  SELECT r.id, {ROOM_LEFT_DIRECT} AS rejoin \
@@ -384,29 +381,30 @@ pub async fn send_batch(
                  JOIN users u ON lower(u.username) = n.name \
                  JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
                  RETURNING message_id, user_id) \
-             {threads} \
+             {threads} {attach} \
              SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {NEW_MENTIONS}, \
-                    NULL::jsonb, l.rejoin \
+                    {attached}, l.rejoin \
              FROM stored m JOIN users au ON au.id = m.author_id \
              JOIN locked l ON l.id = m.room_id"
         ))
         .await?;
-    let stored = db
-        .query(
-            &stmt,
-            &[
-                &rooms,
-                &authors,
-                &bodies,
-                &client_ids,
-                &replies,
-                &everyone,
-                &named_ords,
-                &names,
-                &roots,
-            ],
-        )
-        .await?;
+    let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
+        &rooms,
+        &authors,
+        &bodies,
+        &client_ids,
+        &replies,
+        &everyone,
+        &named_ords,
+        &names,
+        &roots,
+    ];
+    if !files.is_empty() {
+        params.push(&files.ords);
+        params.push(&files.ids);
+        params.push(&files.places);
+    }
+    let stored = db.query(&stmt, &params).await?;
     let mut out: Vec<Option<Sent>> = drafts.iter().map(|_| None).collect();
     for row in stored {
         let ord: i64 = row.get(0);
