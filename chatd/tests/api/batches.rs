@@ -372,6 +372,79 @@ async fn a_batch_stores_attached_files_and_leaves_anothers_file_out() {
     }
 }
 
+/// A batch of one plain message takes the lean statement: the same
+/// outcomes as the batch's (stored, or left for the single send to name
+/// the refusal) and the same direct-room answers.
+#[tokio::test]
+async fn a_lone_plain_message_is_stored_or_left_out_like_a_batch_of_one() {
+    use chat_store::messages::{Draft, Sent, send_batch};
+    let app = TestApp::spawn().await;
+    let (alice, bob, lobby) = two_in_a_room(&app).await;
+    let eve = app.user("eve").await;
+    let with_bob = open_dm(&app, &alice, "bob").await;
+    let path = format!("/api/v1/rooms/{with_bob}/leave");
+    app.post(&path, &bob.token, json!({})).await.expect(204);
+    let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
+    let db = pool.get().await.unwrap();
+    let lone = |draft: Draft| {
+        let db = &db;
+        async move {
+            let mut out = send_batch(db, &[draft]).await.unwrap();
+            assert_eq!(out.len(), 1);
+            out.pop().unwrap()
+        }
+    };
+    let keyed = |room: i64, author: i64, body: &str, key: &str| Draft {
+        client_id: Some(key.into()),
+        mentions: chat_wire::mentions::parse(body),
+        ..Draft::new(room, author, body)
+    };
+
+    let Some(Sent::New {
+        message, rejoin, ..
+    }) = lone(keyed(lobby, alice.id, "hi @room", "k")).await
+    else {
+        panic!("a member's message is stored");
+    };
+    assert_eq!(message.body.as_deref(), Some("hi @room"));
+    assert!(message.mentions_room, "@room is kept on the message");
+    assert!(rejoin.is_empty());
+    let page = app
+        .get(
+            &format!("/api/v1/rooms/{lobby}/events?after=0"),
+            &alice.token,
+        )
+        .await
+        .expect(200);
+    assert!(seqs_of(&page).contains(&message.seq), "its event is logged");
+
+    assert!(
+        lone(keyed(lobby, alice.id, "hi @room", "k"))
+            .await
+            .is_none(),
+        "a retry"
+    );
+    assert!(
+        lone(keyed(lobby, eve.id, "hello", "e")).await.is_none(),
+        "not a member"
+    );
+    let Some(Sent::New { rejoin, .. }) = lone(keyed(with_bob, alice.id, "back?", "d")).await else {
+        panic!("a direct room's message is stored");
+    };
+    assert_eq!(
+        rejoin,
+        vec![bob.id],
+        "the one who left is named to bring back"
+    );
+    let _ = chat_store::rooms::archive(&mut pool.get().await.unwrap(), lobby)
+        .await
+        .unwrap();
+    assert!(
+        lone(keyed(lobby, alice.id, "late", "a")).await.is_none(),
+        "archived"
+    );
+}
+
 async fn open_dm(app: &TestApp, user: &TestUser, peer: &str) -> i64 {
     let body = json!({ "username": peer });
     app.post("/api/v1/dms", &user.token, body).await.expect(201)["room"]["id"]

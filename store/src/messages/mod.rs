@@ -2,6 +2,7 @@
 //! threads and mentions hang off it.
 
 mod attached;
+mod lone;
 mod send;
 mod threads;
 

@@ -8,6 +8,7 @@ use chat_wire::Message;
 use chat_wire::mentions::{self, Mentions};
 
 use super::attached::BatchFiles;
+use super::lone;
 use super::threads::{THREAD_BATCH_WRITES, THREAD_WRITES};
 use crate::rows::{self, MESSAGE_ROW_COLUMNS};
 use crate::{Committed, GenericClient, Refusal, StoreError, StoreResult};
@@ -35,7 +36,7 @@ impl Sent {
         }
     }
 
-    fn new(message: Message, rejoin: Vec<i64>) -> Self {
+    pub(super) fn new(message: Message, rejoin: Vec<i64>) -> Self {
         Self::New {
             event: Committed::message_created(message.clone()),
             message,
@@ -246,13 +247,13 @@ const LEFT_DIRECT: &str = "ARRAY(SELECT p.id FROM rooms dr \
 
 /// [`BLOCKED_DIRECT`] as a condition on a room row `r` the statement
 /// already reads: a batch checks each of its rooms once, not each message.
-const ROOM_BLOCKED_DIRECT: &str = "(r.kind = 'direct' AND EXISTS (SELECT 1 FROM blocks b \
+pub(super) const ROOM_BLOCKED_DIRECT: &str = "(r.kind = 'direct' AND EXISTS (SELECT 1 FROM blocks b \
      WHERE (b.user_id = r.dm_low AND b.blocked_id = r.dm_high) \
         OR (b.user_id = r.dm_high AND b.blocked_id = r.dm_low)))";
 
 /// [`LEFT_DIRECT`] of a room row `r` the statement already reads, once per
 /// room of a batch.
-const ROOM_LEFT_DIRECT: &str = "CASE WHEN r.kind = 'direct' THEN ARRAY(SELECT p.id \
+pub(super) const ROOM_LEFT_DIRECT: &str = "CASE WHEN r.kind = 'direct' THEN ARRAY(SELECT p.id \
      FROM (VALUES (r.dm_low), (r.dm_high)) p(id) \
      WHERE NOT EXISTS (SELECT 1 FROM memberships pm \
                        WHERE pm.room_id = r.id AND pm.user_id = p.id)) \
@@ -296,10 +297,16 @@ const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.us
 /// store (author not a member, a retried client_id, an unknown reply_to or
 /// thread root, an archived room, a block, a file that is not the
 /// author's): send those with [`send_draft`], which names the refusal.
+/// A batch of one plain message takes a leaner statement ([`lone`]).
 pub async fn send_batch(
     db: &impl GenericClient,
     drafts: &[Draft],
 ) -> StoreResult<Vec<Option<Sent>>> {
+    if let [d] = drafts
+        && lone::is_plain(d)
+    {
+        return Ok(vec![lone::send_lone(db, d).await?]);
+    }
     let rooms: Vec<i64> = drafts.iter().map(|d| d.room_id).collect();
     let authors: Vec<i64> = drafts.iter().map(|d| d.author_id).collect();
     let bodies: Vec<&str> = drafts.iter().map(|d| d.body.as_str()).collect();
