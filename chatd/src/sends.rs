@@ -173,10 +173,10 @@ impl SendQueue {
                 return;
             }
         };
-        // A lone message goes through the batch statement too:
-        // it is cheaper than the single send's (which also works out why
-        // it stored nothing), and a refusal, which is rare, then costs a
-        // second statement to name its reason.
+        // A lone message goes through `send_batch` too (a plain one takes
+        // its leanest statement): cheaper than the single send's, which
+        // also works out why it stored nothing; a refusal, which is rare,
+        // then costs a second statement to name its reason.
         let drafts: Vec<Draft> = batch.iter().map(|j| j.draft.clone()).collect();
         let stored: Vec<Option<Sent>> = match limited(messages::send_batch(&db, &drafts)).await {
             Ok(stored) => stored,
