@@ -396,7 +396,6 @@ async fn a_lone_plain_message_is_stored_or_left_out_like_a_batch_of_one() {
     };
     let keyed = |room: i64, author: i64, body: &str, key: &str| Draft {
         client_id: Some(key.into()),
-        mentions: chat_wire::mentions::parse(body),
         ..Draft::new(room, author, body)
     };
 

@@ -7,7 +7,7 @@
 use chat_wire::Message;
 use chat_wire::mentions::{self, Mentions};
 
-use super::attached::BatchFiles;
+use super::attached::{BatchFiles, FileSteps};
 use super::lone;
 use super::threads::{THREAD_BATCH_WRITES, THREAD_WRITES};
 use crate::rows::{self, MESSAGE_ROW_COLUMNS};
@@ -328,8 +328,12 @@ pub async fn send_batch(
         .flat_map(|(d, ord)| d.mentions.usernames.iter().map(move |n| (ord, n.as_str())))
         .unzip();
     let files = BatchFiles::of(drafts);
-    let steps = files.steps();
-    let (check, refuse, attach, attached) = (steps.check, steps.refuse, steps.insert, steps.column);
+    let FileSteps {
+        check,
+        refuse,
+        insert: attach,
+        column: attached,
+    } = files.steps();
     let stmt = db
         .prepare_cached(&format!(
             "WITH items AS ( \
