@@ -14,7 +14,10 @@ use std::pin::Pin;
 use std::str::FromStr;
 use std::time::Duration;
 
-use deadpool_postgres::{Connect, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::{
+    ClientWrapper, Connect, Hook, HookError, Manager, ManagerConfig, Metrics, Pool,
+    RecyclingMethod, Runtime,
+};
 use tokio::task::JoinHandle;
 
 use crate::{StoreError, StoreResult};
@@ -29,6 +32,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// millisecond; one that vanished (its machine gone, or its processes
 /// stopped) never does, and its connection is dropped for a fresh one.
 const RECYCLE_TIMEOUT: Duration = Duration::from_secs(1);
+/// A pooled connection last handed out longer ago than this is checked
+/// with an empty query before it is handed out again. One in steady use
+/// is not: checking every checkout put a round trip before every request
+/// and every batch of sends (docs/benchmarks.md: a REST send 0.3-0.5 ms
+/// slower one at a time). A connection that broke since its last use fails
+/// its next statement, which the writer and the handlers already treat as
+/// the database being unavailable; one that hangs sits idle past this
+/// while its statement times out, so it is checked before its next use.
+const VERIFY_AFTER_IDLE: Duration = Duration::from_secs(1);
 /// Unacknowledged data older than this kills the connection in the kernel,
 /// and an idle connection is probed after `KEEPALIVE_IDLE`, every
 /// `KEEPALIVE_INTERVAL`, `KEEPALIVE_RETRIES` times: a host that vanished
@@ -72,16 +84,18 @@ pub fn create_pool(database_url: &str, options: &PoolOptions) -> StoreResult<Poo
         pg.application_name(options.application_name);
     }
     let hosts = u32::try_from(pg.get_hosts().len().max(1)).unwrap_or(u32::MAX);
-    // Checked with a query, not only is_closed(): a connection to a host
-    // that stopped answering is still "open" as far as the client knows.
+    // A closed connection is never handed out; an idle one is checked with
+    // a query too ([`verify_if_idle`]): a connection to a host that stopped
+    // answering is still "open" as far as the client knows.
     let manager = Manager::from_connect(
         pg,
         EachHostInTurn,
         ManagerConfig {
-            recycling_method: RecyclingMethod::Verified,
+            recycling_method: RecyclingMethod::Fast,
         },
     );
     Pool::builder(manager)
+        .pre_recycle(Hook::async_fn(verify_if_idle))
         .max_size(options.max_size)
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(options.timeout))
@@ -90,6 +104,25 @@ pub fn create_pool(database_url: &str, options: &PoolOptions) -> StoreResult<Poo
         .recycle_timeout(Some(RECYCLE_TIMEOUT))
         .build()
         .map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+/// The pool's check before it hands out a connection last used more than
+/// [`VERIFY_AFTER_IDLE`] ago: an empty query answered within
+/// [`RECYCLE_TIMEOUT`], else the connection is dropped for another.
+fn verify_if_idle<'a>(
+    client: &'a mut ClientWrapper,
+    metrics: &'a Metrics,
+) -> Pin<Box<dyn Future<Output = Result<(), HookError>> + Send + 'a>> {
+    Box::pin(async move {
+        if metrics.last_used() < VERIFY_AFTER_IDLE {
+            return Ok(());
+        }
+        match tokio::time::timeout(RECYCLE_TIMEOUT, client.simple_query("")).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(HookError::Backend(e)),
+            Err(_) => Err(HookError::message("no answer to the check in time")),
+        }
+    })
 }
 
 /// Opens a single connection outside the pool (migrations, admin commands),

@@ -1,11 +1,15 @@
 //! A database host that accepts connections but never answers (a frozen
 //! server: its kernel still completes the TCP handshake) must not hold up
-//! connections to the next host of a multi-host URL (docs/ha.md).
+//! connections to the next host of a multi-host URL, and a pooled
+//! connection whose server stopped answering while it sat idle must not be
+//! handed out (docs/ha.md).
 
 use std::time::Duration;
 
-use chat_testkit::admin_url;
+use chat_testkit::{PrivateCluster, admin_url};
 use tokio::net::TcpListener;
+
+use crate::helpers::Frozen;
 
 /// A listener that accepts every connection and then says nothing; the
 /// URL of the test's server behind it, this one first.
@@ -64,4 +68,36 @@ async fn one_off_connections_and_the_listener_skip_it_too() {
     .expect("the listener's connect gives up on the frozen host");
     assert!(listener.is_ok());
     held.abort();
+}
+
+#[tokio::test]
+async fn an_idle_pooled_connection_whose_server_stopped_answering_is_not_handed_out() {
+    // A server of its own: a stopped backend can hold up others' work on
+    // the same server until it runs again.
+    let pg = PrivateCluster::start();
+    let pool = chat_store::create_pool(&pg.url("postgres"), &Default::default()).unwrap();
+    let backend = |db: chat_store::Client| async move {
+        let pid: i32 = db
+            .query_one("SELECT pg_backend_pid()", &[])
+            .await
+            .unwrap()
+            .get(0);
+        pid
+    };
+    let first = backend(pool.get().await.unwrap()).await;
+    Frozen::signal(first, "-STOP");
+    let _thaw = Frozen(first);
+    // Idle for longer than the pool trusts a connection unchecked (1 s).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let db = tokio::time::timeout(Duration::from_secs(30), pool.get())
+        .await
+        .expect("the check of the idle connection gives up in time")
+        .expect("and the pool connects afresh");
+    let second = tokio::time::timeout(Duration::from_secs(30), backend(db))
+        .await
+        .expect("the connection handed out answers");
+    assert_ne!(
+        second, first,
+        "the stopped backend's connection was handed out"
+    );
 }

@@ -490,3 +490,23 @@ impl WsClient {
         }
     }
 }
+
+/// Keeps a PostgreSQL backend stopped (SIGSTOP) while alive: its socket
+/// stays open but nothing answers, like a connection a firewall dropped.
+pub struct Frozen(pub i32);
+
+impl Frozen {
+    pub fn signal(pid: i32, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill {signal} {pid}");
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        Self::signal(self.0, "-CONT");
+    }
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chat_testkit::PrivateCluster;
 
-use crate::helpers::{TestApp, TestUser};
+use crate::helpers::{Frozen, TestApp, TestUser};
 
 fn cache_for_an_hour(c: &mut chatd::Config) {
     c.session_cache = Duration::from_secs(3600);
@@ -179,26 +179,6 @@ async fn a_cache_that_cannot_hear_changes_forgets_what_it_knew() {
 /// chatd's listening backend, as a FROM clause.
 const LISTENER: &str = "FROM pg_stat_activity \
      WHERE datname = current_database() AND application_name = 'chatd listener'";
-
-/// Keeps a PostgreSQL backend stopped (SIGSTOP) while alive: its socket
-/// stays open but nothing answers, like a connection a firewall dropped.
-struct Frozen(i32);
-
-impl Frozen {
-    fn signal(pid: i32, signal: &str) {
-        let status = std::process::Command::new("kill")
-            .args([signal, &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill {signal} {pid}");
-    }
-}
-
-impl Drop for Frozen {
-    fn drop(&mut self) {
-        Self::signal(self.0, "-CONT");
-    }
-}
 
 #[tokio::test]
 async fn a_listening_connection_that_stops_answering_is_noticed() {
