@@ -35,8 +35,8 @@ const RECYCLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// A pooled connection last handed out longer ago than this is checked
 /// with an empty query before it is handed out again. One in steady use
 /// is not: checking every checkout put a round trip before every request
-/// and every batch of sends (docs/benchmarks.md: a REST send 0.3-0.5 ms
-/// slower one at a time). A connection that broke since its last use fails
+/// and every batch of sends (docs/benchmarks.md: up to half a millisecond
+/// per request on a small VM). A connection that broke since its last use fails
 /// its next statement, which the writer and the handlers already treat as
 /// the database being unavailable; one that hangs sits idle past this
 /// while its statement times out, so it is checked before its next use.
