@@ -36,10 +36,11 @@ const RECYCLE_TIMEOUT: Duration = Duration::from_secs(1);
 /// with an empty query before it is handed out again. One in steady use
 /// is not: checking every checkout put a round trip before every request
 /// and every batch of sends (docs/benchmarks.md: up to half a millisecond
-/// per request on a small VM). A connection that broke since its last use fails
-/// its next statement, which the writer and the handlers already treat as
-/// the database being unavailable; one that hangs sits idle past this
-/// while its statement times out, so it is checked before its next use.
+/// per request on a small VM). A connection that broke since its last use
+/// fails its next statement, which the writer and the handlers already
+/// treat as the database being unavailable; one that hangs sits idle past
+/// this while its statement times out, so it is checked before its next
+/// use.
 const VERIFY_AFTER_IDLE: Duration = Duration::from_secs(1);
 /// Unacknowledged data older than this kills the connection in the kernel,
 /// and an idle connection is probed after `KEEPALIVE_IDLE`, every
@@ -101,7 +102,6 @@ pub fn create_pool(database_url: &str, options: &PoolOptions) -> StoreResult<Poo
         .wait_timeout(Some(options.timeout))
         // Every host in turn may take its connect timeout.
         .create_timeout(Some(CONNECT_TIMEOUT * hosts + Duration::from_secs(1)))
-        .recycle_timeout(Some(RECYCLE_TIMEOUT))
         .build()
         .map_err(|e| StoreError::Internal(e.to_string()))
 }

@@ -85,8 +85,7 @@ async fn an_idle_pooled_connection_whose_server_stopped_answering_is_not_handed_
         pid
     };
     let first = backend(pool.get().await.unwrap()).await;
-    Frozen::signal(first, "-STOP");
-    let _thaw = Frozen(first);
+    let _thaw = Frozen::stop(first);
     // Idle for longer than the pool trusts a connection unchecked (1 s).
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let db = tokio::time::timeout(Duration::from_secs(30), pool.get())

@@ -493,10 +493,16 @@ impl WsClient {
 
 /// Keeps a PostgreSQL backend stopped (SIGSTOP) while alive: its socket
 /// stays open but nothing answers, like a connection a firewall dropped.
-pub struct Frozen(pub i32);
+pub struct Frozen(i32);
 
 impl Frozen {
-    pub fn signal(pid: i32, signal: &str) {
+    /// Stops backend `pid` until the value is dropped.
+    pub fn stop(pid: i32) -> Self {
+        Self::signal(pid, "-STOP");
+        Self(pid)
+    }
+
+    fn signal(pid: i32, signal: &str) {
         let status = std::process::Command::new("kill")
             .args([signal, &pid.to_string()])
             .status()

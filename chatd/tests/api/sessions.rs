@@ -194,8 +194,7 @@ async fn a_listening_connection_that_stops_answering_is_noticed() {
         .await
         .unwrap()
         .get(0);
-    Frozen::signal(pid, "-STOP");
-    let _thaw = Frozen(pid);
+    let _thaw = Frozen::stop(pid);
     // No error, no close: only the heartbeat can tell.
     refused_everywhere(&[&app], &alice).await;
 }
