@@ -17,10 +17,6 @@ pub struct Node {
 /// How long a fault may take to heal before the test gives up.
 const HEAL: Duration = Duration::from_secs(120);
 
-/// How long a node may loop on patroni#2779 before its Patroni is restarted:
-/// well past a normal heal (a few HA loops), well inside `HEAL`.
-const STALE_AFTER: Duration = Duration::from_secs(40);
-
 /// The nodes from `CHAT_HA_NODES` (`name:pg_port:rest_port:dir,...`).
 pub fn nodes() -> Vec<Node> {
     let spec = std::env::var("CHAT_HA_NODES").expect("CHAT_HA_NODES (set by scripts/ha-test)");
@@ -71,74 +67,6 @@ impl Node {
                 .filter_map(|l| l.trim().parse::<u32>().ok()),
         );
         pids
-    }
-
-    /// Whether the last lines of this node's Patroni log are patroni#2779's
-    /// loop.
-    pub fn loops_on_stale_sync_key(&self) -> bool {
-        let log = std::fs::read_to_string(format!("{}/patroni.log", self.dir)).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(6).collect();
-        tail.iter()
-            .filter(|l| l.contains("Synchronous replication key updated by someone else"))
-            .count()
-            >= 2
-    }
-
-    /// Restarts this node's Patroni and leaves its PostgreSQL running (SIGKILL:
-    /// a SIGTERM would stop PostgreSQL too); the new Patroni adopts the
-    /// running server. It runs as postgres, appends to the same log and is
-    /// stopped by scripts/ha-test's cleanup like the first.
-    pub async fn restart_patroni(&self) {
-        let old = std::fs::read_to_string(format!("{}/patroni.pid", self.dir)).unwrap();
-        let old: u32 = old.trim().parse().unwrap();
-        signal("KILL", &[old]);
-        // Dead may mean a zombie for good: the runuser above it stops itself
-        // when its child is stopped (as su does) and nobody resumes it.
-        while std::fs::read_to_string(format!("/proc/{old}/stat")).is_ok_and(|stat| {
-            !stat
-                .rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        }) {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let config = format!("{}/patroni.yml", self.dir);
-        let log = std::fs::OpenOptions::new()
-            .append(true)
-            .open(format!("{}/patroni.log", self.dir))
-            .unwrap();
-        let as_root = Command::new("id").arg("-un").output().unwrap().stdout != b"postgres\n";
-        let mut command = if as_root {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--", "patroni", &config]);
-            c
-        } else {
-            let mut c = Command::new("patroni");
-            c.arg(&config);
-            c
-        };
-        command
-            .stdin(std::process::Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log);
-        let mut child = command.spawn().expect("patroni");
-        // Reaped when it ends (at scripts/ha-test's cleanup).
-        std::thread::spawn(move || child.wait());
-        let pattern = format!("bin/patroni {config}");
-        let pid = loop {
-            let found = Command::new("pgrep")
-                .args(["-f", &pattern])
-                .output()
-                .unwrap();
-            let pids = String::from_utf8_lossy(&found.stdout).to_string();
-            if let Some(pid) = pids.lines().next() {
-                break pid.trim().to_owned();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        std::fs::write(format!("{}/patroni.pid", self.dir), format!("{pid}\n")).unwrap();
     }
 
     /// The walsender feeding the standby, read on this (primary) node.
@@ -200,16 +128,9 @@ pub async fn new_leader(nodes: &[Node], old: &Node) -> Node {
 /// Waits until the cluster is whole again: a leader and every other node
 /// replicating (as the synchronous standby when `synchronous`), so the next
 /// fault starts from a protected state.
-///
-/// Patroni 3.0.x (Debian bookworm's) can come back from a SIGSTOP with a
-/// stale etcd3 cache and loop on "Synchronous replication key updated by
-/// someone else" for good (patroni#2779, fixed in 3.1). An operator restarts
-/// that node's Patroni (docs/ha.md); so does this, once per node, saying so.
 pub async fn whole(nodes: &[Node], synchronous: bool) {
-    let start = Instant::now();
-    let deadline = start + HEAL;
+    let deadline = Instant::now() + HEAL;
     let standby = if synchronous { "/sync" } else { "/replica" };
-    let mut restarted = Vec::new();
     loop {
         let leader = leader(nodes).await;
         let mut ready = true;
@@ -218,18 +139,6 @@ pub async fn whole(nodes: &[Node], synchronous: bool) {
         }
         if ready {
             return;
-        }
-        if start.elapsed() > STALE_AFTER {
-            for node in nodes {
-                if !restarted.contains(&node.name) && node.loops_on_stale_sync_key() {
-                    println!(
-                        "ha-test: {} loops on a stale sync key (patroni#2779): restarting its Patroni",
-                        node.name
-                    );
-                    node.restart_patroni().await;
-                    restarted.push(node.name.clone());
-                }
-            }
         }
         assert!(Instant::now() < deadline, "the cluster did not heal");
         tokio::time::sleep(Duration::from_millis(500)).await;
