@@ -157,8 +157,11 @@ impl Gateway {
     /// them to the other instances. The only way a room event gets out.
     pub fn publish(&self, committed: Committed) {
         for event in committed.into_events() {
-            let _ = self.outgoing.send(Outgoing::Hint(Hint::of(&event)));
+            // Local clients first: the announcer task woken by the hint
+            // would otherwise run (and take a core) before the fan-out.
+            let hint = Hint::of(&event);
             self.hub.publish(event);
+            let _ = self.outgoing.send(Outgoing::Hint(hint));
         }
     }
 
