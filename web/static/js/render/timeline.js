@@ -150,9 +150,12 @@ export class Timeline {
       this.toBottom = true;
     }
 
-    // Where we are, before the DOM changes.
-    const wasAtBottom = this.atBottom();
-    const anchor = this.findAnchor();
+    // Where we are, before the DOM changes. With no message on screen yet
+    // there is nothing to keep in place, and reading the layout here would
+    // lay the page out once more before the messages are even in it.
+    const fresh = this.nodes.size === 0;
+    const wasAtBottom = fresh || this.atBottom();
+    const anchor = fresh ? null : this.findAnchor();
 
     this.renderStatus(view);
     this.renderMessages(state, view);
