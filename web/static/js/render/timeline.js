@@ -119,13 +119,15 @@ export class Timeline {
 
   onScroll() {
     const view = store.current();
-    if (!view || this.roomId !== view.room.id) return;
+    // Until the room's first page is in there is nothing to read or to
+    // keep in view, and measuring would lay the page out for nothing.
+    if (!view || this.roomId !== view.room.id || !view.loaded) return;
     const bottom = this.atBottom();
     this.pinned = bottom;
     const reading = bottom && !view.hasNewer && document.visibilityState === 'visible';
     store.setReading(reading);
     if (reading) this.hooks.markRead(view.room.id);
-    if (!view.loaded || view.loading || view.error) return;
+    if (view.loading || view.error) return;
     if (this.scroller.scrollTop < NEAR_TOP_PX && view.hasMoreBefore) this.hooks.loadOlder(view.room.id);
     else if (bottom && view.hasNewer) this.hooks.loadNewer(view.room.id);
   }
@@ -176,7 +178,7 @@ export class Timeline {
       const top = anchor.node.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top;
       this.scroller.scrollTop += top - anchor.top;
     }
-    this.pinned = this.atBottom();
+    if (view.loaded) this.pinned = this.atBottom();
     // More to load while the page does not fill the screen, or position changed.
     queueMicrotask(() => this.onScroll());
   }
