@@ -62,9 +62,11 @@ if (room && /^\d+$/.test(room)) start(`/rooms/${room}/messages?limit=50`);
 // in a cold Chromium here; the first render formats every message's time.
 // Pay it while the answers and modules are on their way, when the page is
 // idle, instead of inside that render (later formatters are cheap).
-const warmDates = () => void new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' }).format(0);
+// Any formatter does: the data is loaded once, whatever the options.
+const warmDates = () => void new Intl.DateTimeFormat().format(0);
 if ('requestIdleCallback' in window) requestIdleCallback(warmDates, { timeout: 1000 });
 else setTimeout(warmDates, 0);
+
 /** Drops the answers not taken (logged out: they were refused anyway). */
 export function forget() {
   started.clear();
