@@ -90,7 +90,10 @@ function ensureBinaries() {
   if (!missing && !stale) return;
   const args = ['build', '--quiet', '-p', 'chatd', '-p', 'chatctl', ...(PROFILE === 'release' ? ['--release'] : [])];
   console.error(`# ${missing ? `${missing} is missing` : `${stale} is newer than ${CHATD}`}: running cargo ${args.join(' ')}`);
-  const r = spawnSync('cargo', args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Into the directory the binaries are looked for in, whatever the
+  // environment says by now.
+  const env = { ...process.env, CARGO_TARGET_DIR: TARGET_DIR };
+  const r = spawnSync('cargo', args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`cargo ${args.join(' ')} failed (exit ${r.status ?? r.error})`);
 }
 
