@@ -173,7 +173,7 @@ export class Timeline {
       target.focus({ preventScroll: true });
     } else if (view.loaded && (this.toBottom || (wasAtBottom && !view.hasNewer && this.nodes.size > 0))) {
       this.scroller.scrollTop = this.scroller.scrollHeight;
-      if (view.loaded) this.toBottom = false;
+      this.toBottom = false;
     } else if (anchor && anchor.node.isConnected) {
       const top = anchor.node.getBoundingClientRect().top - this.scroller.getBoundingClientRect().top;
       this.scroller.scrollTop += top - anchor.top;
