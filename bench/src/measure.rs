@@ -33,14 +33,17 @@ fn cpu_seconds(pid: u32) -> f64 {
     stat_cpu_seconds(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
 }
 
-/// CPU seconds used by every PostgreSQL server process on this machine.
+/// CPU seconds used by every PostgreSQL server process on this machine,
+/// with those of its exited children: a connection closed during a run
+/// (the raw baseline's) took its backend's CPU out of the live processes,
+/// and the kernel added it to the postmaster's children's times.
 fn postgres_cpu_seconds() -> f64 {
     let Ok(dir) = std::fs::read_dir("/proc") else {
         return 0.0;
     };
     dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("stat")).ok())
         .filter(|stat| stat.contains("(postgres)"))
-        .map(|stat| stat_cpu_seconds(&stat))
+        .map(|stat| stat_cpu_seconds(&stat) + stat_children_cpu_seconds(&stat))
         .sum()
 }
 
@@ -104,12 +107,26 @@ fn machine_busy_seconds() -> f64 {
     busy / 100.0
 }
 
+/// utime + stime of a `/proc/PID/stat` line (fields 14 and 15).
 fn stat_cpu_seconds(stat: &str) -> f64 {
-    // Fields after the parenthesised name; utime and stime are 14 and 15.
+    stat_ticks(stat, 14) + stat_ticks(stat, 15)
+}
+
+/// cutime + cstime (fields 16 and 17): the exited children's CPU.
+fn stat_children_cpu_seconds(stat: &str) -> f64 {
+    stat_ticks(stat, 16) + stat_ticks(stat, 17)
+}
+
+/// Field `n` (numbered from 1, as proc(5) does) in seconds.
+fn stat_ticks(stat: &str, n: usize) -> f64 {
+    // Counted after the parenthesised name, which may hold spaces: it ends
+    // field 2.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let ticks: f64 = after
+        .split_whitespace()
+        .nth(n - 3)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
     ticks / 100.0
 }
 
@@ -137,4 +154,18 @@ pub async fn finish(
     }
     let done = done.load(Ordering::Relaxed) as f64;
     Ok((done / start.elapsed().as_secs_f64(), cpu.per(done)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_a_name_with_spaces() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
+        // majflt cmajflt utime stime cutime cstime ...
+        let stat = "42 (postgres: a b) S 1 42 42 0 -1 4194560 10 0 0 0 250 50 1200 300 20 0";
+        assert_eq!(stat_cpu_seconds(stat), 3.0);
+        assert_eq!(stat_children_cpu_seconds(stat), 15.0);
+    }
 }
