@@ -1,6 +1,6 @@
-//! The event log's and the mentions' references to rooms, messages and
-//! people, which statements guarantee instead of foreign keys, survive rows
-//! deleted by hand.
+//! The event log's, the mentions' and the messages' references to rooms,
+//! messages and people, which statements guarantee instead of foreign
+//! keys, survive rows deleted by hand.
 
 use crate::helpers::TestApp;
 use crate::messages::two_in_a_room;
@@ -28,6 +28,7 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
     };
     let events_of = |room| count("SELECT count(*) FROM room_events WHERE room_id = $1", room);
     let mentions_in = |room| count("SELECT count(*) FROM mentions WHERE room_id = $1", room);
+    let messages_in = |room| count("SELECT count(*) FROM messages WHERE room_id = $1", room);
     assert_eq!(mentions_in(lobby).await, 1);
     assert_eq!(mentions_in(kept).await, 1);
     assert_eq!(problems().await, Vec::<String>::new());
@@ -49,6 +50,7 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
         .await
         .unwrap();
     assert_eq!(events_of(lobby).await, 0);
+    assert_eq!(messages_in(lobby).await, 0, "messages go with their room");
     assert_eq!(mentions_in(lobby).await, 0, "mentions go with their room");
     assert_eq!(problems().await, Vec::<String>::new());
     // A person deleted by hand takes their mentions along.
@@ -56,6 +58,16 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
         .await
         .unwrap();
     assert_eq!(mentions_in(kept).await, 0, "mentions go with their person");
+    // Someone who wrote messages cannot be deleted: they would lose their author.
+    let refused = db
+        .execute("DELETE FROM users WHERE id = $1", &[&bob.id])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Some(&tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION)
+    );
+    assert_eq!(messages_in(kept).await, 2);
     assert_eq!(problems().await, Vec::<String>::new());
     assert!(
         events_of(kept).await >= 2,
@@ -77,7 +89,27 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
     )
     .await
     .unwrap();
+    db.execute(
+        "INSERT INTO messages (room_id, seq, author_id, body, reply_to) \
+         VALUES (424243, 1, $2, 'lost room', NULL), ($1, 1001, 777776, 'lost author', NULL), \
+                ($1, 1002, $2, 'lost parent', 999997)",
+        &[&kept, &bob.id],
+    )
+    .await
+    .unwrap();
     let found = problems().await;
+    for (room, what) in [
+        (424243, "belongs to a room that does not exist"),
+        (kept, "has an author who does not exist"),
+        (kept, "replies to a message that does not exist"),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with(&format!("room {room}: message ")) && p.ends_with(what)),
+            "{what}: {found:?}"
+        );
+    }
     assert!(
         found.iter().any(|p| p.contains(&format!(
             "room {kept}: a mention of user {} points at message 999998",
