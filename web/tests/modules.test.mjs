@@ -11,8 +11,8 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const JS = join(dirname(fileURLToPath(import.meta.url)), '..', 'static', 'js');
-/** Static `import … from '…'` and bare `import '…'`; dynamic import() is left out on purpose. */
-const STATIC_IMPORT = /^import\s+(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
+/** Static `import … from '…'`, bare `import '…'` and `export … from '…'`; dynamic import() is left out on purpose. */
+const STATIC_IMPORT = /^(?:import|export)\s+(?:[^'"]*?\sfrom\s*)?['"]([^'"]+)['"]/gm;
 
 /** @param {string} file absolute path @returns {string[]} absolute paths it imports statically */
 function importsOf(file) {
