@@ -189,27 +189,35 @@ pub async fn event_log_problems(db: &impl GenericClient) -> StoreResult<Vec<Stri
             format!("room {room}: message {message} mentions user {user}, who does not exist")
         });
     }
-    // Nor are a message's own (migration V15).
+    // Nor are a message's own (migrations V12 and V15).
     for row in db
         .query(
-            "SELECT m.room_id, m.id, r.id IS NULL, u.id IS NULL FROM messages m \
+            "SELECT m.room_id, m.id, r.id IS NULL, u.id IS NULL, \
+                    m.reply_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages p \
+                        WHERE p.room_id = m.room_id AND p.id = m.reply_to) AS lost_parent \
+             FROM messages m \
              LEFT JOIN rooms r ON r.id = m.room_id \
              LEFT JOIN users u ON u.id = m.author_id \
-             WHERE r.id IS NULL OR u.id IS NULL OR (m.reply_to IS NOT NULL AND NOT EXISTS ( \
-                 SELECT 1 FROM messages p WHERE p.room_id = m.room_id AND p.id = m.reply_to)) \
+             WHERE r.id IS NULL OR u.id IS NULL \
+                OR (m.reply_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages p \
+                    WHERE p.room_id = m.room_id AND p.id = m.reply_to)) \
+                OR (m.thread_root IS NOT NULL AND NOT EXISTS (SELECT 1 FROM messages t \
+                    WHERE t.room_id = m.room_id AND t.id = m.thread_root)) \
              ORDER BY m.room_id, m.id LIMIT 20",
             &[],
         )
         .await?
     {
-        let (room, id, no_room, no_author): (i64, i64, bool, bool) =
-            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let (room, id, no_room, no_author, lost_parent): (i64, i64, bool, bool, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4));
         problems.push(if no_room {
             format!("room {room}: message {id} belongs to a room that does not exist")
         } else if no_author {
             format!("room {room}: message {id} has an author who does not exist")
-        } else {
+        } else if lost_parent {
             format!("room {room}: message {id} replies to a message that does not exist")
+        } else {
+            format!("room {room}: message {id} is in the thread of a message that does not exist")
         });
     }
     Ok(problems)

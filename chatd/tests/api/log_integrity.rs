@@ -90,9 +90,11 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
     .await
     .unwrap();
     db.execute(
-        "INSERT INTO messages (room_id, seq, author_id, body, reply_to) \
-         VALUES (424243, 1, $2, 'lost room', NULL), ($1, 1001, 777776, 'lost author', NULL), \
-                ($1, 1002, $2, 'lost parent', 999997)",
+        "INSERT INTO messages (room_id, seq, author_id, body, reply_to, thread_root) \
+         VALUES (424243, 1, $2, 'lost room', NULL, NULL), \
+                ($1, 1001, 777776, 'lost author', NULL, NULL), \
+                ($1, 1002, $2, 'lost parent', 999997, NULL), \
+                ($1, 1003, $2, 'lost root', NULL, 999996)",
         &[&kept, &bob.id],
     )
     .await
@@ -102,6 +104,7 @@ async fn the_event_log_keeps_its_references_when_rows_are_deleted_by_hand() {
         (424243, "belongs to a room that does not exist"),
         (kept, "has an author who does not exist"),
         (kept, "replies to a message that does not exist"),
+        (kept, "is in the thread of a message that does not exist"),
     ] {
         assert!(
             found
