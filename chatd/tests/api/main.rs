@@ -11,6 +11,7 @@ mod attachments;
 mod audit;
 mod authz;
 mod avatars;
+mod batch_steps;
 mod batches;
 mod blocks;
 mod conversations;

@@ -274,6 +274,41 @@ const BATCH_ROOT_PROBE: &str = "\
 /// [`BATCH_ROOT_PROBE`] for a batch without replies.
 const NO_ROOT_PROBE: &str = "CROSS JOIN (SELECT NULL::bigint AS author) root";
 
+/// The batch's check that a draft's client_id is stored neither yet nor
+/// by an earlier draft of the batch: a join of `ok` and its condition.
+const RETRY_PROBE: [&str; 2] = [
+    "LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages x \
+         WHERE x.room_id = i.room_id AND x.author_id = i.author_id \
+           AND x.client_id = i.client_id LIMIT 1) retry ON true",
+    "AND retry.hit IS NULL AND NOT EXISTS ( \
+         SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
+           AND j.author_id = i.author_id AND j.client_id = i.client_id)",
+];
+
+/// The batch's check that a reply's parent is in the same room.
+const PARENT_PROBE: [&str; 2] = [
+    "LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
+         WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true",
+    "AND (i.reply_to IS NULL OR parent.hit IS NOT NULL)",
+];
+
+/// The batch's mentions of members of the message's room.
+const MENTIONS_INSERT: &str = "\
+    INSERT INTO mentions (room_id, message_id, user_id, author_id, seq) \
+    SELECT DISTINCT s.room_id, s.id, u.id, s.author_id, s.seq \
+    FROM unnest($7::bigint[], $8::text[]) AS n(ord, name) \
+    JOIN stored s ON s.ord = n.ord \
+    JOIN users u ON lower(u.username) = n.name \
+    JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
+    RETURNING message_id, user_id";
+
+/// [`MENTIONS_INSERT`] for a batch that names nobody: no rows, planned as
+/// one constant-false node (it still names $7 and $8, so that their types
+/// are known; the thread steps read it).
+const NO_MENTIONS_INSERT: &str = "\
+    SELECT n.ord AS message_id, NULL::bigint AS user_id \
+    FROM unnest($7::bigint[], $8::text[]) AS n(ord, name) WHERE false";
+
 /// The new message's mentions, from the rows the statement inserted.
 const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.user_id) \
                                       FROM mentioned mn WHERE mn.message_id = m.id), '{}')";
@@ -327,6 +362,24 @@ pub async fn send_batch(
         .zip(1i64..)
         .flat_map(|(d, ord)| d.mentions.usernames.iter().map(move |n| (ord, n.as_str())))
         .unzip();
+    // Each step only some drafts need is left out of a batch without them
+    // (plain REST sends name nobody, carry no client_id and reply to
+    // nothing): every node of the plan is built again for every batch.
+    let (mentions_insert, mentions_column) = if names.is_empty() {
+        (NO_MENTIONS_INSERT, "'{}'::bigint[]")
+    } else {
+        (MENTIONS_INSERT, NEW_MENTIONS)
+    };
+    let [retry_probe, not_retried] = if client_ids.iter().any(Option::is_some) {
+        RETRY_PROBE
+    } else {
+        ["", ""]
+    };
+    let [parent_probe, parent_found] = if replies.iter().any(Option::is_some) {
+        PARENT_PROBE
+    } else {
+        ["", ""]
+    };
     let files = BatchFiles::of(drafts);
     let FileSteps {
         check,
@@ -348,18 +401,9 @@ pub async fn send_batch(
                  FROM items i \
                  CROSS JOIN LATERAL (SELECT 1 FROM memberships mb \
                      WHERE mb.room_id = i.room_id AND mb.user_id = i.author_id LIMIT 1) member \
-                 LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages x \
-                     WHERE x.room_id = i.room_id AND x.author_id = i.author_id \
-                       AND x.client_id = i.client_id LIMIT 1) retry ON true \
-                 LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
-                     WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true \
-                 {root_probe} \
-                 WHERE retry.hit IS NULL AND (i.reply_to IS NULL OR parent.hit IS NOT NULL) \
-                   AND (i.thread_root IS NULL OR root.author IS NOT NULL) \
-                   AND NOT EXISTS ( \
-                        SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
-                        AND j.author_id = i.author_id AND j.client_id = i.client_id) \
-                   {refuse}), \
+                 {retry_probe} {parent_probe} {root_probe} \
+                 WHERE (i.thread_root IS NULL OR root.author IS NOT NULL) \
+                   {not_retried} {parent_found} {refuse}), \
              counts AS (SELECT room_id, count(*) AS n FROM ok GROUP BY room_id), \
              locked AS MATERIALIZED ( \
                  SELECT r.id, {ROOM_LEFT_DIRECT} AS rejoin \
@@ -384,16 +428,9 @@ pub async fn send_batch(
                  SELECT ok.ord, ok.root_author, m.* FROM m \
                  JOIN next ON next.room_id = m.room_id \
                  JOIN ok ON ok.room_id = m.room_id AND ok.k = m.seq - next.base), \
-             mentioned AS ( \
-                 INSERT INTO mentions (room_id, message_id, user_id, author_id, seq) \
-                 SELECT DISTINCT s.room_id, s.id, u.id, s.author_id, s.seq \
-                 FROM unnest($7::bigint[], $8::text[]) AS n(ord, name) \
-                 JOIN stored s ON s.ord = n.ord \
-                 JOIN users u ON lower(u.username) = n.name \
-                 JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
-                 RETURNING message_id, user_id) \
+             mentioned AS ({mentions_insert}) \
              {threads} {attach} \
-             SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {NEW_MENTIONS}, \
+             SELECT m.ord, {MESSAGE_ROW_COLUMNS}, NULL::jsonb, false, {mentions_column}, \
                     {attached}, l.rejoin \
              FROM stored m JOIN users au ON au.id = m.author_id \
              JOIN locked l ON l.id = m.room_id"
