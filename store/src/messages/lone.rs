@@ -5,7 +5,7 @@
 //! the batch's steps that only serve several drafts (unnesting, numbering
 //! per room, the per-room counts) or features the draft does not use.
 
-use super::send::{Draft, ROOM_BLOCKED_DIRECT, ROOM_LEFT_DIRECT, Sent};
+use super::send::{Draft, ON_CLIENT_ID_CONFLICT, ROOM_BLOCKED_DIRECT, ROOM_LEFT_DIRECT, Sent};
 use crate::rows::{self, MESSAGE_ROW_COLUMNS};
 use crate::{GenericClient, StoreResult};
 
@@ -24,6 +24,17 @@ pub(super) fn is_plain(d: &Draft) -> bool {
 /// The room's row is locked by the UPDATE that bumps its seq, and the
 /// direct-room checks read that row.
 pub(super) async fn send_lone(db: &impl GenericClient, d: &Draft) -> StoreResult<Option<Sent>> {
+    // A draft without a client_id cannot be a retry: no probe for one, and
+    // a plain insert (see `send_batch`).
+    let (not_retried, on_conflict) = if d.client_id.is_some() {
+        (
+            "AND NOT EXISTS (SELECT 1 FROM messages x \
+             WHERE x.room_id = $1 AND x.author_id = $2 AND x.client_id = $4)",
+            ON_CLIENT_ID_CONFLICT,
+        )
+    } else {
+        ("", "")
+    };
     let stmt = db
         .prepare_cached(&format!(
             "WITH next AS ( \
@@ -31,13 +42,12 @@ pub(super) async fn send_lone(db: &impl GenericClient, d: &Draft) -> StoreResult
                  WHERE r.id = $1 AND r.archived_at IS NULL AND NOT {ROOM_BLOCKED_DIRECT} \
                    AND EXISTS (SELECT 1 FROM memberships mb \
                                WHERE mb.room_id = $1 AND mb.user_id = $2) \
-                   AND NOT EXISTS (SELECT 1 FROM messages x \
-                               WHERE x.room_id = $1 AND x.author_id = $2 AND x.client_id = $4) \
+                   {not_retried} \
                  RETURNING r.latest_seq, {ROOM_LEFT_DIRECT} AS rejoin), \
              m AS ( \
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, mentions_room) \
-                 SELECT $1, latest_seq, $2, $3, $4, $5 FROM next \
-                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
+                 SELECT $1, latest_seq, $2, $3, $4::text, $5 FROM next \
+                 {on_conflict} RETURNING *), \
              e AS ( \
                  INSERT INTO room_events (room_id, seq, kind, message_id) \
                  SELECT room_id, seq, 'message.created', id FROM m) \

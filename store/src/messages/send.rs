@@ -285,6 +285,10 @@ const RETRY_PROBE: [&str; 2] = [
            AND j.author_id = i.author_id AND j.client_id = i.client_id)",
 ];
 
+/// A retried client_id that raced past the batch's check stores nothing.
+pub(super) const ON_CLIENT_ID_CONFLICT: &str =
+    "ON CONFLICT (room_id, author_id, client_id) DO NOTHING";
+
 /// The batch's check that a reply's parent is in the same room.
 const PARENT_PROBE: [&str; 2] = [
     "LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
@@ -370,10 +374,13 @@ pub async fn send_batch(
     } else {
         (MENTIONS_INSERT, NEW_MENTIONS)
     };
-    let [retry_probe, not_retried] = if client_ids.iter().any(Option::is_some) {
-        RETRY_PROBE
+    // Without client_ids nothing can conflict (NULLs never do), and a plain
+    // insert skips the speculative one's index probe and confirmation
+    // record per row.
+    let ([retry_probe, not_retried], on_conflict) = if client_ids.iter().any(Option::is_some) {
+        (RETRY_PROBE, ON_CLIENT_ID_CONFLICT)
     } else {
-        ["", ""]
+        (["", ""], "")
     };
     let [parent_probe, parent_found] = if replies.iter().any(Option::is_some) {
         PARENT_PROBE
@@ -420,7 +427,7 @@ pub async fn send_batch(
                  SELECT ok.room_id, next.base + ok.k, ok.author_id, ok.body, ok.client_id, \
                         ok.reply_to, ok.everyone, ok.thread_root \
                  FROM ok JOIN next ON next.room_id = ok.room_id ORDER BY ok.ord \
-                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
+                 {on_conflict} RETURNING *), \
              e AS ( \
                  INSERT INTO room_events (room_id, seq, kind, message_id) \
                  SELECT room_id, seq, 'message.created', id FROM m), \
