@@ -5,7 +5,8 @@
 //! the batch's steps that only serve several drafts (unnesting, numbering
 //! per room, the per-room counts) or features the draft does not use.
 
-use super::send::{Draft, ON_CLIENT_ID_CONFLICT, ROOM_BLOCKED_DIRECT, ROOM_LEFT_DIRECT, Sent};
+use super::send::{Draft, ROOM_BLOCKED_DIRECT, ROOM_LEFT_DIRECT, Sent};
+use super::steps::ON_CLIENT_ID_CONFLICT;
 use crate::rows::{self, MESSAGE_ROW_COLUMNS};
 use crate::{GenericClient, StoreResult};
 

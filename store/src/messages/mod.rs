@@ -4,6 +4,7 @@
 mod attached;
 mod lone;
 mod send;
+mod steps;
 mod threads;
 
 use chat_wire::api::Revision;

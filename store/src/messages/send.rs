@@ -9,7 +9,8 @@ use chat_wire::mentions::{self, Mentions};
 
 use super::attached::{BatchFiles, FileSteps};
 use super::lone;
-use super::threads::{THREAD_BATCH_WRITES, THREAD_WRITES};
+use super::steps::{BatchSteps, ON_CLIENT_ID_CONFLICT};
+use super::threads::THREAD_WRITES;
 use crate::rows::{self, MESSAGE_ROW_COLUMNS};
 use crate::{Committed, GenericClient, Refusal, StoreError, StoreResult};
 
@@ -138,7 +139,7 @@ pub async fn send_draft(db: &impl GenericClient, d: &Draft) -> StoreResult<Sent>
                  INSERT INTO messages (room_id, seq, author_id, body, client_id, reply_to, \
                                        thread_root, mentions_room) \
                  SELECT $1, latest_seq, $2, $3, $4, $5, $6, $8 FROM next \
-                 ON CONFLICT (room_id, author_id, client_id) DO NOTHING RETURNING *), \
+                 {ON_CLIENT_ID_CONFLICT} RETURNING *), \
              e AS ( \
                  INSERT INTO room_events (room_id, seq, kind, message_id) \
                  SELECT room_id, seq, 'message.created', id FROM ins), \
@@ -264,57 +265,8 @@ fn rejoin_of(row: &tokio_postgres::Row) -> Vec<i64> {
     row.get(row.len() - 1)
 }
 
-/// The batch's check of each reply's root (a top-level message of the same
-/// room), joined as `root` with the root's author (NULL when it is not one:
-/// the statement then leaves the draft out).
-const BATCH_ROOT_PROBE: &str = "\
-    LEFT JOIN LATERAL (SELECT t.author_id AS author FROM messages t \
-        WHERE t.room_id = i.room_id AND t.id = i.thread_root \
-          AND t.thread_root IS NULL LIMIT 1) root ON true";
-/// [`BATCH_ROOT_PROBE`] for a batch without replies.
-const NO_ROOT_PROBE: &str = "CROSS JOIN (SELECT NULL::bigint AS author) root";
-
-/// The batch's check that a draft's client_id is stored neither yet nor
-/// by an earlier draft of the batch: a join of `ok` and its condition.
-const RETRY_PROBE: [&str; 2] = [
-    "LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages x \
-         WHERE x.room_id = i.room_id AND x.author_id = i.author_id \
-           AND x.client_id = i.client_id LIMIT 1) retry ON true",
-    "AND retry.hit IS NULL AND NOT EXISTS ( \
-         SELECT 1 FROM items j WHERE j.ord < i.ord AND j.room_id = i.room_id \
-           AND j.author_id = i.author_id AND j.client_id = i.client_id)",
-];
-
-/// A retried client_id that raced past the batch's check stores nothing.
-pub(super) const ON_CLIENT_ID_CONFLICT: &str =
-    "ON CONFLICT (room_id, author_id, client_id) DO NOTHING";
-
-/// The batch's check that a reply's parent is in the same room.
-const PARENT_PROBE: [&str; 2] = [
-    "LEFT JOIN LATERAL (SELECT 1 AS hit FROM messages r \
-         WHERE r.room_id = i.room_id AND r.id = i.reply_to LIMIT 1) parent ON true",
-    "AND (i.reply_to IS NULL OR parent.hit IS NOT NULL)",
-];
-
-/// The batch's mentions of members of the message's room.
-const MENTIONS_INSERT: &str = "\
-    INSERT INTO mentions (room_id, message_id, user_id, author_id, seq) \
-    SELECT DISTINCT s.room_id, s.id, u.id, s.author_id, s.seq \
-    FROM unnest($7::bigint[], $8::text[]) AS n(ord, name) \
-    JOIN stored s ON s.ord = n.ord \
-    JOIN users u ON lower(u.username) = n.name \
-    JOIN memberships mb ON mb.room_id = s.room_id AND mb.user_id = u.id \
-    RETURNING message_id, user_id";
-
-/// [`MENTIONS_INSERT`] for a batch that names nobody: no rows, planned as
-/// one constant-false node (it still names $7 and $8, so that their types
-/// are known; the thread steps read it).
-const NO_MENTIONS_INSERT: &str = "\
-    SELECT n.ord AS message_id, NULL::bigint AS user_id \
-    FROM unnest($7::bigint[], $8::text[]) AS n(ord, name) WHERE false";
-
 /// The new message's mentions, from the rows the statement inserted.
-const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.user_id) \
+pub(super) const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.user_id) \
                                       FROM mentioned mn WHERE mn.message_id = m.id), '{}')";
 
 /// Sends several messages, to one room or many, in one statement
@@ -329,9 +281,9 @@ const NEW_MENTIONS: &str = "coalesce((SELECT array_agg(mn.user_id ORDER BY mn.us
 /// who left a direct room) read the room row the batch locks anyway, once
 /// per room rather than once per message.
 /// Thread replies bump their roots' summaries once per root and batch
-/// ([`THREAD_BATCH_WRITES`]), and attached files are checked and stored
-/// ([`super::attached`]); a batch without replies or files leaves those
-/// steps out of its statement.
+/// ([`super::threads::THREAD_BATCH_WRITES`]), and attached files are
+/// checked and stored ([`super::attached`]); each step only some drafts
+/// need is left out of a batch without them ([`BatchSteps`]).
 /// Returns, per draft, the stored message or `None` for drafts it did not
 /// store (author not a member, a retried client_id, an unknown reply_to or
 /// thread root, an archived room, a block, a file that is not the
@@ -353,40 +305,23 @@ pub async fn send_batch(
     let replies: Vec<Option<i64>> = drafts.iter().map(|d| d.reply_to).collect();
     let everyone: Vec<bool> = drafts.iter().map(|d| d.mentions.room).collect();
     let roots: Vec<Option<i64>> = drafts.iter().map(|d| d.thread_root).collect();
-    // Only a batch holding a reply has the thread steps in its statement
-    // (the root's probe and the writes after the insert).
-    let (root_probe, threads) = if roots.iter().any(Option::is_some) {
-        (BATCH_ROOT_PROBE, THREAD_BATCH_WRITES)
-    } else {
-        (NO_ROOT_PROBE, "")
-    };
     // Mentioned names, flattened: (position of the draft, name).
     let (named_ords, names): (Vec<i64>, Vec<&str>) = drafts
         .iter()
         .zip(1i64..)
         .flat_map(|(d, ord)| d.mentions.usernames.iter().map(move |n| (ord, n.as_str())))
         .unzip();
-    // Each step only some drafts need is left out of a batch without them
-    // (plain REST sends name nobody, carry no client_id and reply to
-    // nothing): every node of the plan is built again for every batch.
-    let (mentions_insert, mentions_column) = if names.is_empty() {
-        (NO_MENTIONS_INSERT, "'{}'::bigint[]")
-    } else {
-        (MENTIONS_INSERT, NEW_MENTIONS)
-    };
-    // Without client_ids nothing can conflict (NULLs never do), and a plain
-    // insert skips the speculative one's index probe and confirmation
-    // record per row.
-    let ([retry_probe, not_retried], on_conflict) = if client_ids.iter().any(Option::is_some) {
-        (RETRY_PROBE, ON_CLIENT_ID_CONFLICT)
-    } else {
-        (["", ""], "")
-    };
-    let [parent_probe, parent_found] = if replies.iter().any(Option::is_some) {
-        PARENT_PROBE
-    } else {
-        ["", ""]
-    };
+    let BatchSteps {
+        root_probe,
+        threads,
+        retry_probe,
+        not_retried,
+        on_conflict,
+        parent_probe,
+        parent_found,
+        mentions_insert,
+        mentions_column,
+    } = BatchSteps::of(drafts);
     let files = BatchFiles::of(drafts);
     let FileSteps {
         check,
