@@ -3,10 +3,9 @@
 //! when its drafts are the only ones that need it.
 
 use chat_store::messages::{Draft, Sent, send_batch};
-use serde_json::json;
 
+use crate::batches::keyed_earlier;
 use crate::helpers::TestApp;
-use crate::messages::two_in_a_room;
 
 fn bodies(stored: &[Option<Sent>]) -> Vec<Option<&str>> {
     stored
@@ -18,18 +17,8 @@ fn bodies(stored: &[Option<Sent>]) -> Vec<Option<&str>> {
 #[tokio::test]
 async fn a_batch_without_keys_replies_or_names_still_checks_what_it_holds() {
     let app = TestApp::spawn().await;
-    let (alice, bob, room) = two_in_a_room(&app).await;
-    let eve = app.user("eve").await;
-    let first = app
-        .post(
-            &format!("/api/v1/rooms/{room}/messages"),
-            &alice.token,
-            json!({"body": "earlier", "client_id": "old"}),
-        )
-        .await
-        .expect(201)["message"]["id"]
-        .as_i64()
-        .unwrap();
+    let (alice, bob, eve, room, first) = keyed_earlier(&app).await;
+    let first = first["id"].as_i64().unwrap();
     let pool = chat_store::create_pool(&app.db.url, &Default::default()).unwrap();
     let db = pool.get().await.unwrap();
     let keyed = |author: i64, body: &str, key: &str| Draft {

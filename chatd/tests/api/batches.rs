@@ -10,17 +10,7 @@ use crate::messages::{seqs, two_in_a_room};
 async fn a_batch_stores_what_it_may_in_order_and_leaves_the_rest() {
     use chat_store::messages::{Draft, send_batch};
     let app = TestApp::spawn().await;
-    let (alice, bob, room) = two_in_a_room(&app).await;
-    let eve = app.user("eve").await;
-    let first = app
-        .post(
-            &format!("/api/v1/rooms/{room}/messages"),
-            &alice.token,
-            json!({"body": "earlier", "client_id": "old"}),
-        )
-        .await
-        .expect(201)["message"]
-        .clone();
+    let (alice, bob, eve, room, first) = keyed_earlier(&app).await;
     let draft = |author: i64, body: &str, cid: Option<&str>, reply_to: Option<i64>| Draft {
         client_id: cid.map(Into::into),
         reply_to,
@@ -442,6 +432,23 @@ async fn a_lone_plain_message_is_stored_or_left_out_like_a_batch_of_one() {
         lone(keyed(lobby, alice.id, "late", "a")).await.is_none(),
         "archived"
     );
+}
+
+/// alice and bob in a room, eve outside it, and alice's message "earlier"
+/// sent with the client_id "old" (a retry of it is left out of a batch).
+pub async fn keyed_earlier(app: &TestApp) -> (TestUser, TestUser, TestUser, i64, Value) {
+    let (alice, bob, room) = two_in_a_room(app).await;
+    let eve = app.user("eve").await;
+    let first = app
+        .post(
+            &format!("/api/v1/rooms/{room}/messages"),
+            &alice.token,
+            json!({"body": "earlier", "client_id": "old"}),
+        )
+        .await
+        .expect(201)["message"]
+        .clone();
+    (alice, bob, eve, room, first)
 }
 
 async fn open_dm(app: &TestApp, user: &TestUser, peer: &str) -> i64 {
