@@ -87,7 +87,9 @@ export class Outbox {
     let found;
     this.items = this.items.map((o) => {
       if (o.client_id !== clientId) return o;
-      found = { client_id: o.client_id, room_id: o.room_id, body: o.body, reply_to: o.reply_to, thread_root: o.thread_root ?? null, status: 'pending', created_at: o.created_at };
+      // Everything but the failure: the body, the reply, the thread, the files.
+      found = { ...o, status: 'pending' };
+      delete found.error;
       return found;
     });
     return found;
