@@ -137,7 +137,7 @@ export function markRead(id) {
   if (!view || !view.loaded || view.hasNewer) return;
   const last = view.messages[view.messages.length - 1];
   const seq = Math.max(view.seen ?? 0, last ? last.seq : 0, view.room.latest_seq);
-  store.markedRead(id);
+  store.markedRead(id, seq);
   if (seq <= (readSent.get(id) ?? view.room.read_seq ?? 0)) return;
   clearTimeout(readTimers.get(id));
   readTimers.set(

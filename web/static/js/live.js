@@ -85,7 +85,11 @@ export function applyEvent(ev) {
       if (!mine) {
         const isCurrent = state.currentId === view.room.id;
         const onScreen = isCurrent && state.reading && placed !== 'outside' && document.visibilityState === 'visible';
-        if (!onScreen) view.unread += 1;
+        if (!onScreen) {
+          // Unread in the room I have open (scrolled up, another tab): the line goes above it.
+          if (isCurrent && view.unread === 0 && view.lineAfter === null) view.lineAfter = msg.seq - 1;
+          view.unread += 1;
+        }
         if (!onScreen && mentionsMe(msg, me?.id)) view.mentions += 1;
         if (isCurrent && !(state.reading && placed !== 'outside')) view.newBelow += 1;
       }

@@ -26,6 +26,9 @@ export const WINDOW_MAX = 300;
  * @property {number} mentions  messages mentioning me since my read marker
  * @property {number|undefined} seen  highest event seq applied (for resume)
  * @property {number} newBelow  messages that arrived while reading history
+ * @property {number|null} lineAfter  the "New messages" line sits above the first
+ *   message of others after this seq: my read marker as it was when I opened
+ *   the room with unread messages in it (kept until I open another room)
  * @property {string|null} error  why the history did not load
  */
 
@@ -149,6 +152,7 @@ function newView(room) {
     mentions: room.mention_count ?? 0,
     seen: undefined,
     newBelow: 0,
+    lineAfter: null,
     error: null,
   };
 }
@@ -213,6 +217,8 @@ export function orderedRooms() {
 /** @param {number|null} id */
 export function selectRoom(id) {
   if (state.currentId !== id) {
+    const view = id === null ? undefined : state.rooms.get(id);
+    if (view) view.lineAfter = view.unread > 0 ? (view.room.read_seq ?? 0) : null;
     state.currentId = id;
     state.compose = { editing: null, replyTo: null };
     state.reading = false;
@@ -368,9 +374,10 @@ export function placeMessage(view, msg) {
   return 'appended';
 }
 
-/** @param {number} roomId */
-export function markedRead(roomId) {
+/** @param {number} roomId @param {number} seq  the read marker, now at least here */
+export function markedRead(roomId, seq) {
   const view = state.rooms.get(roomId);
+  if (view && seq > (view.room.read_seq ?? 0)) view.room.read_seq = seq;
   if (!view || (view.unread === 0 && view.mentions === 0)) return;
   view.unread = 0;
   view.mentions = 0;

@@ -41,6 +41,7 @@ import { avatar } from './avatar.js';
  * @property {boolean} canDelete
  * @property {string} link  for messages on their way: the connection state
  * @property {boolean} [inThread]  shown in the thread panel (no thread actions)
+ * @property {boolean} [first]  the first unread: the "New messages" line goes above it
  */
 
 /** @param {Sig} a @param {Sig} b */
@@ -54,7 +55,8 @@ export function sameSig(a, b) {
     a.canEdit === b.canEdit &&
     a.canDelete === b.canDelete &&
     a.link === b.link &&
-    a.inThread === b.inThread
+    a.inThread === b.inThread &&
+    a.first === b.first
   );
 }
 
@@ -95,6 +97,7 @@ export function buildMessage(key, sig, state, ctx) {
   if (!outgoing) node.id = `${sig.inThread ? 'thread-msg' : 'msg'}-${item.id}`;
 
   if (sig.day) node.appendChild(h('div', { class: 'day-divider' }, h('span', {}, sig.day)));
+  if (sig.first) node.appendChild(h('div', { class: 'day-divider new-divider' }, h('span', {}, 'New messages')));
   if (item.reply_to !== null) node.appendChild(replyQuote(sig.quoted));
   const edited =
     !outgoing && !item.deleted && item.edited_at

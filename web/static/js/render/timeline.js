@@ -234,6 +234,9 @@ export class Timeline {
     const keys = new Set();
     /** @type {Message|Outgoing|null} */
     let prev = null;
+    // The line marks where unread messages start, so not above a window that starts later.
+    let lineAfter = view.lineAfter ?? Infinity;
+    if (view.hasMoreBefore && (view.messages[0]?.seq ?? 0) > lineAfter) lineAfter = Infinity;
     for (const item of items) {
       const outgoing = isOutgoing(item);
       const key = outgoing ? `o:${item.client_id}` : `m:${item.id}`;
@@ -241,14 +244,17 @@ export class Timeline {
       const day = !prev || dayKey(prev.created_at) !== dayKey(created) ? dayLabel(created) : null;
       const authorId = outgoing ? me?.id : item.author.id;
       const prevAuthor = prev ? (isOutgoing(prev) ? me?.id : prev.author.id) : undefined;
+      const mine = outgoing || (me !== null && item.author.id === me.id);
+      const first = !mine && item.seq > lineAfter;
+      if (first) lineAfter = Infinity;
       const grouped =
         !day &&
+        !first &&
         prev !== null &&
         prevAuthor === authorId &&
         !(!isOutgoing(prev) && prev.deleted) &&
         new Date(created).getTime() - new Date(prev.created_at).getTime() < GROUP_MS &&
         item.reply_to === null;
-      const mine = outgoing || (me !== null && item.author.id === me.id);
       const deleted = !outgoing && item.deleted;
       /** @type {Sig} */
       const sig = {
@@ -260,6 +266,7 @@ export class Timeline {
         canEdit: !outgoing && mine && !deleted,
         canDelete: !outgoing && !deleted && (mine || moderator),
         link: outgoing ? state.link : '',
+        first,
       };
       let entry = this.nodes.get(key);
       if (!entry || !sameSig(entry.sig, sig)) {
