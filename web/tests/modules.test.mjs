@@ -5,7 +5,7 @@
 // (Reads the files only: no server, no browser.)
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -34,4 +34,16 @@ test('main.js names every module its static imports reach', () => {
   const missing = [...reached].filter((f) => !direct.has(f)).map((f) => relative(JS, f));
   assert.deepEqual(missing, [], `main.js should also import ${missing.join(', ')}`);
   assert.ok(reached.size >= 15, `only ${reached.size} modules found: is STATIC_IMPORT still right?`);
+});
+
+// Issue 18's budget for the first screen: at most 150 KiB of JS and CSS,
+// uncompressed. Everything else (dialogs, the thread panel, files,
+// notifications, the login form) loads on first use.
+const FIRST_SCREEN_BUDGET = 150 * 1024;
+
+test('the first screen’s JS and CSS stay within 150 KiB', () => {
+  const main = join(JS, 'main.js');
+  const files = new Set([join(JS, 'boot.js'), main, ...importsOf(main), join(JS, '..', 'app.css')]);
+  const bytes = [...files].reduce((sum, f) => sum + statSync(f).size, 0);
+  assert.ok(bytes <= FIRST_SCREEN_BUDGET, `${bytes} bytes in ${files.size} files: over the budget by ${bytes - FIRST_SCREEN_BUDGET}; load something on first use instead`);
 });

@@ -3,6 +3,7 @@
 // survives a reconnect like any message), and move the thread's read marker.
 
 import { api } from './api.js';
+import { panelApi } from './panel-api.js';
 import { messageOf, sendQueued } from './actions.js';
 import * as replies from './replies.js';
 import { state } from './store.js';
@@ -19,7 +20,7 @@ export async function openThread(msg) {
   if (!t || t.loaded || t.loading) return;
   replies.setThreadLoading(root.id, true);
   try {
-    const page = await api.threadMessages(root.room_id, root.id, { limit: PAGE });
+    const page = await panelApi.threadMessages(root.room_id, root.id, { limit: PAGE });
     replies.setReplies(root.id, page.messages, page.has_more, false);
   } catch (err) {
     replies.setThreadLoading(root.id, false, messageOf(err));
@@ -64,7 +65,7 @@ export async function reloadThread() {
   const rootId = t.root.id;
   replies.setThreadLoading(rootId, true);
   try {
-    const page = await api.threadMessages(t.roomId, rootId, { limit: PAGE });
+    const page = await panelApi.threadMessages(t.roomId, rootId, { limit: PAGE });
     replies.setReplies(rootId, page.messages, page.has_more, false);
   } catch (err) {
     replies.setThreadLoading(rootId, false, messageOf(err));
@@ -78,7 +79,7 @@ export async function loadOlderReplies() {
   const rootId = t.root.id;
   replies.setThreadLoading(rootId, true);
   try {
-    const page = await api.threadMessages(t.roomId, rootId, { before: first.seq, limit: PAGE });
+    const page = await panelApi.threadMessages(t.roomId, rootId, { before: first.seq, limit: PAGE });
     replies.setReplies(rootId, page.messages, page.has_more, true);
   } catch (err) {
     replies.setThreadLoading(rootId, false, messageOf(err));
@@ -104,7 +105,7 @@ export function markThreadRead() {
   if (!t || !last || document.visibilityState !== 'visible') return false;
   if (last.seq <= (readSent.get(t.root.id) ?? 0)) return false;
   readSent.set(t.root.id, last.seq);
-  return api.markThreadRead(t.roomId, t.root.id, last.seq).then(
+  return panelApi.markThreadRead(t.roomId, t.root.id, last.seq).then(
     () => true,
     () => {
       readSent.delete(t.root.id);

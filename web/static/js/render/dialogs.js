@@ -2,7 +2,8 @@
 // Native <dialog> elements: modal, Esc closes them, focus returns to the opener.
 
 import { byId, clear, h, setText } from '../dom.js';
-import { api, ApiError } from '../api.js';
+import { ApiError } from '../api.js';
+import { panelApi } from '../panel-api.js';
 import { state } from '../store.js';
 
 /** @typedef {import('../types.js').Room} Room */
@@ -91,7 +92,7 @@ export class Dialogs {
     /** @type {Room[]} */
     let rooms;
     try {
-      rooms = await api.publicRooms();
+      rooms = await panelApi.publicRooms();
     } catch (err) {
       setText(status, text(err));
       return;

@@ -4,6 +4,7 @@
 
 import { byId, clear, h, setText } from '../dom.js';
 import { api } from '../api.js';
+import { panelApi } from '../panel-api.js';
 import { errorText, messageEntry, modal, show } from './panels.js';
 
 /** @typedef {import('../types.js').Message} Message */
@@ -44,7 +45,7 @@ export class Inbox {
     /** @type {Message[]} */
     let messages;
     try {
-      messages = await api.mentions(older ? this.oldest : undefined);
+      messages = await panelApi.mentions(older ? this.oldest : undefined);
     } catch (err) {
       setText(status, errorText(err));
       return;

@@ -1,10 +1,13 @@
 // The Members dialog: who is in the room (with their avatars) and their
-// roles, and leaving it; owners and admins also rename it, set its topic and
-// avatar, change roles, remove, ban (with a reason) and lift bans. The server
-// decides who may do what (store/src/roles.rs); a refusal shows its message.
+// roles, adding people (anyone in a public room; owners and admins in a
+// private one), and leaving it; owners and admins also rename it, set its
+// topic and avatar, change roles, remove, ban (with a reason) and lift
+// bans. The server decides who may do what (store/src/roles.rs); a refusal
+// shows its message.
 
 import { byId, clear, h, setText } from '../dom.js';
 import { api } from '../api.js';
+import { panelApi } from '../panel-api.js';
 import { mediumTime } from '../time.js';
 import { removeRoom, state, upsertRoom } from '../store.js';
 import { errorText, modal, show } from './panels.js';
@@ -41,10 +44,16 @@ export class Members {
       void this.saveRoom();
     });
     this.leaveButton.addEventListener('click', () => void this.leave());
+    this.addForm = byId('add-member-form', HTMLFormElement);
+    this.addInput = byId('add-member-input', HTMLInputElement);
+    this.addForm.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.add();
+    });
     this.avatarSection = byId('room-avatar-section', HTMLElement);
     this.avatar = new AvatarField('room-avatar', async (fileId) => {
       if (this.roomId === null) throw new Error('No room is open.');
-      const room = await api.setAvatar(this.roomId, fileId);
+      const room = await panelApi.setAvatar(this.roomId, fileId);
       upsertRoom(room);
       return room;
     });
@@ -58,11 +67,26 @@ export class Members {
     const topic = byId('room-topic-input', HTMLInputElement).value.trim();
     setText(status, 'Saving…');
     try {
-      upsertRoom(await api.updateRoom(roomId, { name, topic }));
+      upsertRoom(await panelApi.updateRoom(roomId, { name, topic }));
       setText(status, 'Saved.');
     } catch (err) {
       setText(status, errorText(err));
     }
+  }
+
+  async add() {
+    const roomId = this.roomId;
+    const who = this.addInput.value.trim().replace(/^@/, '');
+    if (roomId === null) return;
+    if (!who) {
+      setText(this.error, 'Type the user name of the person to add.');
+      this.addInput.focus();
+      return;
+    }
+    await this.act(async () => {
+      await panelApi.addMember(roomId, who);
+      this.addInput.value = '';
+    });
   }
 
   async leave() {
@@ -76,7 +100,7 @@ export class Members {
       return;
     }
     try {
-      await api.leave(roomId);
+      await panelApi.leave(roomId);
     } catch (err) {
       setText(this.error, errorText(err));
       return;
@@ -96,6 +120,8 @@ export class Members {
     const room = state.rooms.get(roomId)?.room;
     const moderator = room?.kind !== 'direct' && this.moderatorOf(roomId);
     this.roomForm.hidden = !moderator;
+    this.addForm.hidden = room?.kind === 'direct' || !(moderator || room?.visibility === 'public');
+    this.addInput.value = '';
     this.avatarSection.hidden = !moderator;
     if (room) this.avatar.show(room);
     setText(byId('room-form-status', HTMLElement), '');
@@ -136,7 +162,7 @@ export class Members {
     /** @type {Ban[]} */
     let bans = [];
     try {
-      [members, bans] = await Promise.all([api.members(roomId), moderator ? api.bans(roomId) : Promise.resolve([])]);
+      [members, bans] = await Promise.all([api.members(roomId), moderator ? panelApi.bans(roomId) : Promise.resolve([])]);
     } catch (err) {
       setText(this.status, errorText(err));
       return;
@@ -173,7 +199,7 @@ export class Members {
       'select',
       {
         'aria-label': `Role for ${who}`,
-        onchange: () => void this.act(() => api.setRole(/** @type {number} */ (this.roomId), who, /** @type {'owner'|'admin'|'member'} */ (select.value))),
+        onchange: () => void this.act(() => panelApi.setRole(/** @type {number} */ (this.roomId), who, /** @type {'owner'|'admin'|'member'} */ (select.value))),
       },
       ROLES.map((r) => h('option', { value: r, selected: r === m.role }, r)),
     );
@@ -181,7 +207,7 @@ export class Members {
       'span',
       { class: 'result-buttons' },
       select,
-      h('button', { type: 'button', class: 'button subtle', 'aria-label': `Remove ${who}`, onclick: () => void this.act(() => api.removeMember(/** @type {number} */ (this.roomId), who)) }, 'Remove'),
+      h('button', { type: 'button', class: 'button subtle', 'aria-label': `Remove ${who}`, onclick: () => void this.act(() => panelApi.removeMember(/** @type {number} */ (this.roomId), who)) }, 'Remove'),
       h('button', { type: 'button', class: 'button subtle', 'aria-label': `Ban ${who}`, 'aria-expanded': this.banning === who ? 'true' : 'false', onclick: () => this.toggleBan(who) }, 'Ban…'),
     );
     const li = h('li', { class: 'result-item wrap' }, avatar(m.user), text, buttons);
@@ -209,7 +235,7 @@ export class Members {
         onsubmit: (ev) => {
           ev.preventDefault();
           this.banning = null;
-          void this.act(() => api.ban(/** @type {number} */ (this.roomId), who, input.value.trim()));
+          void this.act(() => panelApi.ban(/** @type {number} */ (this.roomId), who, input.value.trim()));
         },
         onkeydown: (ev) => {
           if (/** @type {KeyboardEvent} */ (ev).key === 'Escape') {
@@ -239,7 +265,7 @@ export class Members {
         h('span', { class: 'result-body' }, b.user.display_name || who),
         h('span', { class: 'result-meta' }, `@${who} · banned${by} ${mediumTime(b.created_at)}${b.reason ? ` — ${b.reason}` : ''}`),
       ),
-      h('button', { type: 'button', class: 'button subtle', 'aria-label': `Lift ban on ${who}`, onclick: () => void this.act(() => api.unban(/** @type {number} */ (this.roomId), who)) }, 'Lift ban'),
+      h('button', { type: 'button', class: 'button subtle', 'aria-label': `Lift ban on ${who}`, onclick: () => void this.act(() => panelApi.unban(/** @type {number} */ (this.roomId), who)) }, 'Lift ban'),
     );
   }
 

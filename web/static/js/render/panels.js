@@ -3,7 +3,8 @@
 // <dialog> (focus kept inside, Esc closes, focus returns to the opener).
 
 import { byId, clear, h, setText } from '../dom.js';
-import { api, ApiError } from '../api.js';
+import { ApiError } from '../api.js';
+import { panelApi } from '../panel-api.js';
 import { excerpt } from '../format.js';
 import { mediumTime } from '../time.js';
 import { setNotice, state } from '../store.js';
@@ -181,7 +182,7 @@ export class Panels {
       return;
     }
     try {
-      await api.report(msg.id, reason);
+      await panelApi.report(msg.id, reason);
     } catch (err) {
       const again = err instanceof ApiError && err.status === 409;
       setText(status, again ? 'You have already reported this message (or it was deleted).' : errorText(err));
@@ -201,7 +202,7 @@ export class Panels {
     setText(status, 'Loading the earlier texts…');
     show(this.history);
     try {
-      const revisions = await api.history(msg.room_id, msg.id);
+      const revisions = await panelApi.history(msg.room_id, msg.id);
       setText(status, revisions.length ? `${revisions.length} earlier ${revisions.length === 1 ? 'text' : 'texts'}, oldest first` : 'No earlier texts.');
       for (const r of revisions) {
         list.appendChild(h('li', { class: 'revision' }, h('p', { class: 'revision-body' }, r.body), h('span', { class: 'result-meta' }, `replaced ${mediumTime(r.edited_at)}`)));
@@ -233,7 +234,7 @@ export class Panels {
     const status = byId('pins-status', HTMLElement);
     let messages;
     try {
-      messages = await api.pins(roomId);
+      messages = await panelApi.pins(roomId);
     } catch (err) {
       setText(status, errorText(err));
       return;
@@ -275,7 +276,7 @@ export class Panels {
     setText(status, 'Searching…');
     let messages;
     try {
-      messages = await api.search(q);
+      messages = await panelApi.search(q);
     } catch (err) {
       setText(status, errorText(err));
       return;

@@ -5,6 +5,7 @@
 
 import { byId, clear, h, setText } from '../dom.js';
 import { api, ApiError } from '../api.js';
+import { panelApi } from '../panel-api.js';
 import { mediumTime } from '../time.js';
 import { setMe, state } from '../store.js';
 import * as notify from '../notify.js';
@@ -36,7 +37,7 @@ export class People {
     /** @type {Set<string>} usernames I have blocked (as of the dialog opening) */
     this.blocked = new Set();
     this.avatar = new AvatarField('my-avatar', async (fileId) => {
-      const me = await api.setAvatar(null, fileId);
+      const me = await panelApi.setAvatar(null, fileId);
       setMe(me);
       return me;
     });
@@ -49,6 +50,10 @@ export class People {
     byId('profile-form', HTMLFormElement).addEventListener('submit', (ev) => {
       ev.preventDefault();
       void this.saveProfile();
+    });
+    byId('password-form', HTMLFormElement).addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void this.changePassword();
     });
     const toggle = byId('notify-toggle', HTMLInputElement);
     toggle.addEventListener('change', async () => {
@@ -67,7 +72,7 @@ export class People {
   opened() {
     clear(this.results);
     setText(this.status, '');
-    api.blocks().then(
+    panelApi.blocks().then(
       (users) => {
         this.blocked = new Set(users.map((u) => u.username));
         if (this.input.value.trim()) void this.lookUp();
@@ -89,7 +94,7 @@ export class People {
     /** @type {User[]} */
     let users;
     try {
-      users = await api.users(q);
+      users = await panelApi.users(q);
     } catch (err) {
       if (n === this.asked) setText(this.status, errorText(err));
       return;
@@ -151,7 +156,7 @@ export class People {
         onclick: async (ev) => {
           const button = /** @type {HTMLButtonElement} */ (ev.currentTarget);
           try {
-            await api.block(username, !blocked);
+            await panelApi.block(username, !blocked);
           } catch (err) {
             setText(byId('dm-error', HTMLElement), errorText(err));
             return;
@@ -176,6 +181,12 @@ export class People {
     byId('profile-display-name', HTMLInputElement).value = me?.display_name ?? '';
     byId('profile-bio', HTMLTextAreaElement).value = me?.bio ?? '';
     setText(byId('profile-status', HTMLElement), '');
+    const passwords = byId('password-form', HTMLFormElement);
+    passwords.reset();
+    // For password managers: whose password this is.
+    const account = passwords.elements.namedItem('username');
+    if (account instanceof HTMLInputElement) account.value = me?.username ?? '';
+    setText(byId('password-status', HTMLElement), '');
     this.avatar.show(me ?? {});
     const toggle = byId('notify-toggle', HTMLInputElement);
     toggle.checked = notify.enabled();
@@ -209,7 +220,7 @@ export class People {
     const list = byId('blocked-list', HTMLUListElement);
     let users;
     try {
-      users = await api.blocks();
+      users = await panelApi.blocks();
     } catch (err) {
       clear(list);
       list.appendChild(h('li', { class: 'section-empty' }, errorText(err)));
@@ -232,7 +243,7 @@ export class People {
               'aria-label': `Unblock ${u.username}`,
               onclick: async () => {
                 try {
-                  await api.block(u.username, false);
+                  await panelApi.block(u.username, false);
                 } catch (err) {
                   setText(byId('sessions-status', HTMLElement), errorText(err));
                 }
@@ -253,12 +264,34 @@ export class People {
     const bio = byId('profile-bio', HTMLTextAreaElement).value.trim();
     setText(status, 'Saving…');
     try {
-      const user = await api.updateMe({ display_name: displayName, bio });
+      const user = await panelApi.updateMe({ display_name: displayName, bio });
       setMe(user);
       setText(status, 'Saved.');
     } catch (err) {
       setText(status, errorText(err));
     }
+  }
+
+  async changePassword() {
+    const form = byId('password-form', HTMLFormElement);
+    const status = byId('password-status', HTMLElement);
+    const current = byId('current-password', HTMLInputElement);
+    const next = byId('new-password', HTMLInputElement);
+    if (!current.value || next.value.length < 8) {
+      setText(status, current.value ? 'The new password needs at least 8 characters.' : 'Type your current password.');
+      (current.value ? next : current).focus();
+      return;
+    }
+    setText(status, 'Changing…');
+    try {
+      await panelApi.changePassword(current.value, next.value);
+    } catch (err) {
+      setText(status, errorText(err));
+      return;
+    }
+    form.reset();
+    setText(status, 'Password changed. Your other sessions were logged out.');
+    void this.loadSessions();
   }
 
   async loadSessions() {
@@ -267,7 +300,7 @@ export class People {
     /** @type {Session[]} */
     let sessions;
     try {
-      sessions = await api.sessions();
+      sessions = await panelApi.sessions();
     } catch (err) {
       setText(status, errorText(err));
       return;
@@ -316,7 +349,7 @@ export class People {
   async endSessions(ids) {
     for (const id of ids) {
       try {
-        await api.endSession(id);
+        await panelApi.endSession(id);
       } catch (err) {
         if (err instanceof ApiError && err.status === 404) continue;
         setText(byId('sessions-status', HTMLElement), errorText(err));
