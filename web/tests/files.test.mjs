@@ -1,6 +1,6 @@
 // Files in the browser: uploads from the composer with progress, a file
 // name that looks like markup staying text, an image attachment's thumbnail
-// shown to the other person; and two composer and Settings conveniences:
+// shown to the other person, files pasted or dropped; and two composer and Settings conveniences:
 // `+:name:` reacting to the latest message, and ending every other session.
 
 import assert from 'node:assert/strict';
@@ -57,6 +57,37 @@ test('upload: a file attached from the composer shows its progress, then ready; 
     await item.getByRole('button', { name: `Remove ${XSS_NAME}` }).click();
     await tray(page).waitFor({ state: 'hidden' });
     assert.deepEqual(consoleLines.filter((l) => l.startsWith('pageerror')), []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('paste and drop: files pasted into the composer or dropped on the room go out with the message', TEST, async () => {
+  const alice = await server.user('alice');
+  const room = await server.room(alice, []);
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, alice, room.name);
+    await page.evaluate(() => {
+      const pasted = new DataTransfer();
+      pasted.items.add(new File(['pasted text\n'], 'pasted.txt', { type: 'text/plain' }));
+      const input = /** @type {HTMLElement} */ (document.getElementById('message-input'));
+      input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true, cancelable: true }));
+      const dropped = new DataTransfer();
+      dropped.items.add(new File(['dropped text\n'], 'dropped.txt', { type: 'text/plain' }));
+      const room = /** @type {HTMLElement} */ (document.getElementById('room-main'));
+      room.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true }));
+    });
+    for (const name of ['pasted.txt', 'dropped.txt']) {
+      await tray(page).getByRole('listitem').filter({ hasText: name }).getByRole('status').filter({ hasText: 'ready' }).waitFor();
+    }
+    await ui(page).message.fill('two files');
+    await ui(page).message.press('Enter');
+    await waitForMessage(page, 'two files');
+    const { messages } = await server.expect(200, `/api/v1/rooms/${room.id}/messages`, { token: alice.token });
+    const sent = messages.find((/** @type {{body: string}} */ m) => m.body === 'two files');
+    assert.deepEqual(sent.attachments.map((/** @type {{name: string}} */ f) => f.name), ['pasted.txt', 'dropped.txt']);
   } finally {
     await context.close();
   }

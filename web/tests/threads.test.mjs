@@ -75,6 +75,10 @@ test('threads: replies live in the side panel, counted on the root, kept out of 
     await dialog.getByText('shall we ship on friday?').waitFor();
     await dialog.getByRole('button', { name: /^Open the thread/ }).first().click();
     await replies(pb).getByText('great, I will tell the team').waitFor();
+    // Esc closes the panel too.
+    await thread(pb).getByRole('textbox', { name: 'Reply in thread' }).focus();
+    await pb.keyboard.press('Escape');
+    await thread(pb).waitFor({ state: 'hidden' });
   } finally {
     await Promise.all([ca.close(), cb.close()]);
   }
