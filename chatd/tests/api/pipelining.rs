@@ -1,5 +1,6 @@
-//! One socket with many sends in flight, and listen-only sockets that get
-//! live events at once (issue 22, findings 1 and 2).
+//! One socket with many sends in flight, among other senders of its room,
+//! and listen-only sockets that get live events at once (issue 22,
+//! findings 1 and 2).
 
 use std::time::Duration;
 
@@ -118,4 +119,73 @@ async fn a_listen_only_socket_hears_live_events_without_sending_anything() {
     let refused =
         WsClient::connect_to(&app.base, "/api/v1/ws?resume=maybe", Some(&bob.token)).await;
     assert!(refused.is_err());
+}
+
+#[tokio::test]
+async fn senders_sharing_a_room_keep_their_own_order() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limits.sends_per_user = chatd::ratelimit::Limit::OFF;
+        c.gateway.frames_per_second = 100_000;
+    })
+    .await;
+    let owner = app.user("owner").await;
+    let room = app.room(&owner, "hot", "public").await;
+    let mut posters = Vec::new();
+    for i in 0..8 {
+        let user = app.user(&format!("poster{i}")).await;
+        app.join(&user, room).await;
+        posters.push(user);
+    }
+    // One socket with many sends in flight, and eight REST senders with
+    // one each at a time, all in one room: however the writer batches
+    // them, no sender's later message is stored before an earlier one.
+    let (mut ws, _) = app.ws_ready(&owner.token).await;
+    ws.send_json(json!({"type": "resume", "rooms": {}})).await;
+    const PIPELINED: usize = 300;
+    const EACH: usize = 40;
+    for i in 0..PIPELINED {
+        ws.send_json(
+            json!({"type": "send", "room_id": room, "body": format!("{i}"),
+                            "client_id": format!("w{i}")}),
+        )
+        .await;
+    }
+    let posting = posters.iter().map(|user| {
+        let app = &app;
+        async move {
+            for n in 0..EACH {
+                app.send(user, room, &n.to_string()).await;
+            }
+        }
+    });
+    // The socket's acks and events are read meanwhile, so it keeps up.
+    let reading = async {
+        let mut acks = 0;
+        while acks < PIPELINED {
+            if ws.next_json().await["type"] == "ack" {
+                acks += 1;
+            }
+        }
+    };
+    tokio::join!(futures_util::future::join_all(posting), reading);
+    let sql = app.sql().await;
+    let rows = sql
+        .query(
+            "SELECT author_id, body FROM messages WHERE room_id = $1 ORDER BY seq",
+            &[&room],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), PIPELINED + 8 * EACH);
+    let mut last: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for row in rows {
+        let author: i64 = row.get(0);
+        let n: i64 = row.get::<_, String>(1).parse().unwrap();
+        let previous = last.insert(author, n);
+        assert_eq!(
+            n,
+            previous.map_or(0, |p| p + 1),
+            "author {author}: {n} after {previous:?}"
+        );
+    }
 }
