@@ -137,8 +137,10 @@ export function markRead(id) {
   if (!view || !view.loaded || view.hasNewer) return;
   const last = view.messages[view.messages.length - 1];
   const seq = Math.max(view.seen ?? 0, last ? last.seq : 0, view.room.latest_seq);
+  // What the server has (or is being sent), read before the store moves the room's marker.
+  const sent = readSent.get(id) ?? view.room.read_seq ?? 0;
   store.markedRead(id, seq);
-  if (seq <= (readSent.get(id) ?? view.room.read_seq ?? 0)) return;
+  if (seq <= sent) return;
   clearTimeout(readTimers.get(id));
   readTimers.set(
     id,
