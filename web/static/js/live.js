@@ -86,8 +86,10 @@ export function applyEvent(ev) {
         const isCurrent = state.currentId === view.room.id;
         const onScreen = isCurrent && state.reading && placed !== 'outside' && document.visibilityState === 'visible';
         if (!onScreen) {
-          // Unread in the room I have open (scrolled up, another tab): the line goes above it.
-          if (isCurrent && view.unread === 0 && view.lineAfter === null) view.lineAfter = msg.seq - 1;
+          // Unread in the room I have open (scrolled up, another tab): the
+          // line goes above it, or above the ones still unread from before.
+          if (isCurrent && view.unread === 0) view.line = { after: msg.seq - 1, unread: 1 };
+          else if (isCurrent && !view.line) view.line = { after: view.room.read_seq ?? 0, unread: view.unread + 1 };
           view.unread += 1;
         }
         if (!onScreen && mentionsMe(msg, me?.id)) view.mentions += 1;

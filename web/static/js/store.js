@@ -26,10 +26,20 @@ export const WINDOW_MAX = 300;
  * @property {number} mentions  messages mentioning me since my read marker
  * @property {number|undefined} seen  highest event seq applied (for resume)
  * @property {number} newBelow  messages that arrived while reading history
- * @property {number|null} lineAfter  the "New messages" line sits above the first
- *   message of others after this seq: my read marker as it was when I opened
- *   the room with unread messages in it (kept until I open another room)
+ * @property {NewLine|null} line  where the "New messages" line goes
  * @property {string|null} error  why the history did not load
+ */
+
+/**
+ * The "New messages" line: above the first message of others after `after`,
+ * my read marker as it was when I opened the room with unread messages in
+ * it, or where unread ones began while I looked away (live.js). It stays
+ * until I open another room.
+ * @typedef {object} NewLine
+ * @property {number} after  a seq
+ * @property {number} unread  messages of others after it then: a window
+ *   holding fewer of them starts after the first unread, so the line is not
+ *   in it
  */
 
 /**
@@ -152,7 +162,7 @@ function newView(room) {
     mentions: room.mention_count ?? 0,
     seen: undefined,
     newBelow: 0,
-    lineAfter: null,
+    line: null,
     error: null,
   };
 }
@@ -218,7 +228,7 @@ export function orderedRooms() {
 export function selectRoom(id) {
   if (state.currentId !== id) {
     const view = id === null ? undefined : state.rooms.get(id);
-    if (view) view.lineAfter = view.unread > 0 ? (view.room.read_seq ?? 0) : null;
+    if (view) view.line = view.unread > 0 ? { after: view.room.read_seq ?? 0, unread: view.unread } : null;
     state.currentId = id;
     state.compose = { editing: null, replyTo: null };
     state.reading = false;

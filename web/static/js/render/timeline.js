@@ -234,9 +234,8 @@ export class Timeline {
     const keys = new Set();
     /** @type {Message|Outgoing|null} */
     let prev = null;
-    // The line marks where unread messages start, so not above a window that starts later.
-    let lineAfter = view.lineAfter ?? Infinity;
-    if (view.hasMoreBefore && (view.messages[0]?.seq ?? 0) > lineAfter) lineAfter = Infinity;
+    let lined = false;
+    const lineAfter = this.lineAfter(view, me?.id);
     for (const item of items) {
       const outgoing = isOutgoing(item);
       const key = outgoing ? `o:${item.client_id}` : `m:${item.id}`;
@@ -245,8 +244,8 @@ export class Timeline {
       const authorId = outgoing ? me?.id : item.author.id;
       const prevAuthor = prev ? (isOutgoing(prev) ? me?.id : prev.author.id) : undefined;
       const mine = outgoing || (me !== null && item.author.id === me.id);
-      const first = !mine && item.seq > lineAfter;
-      if (first) lineAfter = Infinity;
+      const first = !mine && item.seq > lineAfter && !lined;
+      if (first) lined = true;
       const grouped =
         !day &&
         !first &&
@@ -286,6 +285,21 @@ export class Timeline {
       }
     }
     reorder(this.log, wanted);
+  }
+
+  /**
+   * The seq the "New messages" line follows, if the window holds the first
+   * unread message (a window that starts later holds fewer of them than
+   * there were); Infinity for no line.
+   * @param {RoomView} view @param {number|undefined} myId
+   */
+  lineAfter(view, myId) {
+    const line = view.line;
+    if (!line) return Infinity;
+    const first = view.messages[0];
+    if (!view.hasMoreBefore || !first || first.seq <= line.after) return line.after;
+    const unread = view.messages.filter((m) => m.seq > line.after && m.author.id !== myId).length;
+    return unread >= line.unread ? line.after : Infinity;
   }
 
   /**
