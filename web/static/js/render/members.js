@@ -120,7 +120,7 @@ export class Members {
     const room = state.rooms.get(roomId)?.room;
     const moderator = room?.kind !== 'direct' && this.moderatorOf(roomId);
     this.roomForm.hidden = !moderator;
-    this.addForm.hidden = room?.kind === 'direct' || !(moderator || room?.visibility === 'public');
+    this.addForm.hidden = true; // until load() knows the room and my role
     this.addInput.value = '';
     this.avatarSection.hidden = !moderator;
     if (room) this.avatar.show(room);
@@ -157,6 +157,8 @@ export class Members {
     const room = state.rooms.get(roomId)?.room;
     const direct = room?.kind === 'direct';
     const moderator = !direct && this.moderator();
+    // Anyone adds people to a public room; owners and admins to a private one.
+    this.addForm.hidden = direct || !(moderator || room?.visibility === 'public');
     /** @type {Member[]} */
     let members;
     /** @type {Ban[]} */

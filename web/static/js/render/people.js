@@ -282,12 +282,18 @@ export class People {
       (current.value ? next : current).focus();
       return;
     }
+    const submit = form.querySelector('button[type="submit"]');
+    if (!(submit instanceof HTMLButtonElement) || submit.disabled) return;
+    // One change at a time: a second click would send the old password again.
+    submit.disabled = true;
     setText(status, 'Changing…');
     try {
       await panelApi.changePassword(current.value, next.value);
     } catch (err) {
       setText(status, errorText(err));
       return;
+    } finally {
+      submit.disabled = false;
     }
     form.reset();
     setText(status, 'Password changed. Your other sessions were logged out.');
