@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, logIn, newContext, png, recordConsole, startServer, ui, waitForMessage, PASSWORD, TEST } from './harness.mjs';
+import { eventually, launchBrowser, logIn, newContext, png, recordConsole, startServer, ui, waitForMessage, PASSWORD, TEST } from './harness.mjs';
 
 /** @type {import('./harness.mjs').Server} */
 let server;
@@ -84,9 +84,12 @@ test('paste and drop: files pasted into the composer or dropped on the room go o
     }
     await ui(page).message.fill('two files');
     await ui(page).message.press('Enter');
-    await waitForMessage(page, 'two files');
-    const { messages } = await server.expect(200, `/api/v1/rooms/${room.id}/messages`, { token: alice.token });
-    const sent = messages.find((/** @type {{body: string}} */ m) => m.body === 'two files');
+    // Stored (the page shows it as soon as it is typed, before the server has it).
+    const stored = async () => {
+      const { messages } = await server.expect(200, `/api/v1/rooms/${room.id}/messages`, { token: alice.token });
+      return messages.find((/** @type {{body: string}} */ m) => m.body === 'two files');
+    };
+    const sent = await eventually('the message to be stored', stored);
     assert.deepEqual(sent.attachments.map((/** @type {{name: string}} */ f) => f.name), ['pasted.txt', 'dropped.txt']);
   } finally {
     await context.close();

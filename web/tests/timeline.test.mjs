@@ -58,6 +58,12 @@ test('unread: counted and bold in the room list; the “New messages” line abo
     assert.equal(await line.count(), 1);
     assert.equal(await entry(page, 'first unread').getByText('New messages').count(), 1, 'the line sits above the first unread message');
     await eventually('the room to be read', () => item.evaluate((el) => el.classList.contains('unread')), (u) => !u);
+    // The server has my read marker too: nothing unread there either.
+    const unreadThere = async () => {
+      const { rooms } = await server.expect(200, '/api/v1/rooms', { token: bob.token });
+      return rooms.find((/** @type {{id: number}} */ r) => r.id === room.id).unread_count;
+    };
+    await eventually('the server to count nothing unread', unreadThere, (n) => n === 0);
 
     // What arrives while I read comes under the line, not under a new one.
     await server.send(alice, room, 'live while reading');
@@ -69,6 +75,64 @@ test('unread: counted and bold in the room list; the “New messages” line abo
     await openRoom(page, room.name);
     await waitForMessage(page, 'live while reading');
     await eventually('the line to be gone', () => line.count(), (n) => n === 0);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a long unread stretch: the line shows when the first page starts at the first unread, and once older pages bring it in', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const exact = await server.room(alice, [bob]);
+  const longer = await server.room(alice, [bob]);
+  const other = await server.room(alice, [bob]);
+  for (const room of [exact, longer]) for (let i = 0; i < 5; i++) await server.send(alice, room, `read ${i}`);
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, bob, exact.name);
+    await waitForMessage(page, 'read 4');
+    await openRoom(page, longer.name);
+    await waitForMessage(page, 'read 4');
+    await openRoom(page, other.name);
+    // A page of messages is 50: exactly that many unread in one room; in
+    // the other, more than the first page and one older page hold.
+    const LONG = 120;
+    for (let i = 1; i <= 50; i++) await server.send(alice, exact, `unread ${i}`);
+    for (let i = 1; i <= LONG; i++) await server.send(alice, longer, `unread ${i}`);
+    const described = (/** @type {string} */ name) => ui(page).room(name).evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '');
+    await eventually(`${LONG} unread in the list`, () => described(longer.name), (t) => t.includes(`${LONG} unread`));
+    /** The bodies of the messages the line sits above. */
+    const underLine = () =>
+      ui(page)
+        .messages.locator(':scope > *')
+        .filter({ has: page.getByText('New messages', { exact: true }) })
+        .evaluateAll((nodes) => nodes.map((n) => n.querySelector('.msg-body')?.textContent ?? ''));
+
+    // A fresh page: each room's window is its latest page (the live
+    // messages no longer extend the windows read earlier).
+    await page.reload();
+    await ui(page).room(exact.name).waitFor();
+    await openRoom(page, exact.name);
+    await waitForMessage(page, 'unread 50');
+    await eventually('the line above the first unread', underLine, (b) => b.length === 1 && b[0] === 'unread 1');
+
+    // The first page of the other starts after its first unread: no line
+    // until scrolling up brings that one in.
+    await openRoom(page, longer.name);
+    await waitForMessage(page, `unread ${LONG}`);
+    assert.deepEqual(await underLine(), []);
+    await page.evaluate(async () => {
+      const scroller = /** @type {HTMLElement} */ (document.getElementById('timeline'));
+      const log = /** @type {HTMLElement} */ (document.getElementById('log'));
+      const deadline = performance.now() + 20_000;
+      while (!log.textContent?.includes('read 4')) {
+        if (performance.now() > deadline) throw new Error('never reached the read messages');
+        scroller.scrollTop = 0;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    await eventually('the line above the first unread', underLine, (b) => b.length === 1 && b[0] === 'unread 1');
   } finally {
     await context.close();
   }
@@ -98,7 +162,8 @@ test('composer: Shift+Enter, the typing line, ↑ edits my last message, a reply
     assert.match(await entry(pa, 'line two').innerText(), /line one\nline two/);
     assert.equal(await composer.inputValue(), '');
 
-    // ↑ in the empty composer edits my last message.
+    // ↑ in the empty composer edits my last message (once bob's page has it stored).
+    await ui(pb).messages.locator('.msg:not(.pending)').filter({ hasText: 'line two' }).waitFor();
     await pb.keyboard.press('ArrowUp');
     assert.equal(await composer.inputValue(), 'line one\nline two');
     await composer.fill('line edited');
