@@ -456,6 +456,12 @@ export async function waitForMessage(page, text) {
   await ui(page).messages.getByText(text, { exact: false }).first().waitFor({ timeout: TIMEOUT });
 }
 
+/**
+ * The Messages log's child (one per message) holding `text`.
+ * @param {import('playwright-core').Page} page @param {string} text
+ */
+export const entry = (page, text) => ui(page).messages.locator(':scope > *').filter({ hasText: text });
+
 /** How many messages of the log contain `text`. @param {string[]} texts @param {string} text */
 export const occurrences = (texts, text) => texts.filter((t) => t.includes(text)).length;
 

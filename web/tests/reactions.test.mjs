@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, launchBrowser, logIn, newContext, startServer, ui, waitForMessage, TEST } from './harness.mjs';
+import { entry, eventually, launchBrowser, logIn, newContext, startServer, ui, waitForMessage, TEST } from './harness.mjs';
 
 /** @type {import('./harness.mjs').Server} */
 let server;
@@ -18,12 +18,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/**
- * The Messages log's entry holding `text` (one child of the log per message).
- * @param {import('playwright-core').Page} page @param {string} text
- */
-const entry = (page, text) => ui(page).messages.locator(':scope > *').filter({ hasText: text });
 
 /** The reaction toggle named like `👍 2` inside an entry. @param {import('playwright-core').Locator} msg @param {string} name */
 const chip = (msg, name) => msg.getByRole('list', { name: 'Reactions' }).getByRole('button', { name, exact: true });

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, launchBrowser, logIn, messageTexts, newContext, openRoom, startServer, ui, waitForMessage, TEST } from './harness.mjs';
+import { entry, eventually, launchBrowser, logIn, messageTexts, newContext, openRoom, startServer, ui, waitForMessage, TEST } from './harness.mjs';
 
 /** @type {import('./harness.mjs').Server} */
 let server;
@@ -20,8 +20,6 @@ after(async () => {
   await server?.close();
 });
 
-/** @param {import('playwright-core').Page} page @param {string} text */
-const entry = (page, text) => ui(page).messages.locator(':scope > *').filter({ hasText: text });
 /** @param {import('playwright-core').Page} page */
 const thread = (page) => page.getByRole('complementary', { name: /^Thread/ });
 /** @param {import('playwright-core').Page} page */

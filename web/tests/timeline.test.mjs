@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, launchBrowser, logIn, newContext, openRoom, startServer, ui, waitForMessage, TEST } from './harness.mjs';
+import { entry, eventually, launchBrowser, logIn, newContext, openRoom, startServer, ui, waitForMessage, TEST } from './harness.mjs';
 
 // The long history goes in over REST faster than the per-person send limit.
 process.env.CHATD_LIMIT_SENDS_USER = 'off';
@@ -23,9 +23,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/** The log's child for the message holding `text`. @param {import('playwright-core').Page} page @param {string} text */
-const entry = (page, text) => ui(page).messages.locator(':scope > *').filter({ hasText: text });
 
 test('unread: counted and bold in the room list; the “New messages” line above the first unread, until I leave', TEST, async () => {
   const alice = await server.user('alice');
