@@ -170,9 +170,10 @@ process.on('exit', () => {
 
 /** A chatd on its own fresh database and port. */
 export class Server {
-  /** @param {string} dbName @param {number} port */
-  constructor(dbName, port) {
+  /** @param {string} dbName @param {number} port @param {string[]} [flags]  more chatd flags */
+  constructor(dbName, port, flags = []) {
     this.dbName = dbName;
+    this.flags = flags;
     this.dbUrl = databaseUrl(dbName);
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
@@ -187,7 +188,7 @@ export class Server {
     mkdirSync(LOG_DIR, { recursive: true });
     const log = createWriteStream(this.logFile, { flags: 'a' });
     await new Promise((r) => log.on('open', r));
-    const child = spawn(CHATD, ['--database-url', this.dbUrl, '--listen', `127.0.0.1:${this.port}`], {
+    const child = spawn(CHATD, ['--database-url', this.dbUrl, '--listen', `127.0.0.1:${this.port}`, ...this.flags], {
       cwd: ROOT,
       stdio: ['ignore', log, log],
     });
@@ -286,6 +287,23 @@ export class Server {
   }
 
   /**
+   * An account made by the admin (`chatctl user add`), as on a server
+   * closed to registration; logged in over REST.
+   * @param {string} prefix
+   * @returns {Promise<User>}
+   */
+  async provisioned(prefix) {
+    const username = `${prefix}${++this.userCount}`;
+    const r = spawnSync(CHATCTL, ['--database-url', this.dbUrl, 'user', 'add', username, '--password-stdin'], {
+      input: `${PASSWORD}\n`,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`chatctl user add failed (exit ${r.status}): ${r.stderr}`);
+    const { token, user } = await this.expect(200, '/api/v1/auth/login', { method: 'POST', body: { username, password: PASSWORD } });
+    return { ...user, token, password: PASSWORD };
+  }
+
+  /**
    * A public room made by `owner` and joined by `members`.
    * @param {User} owner @param {User[]} members @param {{name?: string, topic?: string}} [fields]
    */
@@ -309,11 +327,14 @@ export class Server {
   }
 }
 
-/** A chatd on a fresh, migrated database. Call `close()` when done. */
-export async function startServer() {
+/**
+ * A chatd on a fresh, migrated database. Call `close()` when done.
+ * @param {string[]} [flags]  more chatd flags, e.g. `['--registration', 'closed']`
+ */
+export async function startServer(flags = []) {
   ensureBinaries();
   const dbName = `chat_web_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const server = new Server(dbName, await freePort());
+  const server = new Server(dbName, await freePort(), flags);
   const r = spawnSync(CHATCTL, ['--database-url', server.dbUrl, 'migrate', '--create-database'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`chatctl migrate --create-database failed (exit ${r.status}): ${r.stderr}`);
   try {

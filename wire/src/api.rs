@@ -232,6 +232,40 @@ pub struct ReadMarkerRequest {
     pub seq: Seq,
 }
 
+/// Whether anyone may create an account through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// `POST /api/v1/auth/register` is open to anyone.
+    Open,
+    /// Accounts are made by an admin (`chatctl user add`); registering
+    /// answers 403 `registration_closed`.
+    Closed,
+}
+
+/// The limits this server enforces, so a client can refuse early.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServerLimits {
+    /// Longest message body in characters (after trimming).
+    pub message_chars: usize,
+    /// Largest upload in bytes.
+    pub upload_bytes: u64,
+    /// Most files one message may carry.
+    pub attachments: usize,
+}
+
+/// `GET /api/v1/server`: what a client needs to know before logging in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ServerInfo {
+    /// chatd's version.
+    pub version: String,
+    pub registration: Registration,
+    pub limits: ServerLimits,
+}
+
 /// `GET /healthz` and `GET /readyz`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

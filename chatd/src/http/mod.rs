@@ -7,6 +7,7 @@
 //! checks (authentication first, then input) and every failure gets the
 //! same JSON error shape.
 
+mod about;
 mod accounts;
 mod allow;
 mod conversations;
@@ -47,6 +48,8 @@ pub fn routes(
     let limit = state.config.max_body_bytes;
     let metrics_state = state.clone();
     let api = accounts::routes(ctx.clone(), limit)
+        .or(about::routes(ctx.clone()))
+        .unify()
         .or(rooms::routes(ctx.clone(), limit))
         .unify()
         .or(messages::routes(ctx.clone(), limit))

@@ -8,7 +8,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    accounts, conversations, files, messages, moderation, ops, people, reports, rooms, threads, ws,
+    about, accounts, conversations, files, messages, moderation, ops, people, reports, rooms,
+    threads, ws,
 };
 
 #[derive(OpenApi)]
@@ -22,7 +23,7 @@ use super::{
     ),
     paths(
         accounts::register, accounts::login, accounts::logout, accounts::open_session,
-        accounts::end_session, accounts::get_me,
+        accounts::end_session, accounts::get_me, about::server_info,
         accounts::update_me, accounts::change_password, accounts::get_user,
         rooms::create_room, rooms::list_rooms, rooms::list_public_rooms, rooms::get_room,
         rooms::update_room, rooms::join_room, rooms::leave_room, rooms::add_member,

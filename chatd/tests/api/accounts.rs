@@ -83,6 +83,36 @@ async fn closed_registration_refuses_everyone() {
     .expect_error(403, "registration_closed");
 }
 
+/// A client learns before logging in whether to offer registration and
+/// which limits to check, from the server's own configuration.
+#[tokio::test]
+async fn the_server_says_whether_registration_is_open_and_its_limits() {
+    let open = TestApp::spawn().await;
+    let info = open
+        .call(Method::GET, "/api/v1/server", None, Value::Null)
+        .await
+        .expect(200);
+    assert_eq!(info["registration"], "open");
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["limits"]["message_chars"], 4000);
+    assert_eq!(info["limits"]["upload_bytes"], 25 * 1024 * 1024);
+    assert_eq!(info["limits"]["attachments"], 10);
+
+    let closed = TestApp::spawn_with(|c| {
+        c.registration = chatd::config::RegistrationMode::Closed;
+        c.max_message_chars = 500;
+        c.files.max_upload_bytes = 1000;
+    })
+    .await;
+    let info = closed
+        .call(Method::GET, "/api/v1/server", None, Value::Null)
+        .await
+        .expect(200);
+    assert_eq!(info["registration"], "closed");
+    assert_eq!(info["limits"]["message_chars"], 500);
+    assert_eq!(info["limits"]["upload_bytes"], 1000);
+}
+
 #[tokio::test]
 async fn login_answers_the_same_for_unknown_users_and_wrong_passwords() {
     let app = TestApp::spawn().await;

@@ -83,7 +83,22 @@ export async function request(method, path, body, opts = {}) {
 /** @param {number} id */
 export const room = (id) => `/rooms/${encodeURIComponent(String(id))}`;
 
+/** @type {Promise<import('./types.js').ServerInfo|null>|undefined} */
+let about;
+
 export const api = {
+  /**
+   * This server's registration mode and limits, asked once; null when it
+   * cannot say (unreachable now: asked again next time).
+   * @returns {Promise<import('./types.js').ServerInfo|null>}
+   */
+  server() {
+    about ??= request('GET', '/server', undefined, { quiet401: true }).catch(() => {
+      about = undefined;
+      return null;
+    });
+    return about;
+  },
   /** @returns {Promise<User>} */
   async me() {
     return (await request('GET', '/me', undefined, { quiet401: true })).user;

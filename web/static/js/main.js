@@ -11,7 +11,7 @@ import { overlays } from './overlays.js';
 import { refreshThreadCount, show as showThreadCount } from './threadcount.js';
 import * as replies from './replies.js';
 import * as store from './store.js';
-import { state } from './store.js';
+import { limits, state } from './store.js';
 import { Chrome } from './render/chrome.js';
 import { Composer } from './render/composer.js';
 import { MentionComplete } from './render/complete.js';
@@ -124,22 +124,34 @@ function scheduleTypingExpiry() {
 
 /** @type {Promise<import('./render/login.js').LoginForm>|undefined} */
 let loginLoaded;
-/** The login form loads when someone has to log in; its screen shows once it is wired. */
+/**
+ * The login form loads when someone has to log in; its screen shows once it
+ * is wired and knows whether this server lets people register (offered
+ * unless the server says it is closed).
+ */
 const loginForm = () =>
-  (loginLoaded ??= import('./render/login.js').then(
-    (m) =>
-      new m.LoginForm({
-        async login(username, password) {
-          const user = await api.login(username, password);
-          await enterChat(user);
-        },
-        async register(username, password, displayName) {
-          await api.register(username, password, displayName || undefined);
-          const user = await api.login(username, password);
-          await enterChat(user);
-        },
-      }),
-  ));
+  (loginLoaded ??= Promise.all([import('./render/login.js'), learnServer()]).then(([m, info]) => {
+    const form = new m.LoginForm({
+      async login(username, password) {
+        const user = await api.login(username, password);
+        await enterChat(user);
+      },
+      async register(username, password, displayName) {
+        await api.register(username, password, displayName || undefined);
+        const user = await api.login(username, password);
+        await enterChat(user);
+      },
+    });
+    form.offerRegistration(info?.registration !== 'closed');
+    return form;
+  }));
+
+/** Asks the server about itself and keeps its limits for the composer. */
+async function learnServer() {
+  const info = await api.server();
+  if (info) Object.assign(limits, info.limits);
+  return info;
+}
 
 const chrome = new Chrome();
 const rooms = new RoomList(byId('room-nav', HTMLElement), (id) => {
@@ -368,6 +380,7 @@ async function enterChat(user) {
   store.setScreen('chat');
   gateway.start();
   openDefaultRoom();
+  void learnServer();
   queueMicrotask(() => composer.focus());
 }
 

@@ -99,6 +99,13 @@ function initial() {
 /** @type {State} */
 export const state = initial();
 
+/**
+ * What this server enforces (GET /api/v1/server), checked before sending;
+ * chatd's defaults until it answers. Kept across logins: it is the server's.
+ * @type {import('./types.js').ServerLimits}
+ */
+export const limits = { message_chars: 4000, upload_bytes: 25 * 1024 * 1024, attachments: 10 };
+
 /** @type {Set<(s: State) => void>} */
 const listeners = new Set();
 let scheduled = false;

@@ -12,6 +12,20 @@
  */
 
 /**
+ * @typedef {object} ServerLimits
+ * @property {number} message_chars  longest message body
+ * @property {number} upload_bytes  largest upload
+ * @property {number} attachments  most files on one message
+ */
+
+/**
+ * @typedef {object} ServerInfo  GET /api/v1/server
+ * @property {string} version
+ * @property {'open'|'closed'} registration
+ * @property {ServerLimits} limits
+ */
+
+/**
  * @typedef {object} UserRef
  * @property {number} id
  * @property {string} username

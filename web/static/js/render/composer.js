@@ -10,8 +10,6 @@ import * as store from '../store.js';
 /** @typedef {import('../types.js').FileInfo} FileInfo */
 /** @typedef {import('../store.js').State} State */
 
-const MAX_CHARS = 4000;
-
 /**
  * @typedef {object} ComposerHooks
  * @property {(roomId: number, body: string, replyTo: number|null, files: FileInfo[]) => void} send
@@ -84,7 +82,7 @@ export class Composer {
   /** Starts uploading files into the tray. @param {File[]} files */
   async addFiles(files) {
     if (!files.length || store.state.currentId === null) return;
-    this.uploads ??= import('./files.js').then((m) => new m.Uploads(this.els.tray));
+    this.uploads ??= import('./files.js').then((m) => new m.Uploads(this.els.tray, store.limits));
     const refused = (await this.uploads).add(files);
     if (refused) store.setNotice(refused, 'error');
   }
@@ -157,8 +155,9 @@ export class Composer {
       }
       return;
     }
-    if ([...body].length > MAX_CHARS) {
-      store.setNotice(`A message can have at most ${MAX_CHARS} characters.`, 'error');
+    const max = store.limits.message_chars;
+    if ([...body].length > max) {
+      store.setNotice(`A message can have at most ${max} characters.`, 'error');
       return;
     }
     if (this.editing) {

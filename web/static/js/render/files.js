@@ -8,9 +8,6 @@ import { h, setText } from '../dom.js';
 
 /** @typedef {import('../types.js').FileInfo} FileInfo */
 
-/** The most files one message may carry (wire::files::MAX_ATTACHMENTS). */
-export const MAX_FILES = 10;
-
 /** @param {number} bytes */
 export function sizeText(bytes) {
   if (bytes < 1024) return `${bytes} B`;
@@ -137,25 +134,39 @@ export function upload(file, progress) {
 
 /** The composer's tray of files being uploaded or ready to send. */
 export class Uploads {
-  /** @param {HTMLUListElement} list */
-  constructor(list) {
+  /**
+   * @param {HTMLUListElement} list
+   * @param {import('../types.js').ServerLimits} limits  the server's, read when files come
+   */
+  constructor(list, limits) {
     this.list = list;
+    this.limits = limits;
     /** @type {Pending[]} */
     this.items = [];
   }
 
-  /** @param {File[]} files @returns {string|null} why some were not added */
+  /**
+   * Starts uploading the files the server would take; too large ones are
+   * refused here rather than after sending them whole.
+   * @param {File[]} files @returns {string|null} why some were not added
+   */
   add(files) {
-    let refused = null;
+    const { attachments, upload_bytes: largest } = this.limits;
+    /** @type {string[]} */
+    const refused = [];
     for (const file of files) {
-      if (this.items.length >= MAX_FILES) {
-        refused = `A message can carry at most ${MAX_FILES} files.`;
+      if (this.items.length >= attachments) {
+        refused.push(`A message can carry at most ${attachments} files.`);
         break;
+      }
+      if (file.size > largest) {
+        refused.push(`${file.name} is ${sizeText(file.size)}; this server takes files up to ${sizeText(largest)}.`);
+        continue;
       }
       this.start(file);
     }
     this.list.hidden = this.items.length === 0;
-    return refused;
+    return refused.length ? refused.join(' ') : null;
   }
 
   /** @param {File} file */

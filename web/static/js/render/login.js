@@ -49,6 +49,17 @@ export class LoginForm {
     this.showError('');
   }
 
+  /**
+   * Shows or hides the way to create an account: a server where an admin
+   * makes the accounts does not offer it.
+   * @param {boolean} open
+   */
+  offerRegistration(open) {
+    const offer = this.switchButton.parentElement;
+    if (offer) offer.hidden = !open;
+    if (!open && this.mode === 'register') this.setMode('login');
+  }
+
   /** @param {string} text */
   showError(text) {
     setText(this.error, text);
