@@ -108,3 +108,61 @@ test('a thread reply typed while offline is sent once after reconnecting', TEST,
     await Promise.all([ca.close(), cb.close()]);
   }
 });
+
+/** This browser's saved outbox entries. @param {import('playwright-core').Page} page */
+const savedOutbox = (page) =>
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('chat.outbox.')).map((k) => localStorage.getItem(k)));
+
+test('messages typed offline survive closing the tab: the next page sends them once, in order; logging out drops them', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const room = await server.room(alice, [bob]);
+  const [ca, cb] = await Promise.all([newContext(browser), newContext(browser)]);
+  try {
+    const pb = await cb.newPage();
+    await logIn(pb, server, bob, room.name);
+    // Alice's page gets no gateway (nothing answers its WebSocket), as when
+    // the network drops; the page itself is loaded.
+    const offline = await ca.newPage();
+    await offline.routeWebSocket(/\/api\/v1\/ws$/, () => {});
+    await logIn(offline, server, alice, room.name);
+    for (const text of ['kept across tabs, first', 'kept across tabs, second']) {
+      await ui(offline).message.fill(text);
+      await ui(offline).message.press('Enter');
+    }
+    await eventually('both to be saved', () => savedOutbox(offline), (s) => s.join().includes('second'));
+    await offline.close();
+    assert.deepEqual(await server.history(bob, room), [], 'nothing went out from the offline page');
+
+    // A new tab (the session cookie is the context's) sends them.
+    const online = await ca.newPage();
+    await online.goto(server.url);
+    await ui(online).message.waitFor();
+    await waitForMessage(pb, 'kept across tabs, second');
+    await eventually('the saved entries to go once acknowledged', () => savedOutbox(online), (s) => s.length === 0);
+    await server.send(bob, room, 'after them');
+    await waitForMessage(online, 'after them');
+    assert.deepEqual(await server.history(bob, room), ['kept across tabs, first', 'kept across tabs, second', 'after them']);
+    const texts = await messageTexts(online);
+    assert.equal(occurrences(texts, 'kept across tabs, first'), 1, texts.join(' | '));
+
+    // Logging out takes unsent messages with it: nothing is sent at the next login.
+    await online.routeWebSocket(/\/api\/v1\/ws$/, () => {});
+    await online.reload();
+    await ui(online).message.waitFor();
+    await ui(online).message.fill('never sent');
+    await ui(online).message.press('Enter');
+    await eventually('it to be saved', () => savedOutbox(online), (s) => s.join().includes('never sent'));
+    await online.getByRole('button', { name: 'Log out' }).click();
+    await ui(online).username.waitFor();
+    assert.deepEqual(await savedOutbox(online), []);
+    await online.close();
+    const again = await ca.newPage();
+    await logIn(again, server, alice, room.name);
+    await server.send(bob, room, 'the last one');
+    await waitForMessage(again, 'the last one');
+    assert.deepEqual(await server.history(bob, room), ['kept across tabs, first', 'kept across tabs, second', 'after them', 'the last one']);
+  } finally {
+    await Promise.all([ca.close(), cb.close()]);
+  }
+});

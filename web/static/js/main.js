@@ -372,10 +372,19 @@ installShortcuts({
 /** @param {User} user */
 async function enterChat(user) {
   store.setMe(user);
+  const saved = import('./saved.js');
+  let roomsKnown = false;
   try {
     store.setRooms(await api.rooms());
+    roomsKnown = true;
   } catch (err) {
     store.setNotice(actions.messageOf(err), 'error');
+  }
+  // What this user left unsent (a reload, a closed tab) goes out on connecting.
+  try {
+    (await saved).restore(state.outbox, user.id, (o) => !roomsKnown || state.rooms.has(o.room_id));
+  } catch {
+    // not loaded (offline at first load): this page's messages are not kept
   }
   store.setScreen('chat');
   gateway.start();
@@ -399,6 +408,9 @@ function openDefaultRoom() {
 /** @param {string} [message] */
 async function loggedOut(message) {
   gateway.stop();
+  // Unsent messages stay only while their author is logged in here.
+  const me = state.me;
+  if (me) await import('./saved.js').then((s) => s.forget(me.id), () => {});
   showThreadCount(0);
   for (const d of document.querySelectorAll('dialog[open]')) if (d instanceof HTMLDialogElement) d.close();
   chrome.closeDrawer(false);

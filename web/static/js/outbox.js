@@ -1,6 +1,8 @@
 // Messages on their way out. Each keeps its client_id for life, so a resend
 // after a reconnect (or a retry after a failure) never makes a second copy:
 // the server acknowledges a known client_id with the original message.
+//
+// saved.js keeps them in localStorage across reloads and closed tabs.
 
 /** @typedef {import('./types.js').Outgoing} Outgoing */
 /** @typedef {import('./types.js').SendFrame} SendFrame */
@@ -26,6 +28,13 @@ export class Outbox {
   constructor() {
     /** @type {Outgoing[]} in the order the user sent them */
     this.items = [];
+    /** @type {((items: Outgoing[]) => void)|null} */
+    this.onChange = null;
+  }
+
+  /** Tells whoever keeps the messages (saved.js) that they changed. */
+  save() {
+    this.onChange?.(this.items);
   }
 
   /**
@@ -50,6 +59,7 @@ export class Outbox {
       created_at: new Date().toISOString(),
     };
     this.items = [...this.items, item];
+    this.save();
     return item;
   }
 
@@ -65,7 +75,9 @@ export class Outbox {
   ack(clientId) {
     const before = this.items.length;
     this.items = this.items.filter((o) => o.client_id !== clientId);
-    return this.items.length !== before;
+    if (this.items.length === before) return false;
+    this.save();
+    return true;
   }
 
   /**
@@ -76,6 +88,7 @@ export class Outbox {
     this.items = this.items.map((o) =>
       o.client_id === clientId ? { ...o, status: /** @type {const} */ ('failed'), error: reason } : o,
     );
+    this.save();
   }
 
   /**
@@ -92,6 +105,7 @@ export class Outbox {
       delete found.error;
       return found;
     });
+    this.save();
     return found;
   }
 
@@ -117,5 +131,6 @@ export class Outbox {
 
   clear() {
     this.items = [];
+    this.save();
   }
 }

@@ -22,6 +22,18 @@ const BACKOFF_MAX_MS = 30_000;
  * @property {() => Promise<boolean>} stillLoggedIn  asked when the socket fails before `ready`
  */
 
+/**
+ * How long to wait before reconnect attempt `attempt` (0 first): a random
+ * point in the upper half of a ceiling that doubles from 0.5 s to 30 s, so
+ * pages cut off together do not all come back at the same moment.
+ * @param {number} attempt
+ * @param {number} [random]  in [0, 1)
+ */
+export function reconnectDelay(attempt, random = Math.random()) {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** attempt);
+  return Math.round(ceiling / 2 + random * (ceiling / 2));
+}
+
 export function gatewayUrl() {
   return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/v1/ws';
 }
@@ -172,8 +184,7 @@ export class Gateway {
 
   scheduleReconnect() {
     if (this.stopped) return;
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt);
-    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    const delay = reconnectDelay(this.attempt);
     this.attempt += 1;
     this.hooks.onStatus('offline', delay);
     clearTimeout(this.retryTimer);
