@@ -137,6 +137,12 @@ test('@ completion: the room’s members are offered as you type, Tab puts the n
     await page.keyboard.press('Tab');
     await list.waitFor({ state: 'hidden' });
     assert.equal(await input.inputValue(), `thanks @${bob.username} `);
+    // Enter picks too while the list is open (it does not send).
+    await input.pressSequentially('and @Bo');
+    await list.getByRole('option', { name: `Bob Builder (@${bob.username})` }).waitFor();
+    await page.keyboard.press('Enter');
+    await list.waitFor({ state: 'hidden' });
+    assert.equal(await input.inputValue(), `thanks @${bob.username} and @${bob.username} `);
     // Esc closes the list without touching the text; Enter then sends.
     await input.pressSequentially('and @ro');
     await list.getByRole('option', { name: /^@room/ }).waitFor();
@@ -144,7 +150,7 @@ test('@ completion: the room’s members are offered as you type, Tab puts the n
     await list.waitFor({ state: 'hidden' });
     await page.keyboard.press('Enter');
     await eventually('the message to be stored', () => server.history(alice, room), (h) => h.length === 1);
-    assert.deepEqual(await server.history(alice, room), [`thanks @${bob.username} and @ro`]);
+    assert.deepEqual(await server.history(alice, room), [`thanks @${bob.username} and @${bob.username} and @ro`]);
   } finally {
     await context.close();
   }

@@ -14,7 +14,6 @@ import * as store from './store.js';
 import { limits, state } from './store.js';
 import { Chrome } from './render/chrome.js';
 import { Composer } from './render/composer.js';
-import { MentionComplete } from './render/complete.js';
 import { RoomList } from './render/rooms.js';
 import { Timeline } from './render/timeline.js';
 // The modules the ones above import, named here too so the browser asks for
@@ -251,10 +250,18 @@ async function jumpTo(msg) {
   if (await actions.showMessage(msg)) timeline.reveal(msg.id);
 }
 
-// Before the composer: it sees Enter, Tab and the arrows first while its list is open.
-new MentionComplete(byId('message-input', HTMLTextAreaElement), byId('mention-list', HTMLUListElement), {
-  roomId: () => state.currentId,
-  members: (roomId) => actions.roomMembers(roomId),
+// `@` completion loads with the first `@` typed, and answers it at once.
+const messageInput = byId('message-input', HTMLTextAreaElement);
+messageInput.addEventListener('input', function firstAt() {
+  if (!messageInput.value.includes('@')) return;
+  messageInput.removeEventListener('input', firstAt);
+  void import('./render/complete.js').then((m) => {
+    const complete = new m.MentionComplete(messageInput, byId('mention-list', HTMLUListElement), {
+      roomId: () => state.currentId,
+      members: (roomId) => actions.roomMembers(roomId),
+    });
+    void complete.update();
+  });
 });
 
 const composer = new Composer(

@@ -33,8 +33,9 @@ export class MentionComplete {
     this.span = null;
     this.asked = 0;
 
-    // Registered before the composer's own keydown handler, so it sees keys first.
-    input.addEventListener('keydown', (ev) => this.onKey(ev));
+    // In the capture phase: ahead of the composer's own keydown handler
+    // (registered first), so Enter and Tab pick a name while the list is open.
+    input.addEventListener('keydown', (ev) => this.onKey(ev), true);
     input.addEventListener('input', () => void this.update());
     input.addEventListener('blur', () => this.close());
     list.addEventListener('mousedown', (ev) => ev.preventDefault());
