@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, launchBrowser, logIn, messageTexts, occurrences, recordSockets, startServer, ui, waitForMessage, TEST, newContext } from './harness.mjs';
+import { entry, eventually, launchBrowser, logIn, messageTexts, occurrences, recordSockets, startServer, ui, waitForMessage, TEST, newContext } from './harness.mjs';
 
 /** @type {import('./harness.mjs').Server} */
 let server;
@@ -113,7 +113,7 @@ test('a thread reply typed while offline is sent once after reconnecting', TEST,
 const savedOutbox = (page) =>
   page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('chat.outbox.')).map((k) => localStorage.getItem(k)));
 
-test('messages typed offline survive closing the tab: the next page sends them once, in order; logging out drops them', TEST, async () => {
+test('messages typed offline survive closing the tab: the next page sends them once, in order; a day-old one comes back failed; logging out, or a session ended meanwhile, drops them', TEST, async () => {
   const alice = await server.user('alice');
   const bob = await server.user('bob');
   const room = await server.room(alice, [bob]);
@@ -162,6 +162,32 @@ test('messages typed offline survive closing the tab: the next page sends them o
     await server.send(bob, room, 'the last one');
     await waitForMessage(again, 'the last one');
     assert.deepEqual(await server.history(bob, room), ['kept across tabs, first', 'kept across tabs, second', 'after them', 'the last one']);
+
+    // A message a closed page kept for over a day comes back failed, to send
+    // or discard, instead of going out unseen.
+    const leftOver = (/** @type {string} */ body, /** @type {number} */ ageMs) => ({
+      at: Date.now() - ageMs,
+      gone: true,
+      items: [{ client_id: `old-${ageMs}`, room_id: room.id, body, reply_to: null, thread_root: null, attachments: [], status: 'pending', created_at: new Date(Date.now() - ageMs).toISOString() }],
+    });
+    await again.evaluate(([key, entry]) => localStorage.setItem(key, JSON.stringify(entry)), [`chat.outbox.${alice.id}.closed-page`, leftOver('from two days ago', 2 * 86_400_000)]);
+    await again.reload();
+    const old = entry(again, 'from two days ago');
+    await old.getByText('Not sent: kept unsent for over a day').waitFor();
+    await old.getByRole('button', { name: 'Discard' }).click();
+    await eventually('it to go', () => old.count(), (n) => n === 0);
+    assert.deepEqual(await savedOutbox(again), []);
+
+    // A browser whose session ended while no page was open forgets what its
+    // pages left unsent, as a logout does.
+    await again.evaluate(([key, entry]) => localStorage.setItem(key, JSON.stringify(entry)), [`chat.outbox.${alice.id}.another`, leftOver('left behind', 60_000)]);
+    await again.close();
+    await ca.clearCookies();
+    const loggedOut = await ca.newPage();
+    await loggedOut.goto(server.url);
+    await ui(loggedOut).username.waitFor();
+    await eventually('the left-behind message to be dropped', () => savedOutbox(loggedOut), (s) => s.length === 0);
+    assert.equal((await server.history(bob, room)).length, 4);
   } finally {
     await Promise.all([ca.close(), cb.close()]);
   }

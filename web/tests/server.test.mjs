@@ -33,7 +33,7 @@ test('closed to registration: the login screen offers no Register button, and an
     const consoleLines = recordConsole(page);
     await page.goto(server.url);
     await ui(page).username.waitFor();
-    // The form shows only once it knows the server's mode: no flash of the button.
+    // The form shows once it knows the server's mode, without the button.
     assert.equal(await page.getByRole('button', { name: 'Register' }).count(), 0, 'no Register button');
     assert.equal(await page.getByText('New here?').isVisible(), false);
     await logIn(page, server, alice, room.name);

@@ -123,13 +123,19 @@ function scheduleTypingExpiry() {
 
 /** @type {Promise<import('./render/login.js').LoginForm>|undefined} */
 let loginLoaded;
+/** How long the login form waits to learn whether to offer registration. */
+const SERVER_INFO_WAIT_MS = 2000;
+
 /**
  * The login form loads when someone has to log in; its screen shows once it
  * is wired and knows whether this server lets people register (offered
- * unless the server says it is closed).
+ * unless the server says it is closed; a slow answer corrects it later).
  */
 const loginForm = () =>
-  (loginLoaded ??= Promise.all([import('./render/login.js'), learnServer()]).then(([m, info]) => {
+  (loginLoaded ??= Promise.all([
+    import('./render/login.js'),
+    Promise.race([learnServer(), new Promise((r) => setTimeout(r, SERVER_INFO_WAIT_MS, null))]),
+  ]).then(([m, info]) => {
     const form = new m.LoginForm({
       async login(username, password) {
         const user = await api.login(username, password);
@@ -142,8 +148,19 @@ const loginForm = () =>
       },
     });
     form.offerRegistration(info?.registration !== 'closed');
+    if (!info) void offerRegistration(form);
     return form;
   }));
+
+/**
+ * Asks the server again (an earlier answer failed or was late) and shows
+ * or hides registration by what it says.
+ * @param {import('./render/login.js').LoginForm} form
+ */
+async function offerRegistration(form) {
+  const info = await learnServer();
+  if (info) form.offerRegistration(info.registration !== 'closed');
+}
 
 /** Asks the server about itself and keeps its limits for the composer. */
 async function learnServer() {
@@ -380,6 +397,7 @@ installShortcuts({
 async function enterChat(user) {
   store.setMe(user);
   const saved = import('./saved.js');
+  saved.catch(() => {}); // taken below; not an unhandled rejection meanwhile
   let roomsKnown = false;
   try {
     store.setRooms(await api.rooms());
@@ -389,7 +407,11 @@ async function enterChat(user) {
   }
   // What this user left unsent (a reload, a closed tab) goes out on connecting.
   try {
-    (await saved).restore(state.outbox, user.id, (o) => !roomsKnown || state.rooms.has(o.room_id));
+    const keep = (/** @type {import('./types.js').Outgoing} */ o) => !roomsKnown || state.rooms.has(o.room_id);
+    (await saved).restore(state.outbox, user.id, keep, () => {
+      actions.flushOutbox();
+      store.changed();
+    });
   } catch {
     // not loaded (offline at first load): this page's messages are not kept
   }
@@ -415,7 +437,9 @@ function openDefaultRoom() {
 /** @param {string} [message] */
 async function loggedOut(message) {
   gateway.stop();
-  // Unsent messages stay only while their author is logged in here.
+  // Unsent messages stay only while their author is logged in here: nothing
+  // is saved from now on (a Retry before the reset below included).
+  state.outbox.onChange = null;
   const me = state.me;
   if (me) await import('./saved.js').then((s) => s.forget(me.id), () => {});
   showThreadCount(0);
@@ -427,6 +451,7 @@ async function loggedOut(message) {
   store.reset();
   history.replaceState(null, '', location.pathname);
   form.reset(message);
+  void offerRegistration(form);
   queueMicrotask(() => form.focus());
 }
 
@@ -457,6 +482,9 @@ async function start() {
     await enterChat(user);
   } catch (err) {
     forget();
+    // Logged out while no page was open (the session expired or was ended
+    // elsewhere): what was left unsent goes too, as at a logout.
+    if (err instanceof ApiError && err.status === 401) void import('./saved.js').then((s) => s.forget(), () => {});
     const form = await loginForm();
     store.setScreen('login');
     form.reset(err instanceof ApiError && err.status !== 401 ? err.message : '');

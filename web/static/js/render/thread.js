@@ -4,6 +4,7 @@
 
 import { byId, clear, focusIn, h, reorder, setText } from '../dom.js';
 import { buildMessage, isOutgoing, sameSig } from './message.js';
+import * as store from '../store.js';
 
 /** @typedef {import('../types.js').Message} Message */
 /** @typedef {import('../types.js').Outgoing} Outgoing */
@@ -71,6 +72,11 @@ export class ThreadPanel {
     const t = this.last?.thread;
     const body = this.input.value.trim();
     if (!t || !body) return;
+    const max = store.limits.message_chars;
+    if ([...body].length > max) {
+      store.setNotice(`A message can have at most ${max} characters.`, 'error');
+      return;
+    }
     this.input.value = '';
     this.input.rows = 1;
     this.hooks.send(t.roomId, t.root.id, body);
