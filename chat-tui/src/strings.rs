@@ -10,6 +10,10 @@ pub const REGISTER_TITLE: &str = " chat-tui — create an account ";
 pub const USERNAME: &str = "Username: ";
 pub const PASSWORD: &str = "Password: ";
 pub const LOGIN_HINT: &str = "Enter: next/log in · Ctrl+R: register instead · Ctrl+C: quit";
+/// The hint on a server that takes no registrations.
+pub const LOGIN_HINT_CLOSED: &str = "Enter: next/log in · Ctrl+C: quit";
+pub const REGISTRATION_CLOSED: &str =
+    "this server does not take new accounts; ask its admin for one";
 pub const REGISTER_HINT: &str =
     "Enter: next/create account · Ctrl+R: log in instead · Ctrl+C: quit";
 pub const LOGGING_IN: &str = "logging in…";

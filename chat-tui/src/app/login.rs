@@ -29,6 +29,8 @@ pub struct LoginForm {
     pub focus: Field,
     /// Create an account instead of logging in.
     pub register: bool,
+    /// Whether the server takes registrations; None until it says.
+    pub registration_open: Option<bool>,
     pub error: Option<String>,
     /// A request is in flight.
     pub busy: bool,
@@ -92,6 +94,10 @@ impl LoginForm {
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let form = &mut state.login;
     if key.code == KeyCode::Char('r') && key.modifiers == KeyModifiers::CONTROL {
+        if form.registration_open == Some(false) && !form.register {
+            form.error = Some(strings::REGISTRATION_CLOSED.to_owned());
+            return Vec::new();
+        }
         form.register = !form.register;
         form.error = None;
         if form.focus == Field::Confirm {
@@ -138,4 +144,17 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// The server said whether it takes registrations: a closed one is not
+/// offered (and a form switched to creating an account goes back).
+pub fn on_registration(state: &mut State, open: bool) {
+    let form = &mut state.login;
+    form.registration_open = Some(open);
+    if !open && form.register {
+        form.register = false;
+        if form.focus == Field::Confirm {
+            form.focus = Field::Password;
+        }
+    }
 }

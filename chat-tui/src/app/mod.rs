@@ -250,11 +250,14 @@ impl State {
             names: HashMap::new(),
             jump: None,
         };
-        let mut effects = Vec::new();
-        if let Some((username, token)) = saved {
-            state.login.username.set(&username);
-            effects = state.start_session(token);
-        }
+        let effects = match saved {
+            Some((username, token)) => {
+                state.login.username.set(&username);
+                state.start_session(token)
+            }
+            // The form offers Ctrl+R only where the server takes registrations.
+            None => vec![Effect::Rest(RestCall::Server)],
+        };
         (state, effects)
     }
 
@@ -288,7 +291,11 @@ impl State {
         self.login.focus = Field::Password;
         // The account exists: whoever signed up with this form logs in now.
         self.login.register = false;
-        vec![Effect::Disconnect, Effect::DeleteSession]
+        let mut fx = vec![Effect::Disconnect, Effect::DeleteSession];
+        if self.login.registration_open.is_none() {
+            fx.push(Effect::Rest(RestCall::Server));
+        }
+        fx
     }
 
     /// Quits, unless messages are still unsent: then the first request

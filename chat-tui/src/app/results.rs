@@ -2,8 +2,8 @@
 
 use super::events::{remove_room, upsert_room};
 use super::{
-    Effect, Overlay, Screen, State, actions, browse, chat, compose, files, names, people, select,
-    thread,
+    Effect, Overlay, Screen, State, actions, browse, chat, compose, files, login, names, people,
+    select, thread,
 };
 use crate::net::{RestCall, RestResult};
 use crate::strings;
@@ -19,6 +19,10 @@ pub fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
             let mut fx = state.start_session(token);
             fx.insert(0, Effect::SaveSession);
             fx
+        }
+        RestResult::Server { registration_open } => {
+            login::on_registration(state, registration_open);
+            Vec::new()
         }
         RestResult::Me(user) => {
             names::learn_user(state, &user);
@@ -169,6 +173,9 @@ pub fn on_rest(state: &mut State, r: RestResult) -> Vec<Effect> {
         }
         RestResult::LoggedOut => Vec::new(),
         RestResult::Unauthorized => state.end_session(Some(strings::SESSION_ENDED)),
+        // An older server, or none yet: the form keeps offering Ctrl+R and
+        // the server's answer to registering says why it cannot.
+        RestResult::Failed { what: "server", .. } => Vec::new(),
         RestResult::Failed { what, message } => {
             if state.screen == Screen::Login {
                 state.login.busy = false;

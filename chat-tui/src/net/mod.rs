@@ -33,6 +33,8 @@ pub enum RestCall {
         username: String,
         password: String,
     },
+    /// What the server says about itself (whether it takes registrations).
+    Server,
     Me,
     Rooms,
     Room(RoomId),
@@ -160,6 +162,10 @@ pub enum RestResult {
     LoggedIn {
         token: String,
         user: User,
+    },
+    /// Whether the server lets anyone create an account.
+    Server {
+        registration_open: bool,
     },
     Me(User),
     Rooms(Vec<Room>),

@@ -3,8 +3,8 @@
 
 use chat_wire::api::{
     CreateRoomRequest, EditMessageRequest, LoginRequest, LoginResponse, MembersResponse,
-    MessagesResponse, ReadMarkerRequest, RegisterRequest, RoomResponse, RoomsResponse,
-    UpdateProfileRequest, UpdateRoomRequest, UserResponse, UsernameRequest,
+    MessagesResponse, ReadMarkerRequest, RegisterRequest, Registration, RoomResponse,
+    RoomsResponse, ServerInfo, UpdateProfileRequest, UpdateRoomRequest, UserResponse, UsernameRequest,
 };
 use chat_wire::{ErrorBody, Visibility};
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -105,6 +105,12 @@ impl Rest {
                 self.send(self.req(M::POST, "/auth/register", None).json(&body))
                     .await?;
                 self.login(username, password).await?
+            }
+            RestCall::Server => {
+                let info: ServerInfo = self.json(self.req(M::GET, "/server", None)).await?;
+                RestResult::Server {
+                    registration_open: info.registration == Registration::Open,
+                }
             }
             RestCall::Me => RestResult::Me(
                 self.json::<UserResponse>(self.req(M::GET, "/me", t))
@@ -278,6 +284,7 @@ pub(super) fn name(call: &RestCall) -> &'static str {
     match call {
         RestCall::Login { .. } => "login",
         RestCall::Register { .. } => "register",
+        RestCall::Server => "server",
         RestCall::Me => "profile",
         RestCall::Rooms | RestCall::Room(_) => "rooms",
         RestCall::Page { .. } => "history",

@@ -33,6 +33,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
     };
     let hint = if form.register {
         strings::REGISTER_HINT
+    } else if form.registration_open == Some(false) {
+        strings::LOGIN_HINT_CLOSED
     } else {
         strings::LOGIN_HINT
     };

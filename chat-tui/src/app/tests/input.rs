@@ -47,7 +47,7 @@ fn up_on_an_empty_line_edits_my_last_message() {
 #[test]
 fn the_login_form_logs_in_and_saves_the_session() {
     let (mut s, fx) = State::new("http://x", None, Settings::default(), "n");
-    assert!(fx.is_empty());
+    assert_eq!(fx, vec![Effect::Rest(RestCall::Server)]);
     for c in "Alice".chars() {
         key(&mut s, KeyCode::Char(c), KeyModifiers::NONE);
     }
@@ -201,6 +201,42 @@ fn the_form_can_create_an_account() {
     net(&mut s, NetEvent::Rest(closed));
     assert!(!s.login.busy);
     assert_eq!(s.login.error.as_deref(), Some("registration is closed"));
+}
+
+#[test]
+fn a_server_closed_to_registration_is_not_offered_it() {
+    let (mut s, _) = State::new("http://x", None, Settings::default(), "n");
+    key(&mut s, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    assert!(s.login.register);
+    // The server's answer comes: the form goes back to logging in.
+    let closed = RestResult::Server {
+        registration_open: false,
+    };
+    net(&mut s, NetEvent::Rest(closed));
+    assert!(!s.login.register);
+    key(&mut s, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    assert!(!s.login.register, "Ctrl+R switched to a closed registration");
+    assert_eq!(s.login.error.as_deref(), Some(crate::strings::REGISTRATION_CLOSED));
+    // Logging in still works.
+    type_line(&mut s, "carol");
+    let fx = type_line(&mut s, "a long password");
+    assert_eq!(
+        fx,
+        vec![Effect::Rest(RestCall::Login {
+            username: "carol".into(),
+            password: "a long password".into()
+        })]
+    );
+    // A server that cannot say leaves the form as it was, with no error.
+    let (mut s, _) = State::new("http://x", None, Settings::default(), "n");
+    let failed = RestResult::Failed {
+        what: "server",
+        message: "no such endpoint".into(),
+    };
+    net(&mut s, NetEvent::Rest(failed));
+    assert_eq!(s.login.error, None);
+    key(&mut s, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    assert!(s.login.register);
 }
 
 #[test]
