@@ -36,6 +36,7 @@ test('closed to registration: the login screen offers no Register button, and an
     // The form shows once it knows the server's mode, without the button.
     assert.equal(await page.getByRole('button', { name: 'Register' }).count(), 0, 'no Register button');
     assert.equal(await page.getByText('New here?').isVisible(), false);
+    assert.ok(await page.getByText('No account? Ask the admin of this server for one.').isVisible());
     await logIn(page, server, alice, room.name);
     await ui(page).message.fill('hi from alice');
     await ui(page).message.press('Enter');

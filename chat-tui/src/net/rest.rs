@@ -4,7 +4,8 @@
 use chat_wire::api::{
     CreateRoomRequest, EditMessageRequest, LoginRequest, LoginResponse, MembersResponse,
     MessagesResponse, ReadMarkerRequest, RegisterRequest, Registration, RoomResponse,
-    RoomsResponse, ServerInfo, UpdateProfileRequest, UpdateRoomRequest, UserResponse, UsernameRequest,
+    RoomsResponse, ServerInfo, UpdateProfileRequest, UpdateRoomRequest, UserResponse,
+    UsernameRequest,
 };
 use chat_wire::{ErrorBody, Visibility};
 use reqwest::{Method, RequestBuilder, StatusCode};

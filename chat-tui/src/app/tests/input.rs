@@ -215,8 +215,11 @@ fn a_server_closed_to_registration_is_not_offered_it() {
     net(&mut s, NetEvent::Rest(closed));
     assert!(!s.login.register);
     key(&mut s, KeyCode::Char('r'), KeyModifiers::CONTROL);
-    assert!(!s.login.register, "Ctrl+R switched to a closed registration");
-    assert_eq!(s.login.error.as_deref(), Some(crate::strings::REGISTRATION_CLOSED));
+    assert!(
+        !s.login.register,
+        "Ctrl+R switched to a closed registration"
+    );
+    assert_eq!(s.login.error.as_deref(), Some(strings::REGISTRATION_CLOSED));
     // Logging in still works.
     type_line(&mut s, "carol");
     let fx = type_line(&mut s, "a long password");

@@ -25,6 +25,7 @@ export class LoginForm {
     /** @type {'login'|'register'} */
     this.mode = 'login';
     this.busy = false;
+    this.registrationOpen = true;
 
     this.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
@@ -43,7 +44,7 @@ export class LoginForm {
     this.displayField.hidden = !reg;
     setText(this.title, reg ? 'Create an account' : 'Log in');
     setText(this.submit, reg ? 'Create account' : 'Log in');
-    setText(this.switchPrompt, reg ? 'Already have an account?' : 'New here?');
+    this.showSwitch();
     setText(this.switchButton, reg ? 'Use an existing account' : 'Register');
     this.password.autocomplete = reg ? 'new-password' : 'current-password';
     this.showError('');
@@ -51,13 +52,19 @@ export class LoginForm {
 
   /**
    * Shows or hides the way to create an account: a server where an admin
-   * makes the accounts does not offer it.
+   * makes the accounts says so instead.
    * @param {boolean} open
    */
   offerRegistration(open) {
-    const offer = this.switchButton.parentElement;
-    if (offer) offer.hidden = !open;
+    this.registrationOpen = open;
     if (!open && this.mode === 'register') this.setMode('login');
+    else this.showSwitch();
+  }
+
+  showSwitch() {
+    const reg = this.mode === 'register';
+    this.switchButton.hidden = !this.registrationOpen;
+    setText(this.switchPrompt, reg ? 'Already have an account?' : this.registrationOpen ? 'New here?' : 'No account? Ask the admin of this server for one.');
   }
 
   /** @param {string} text */
