@@ -7,6 +7,7 @@ import { byId } from './dom.js';
 import { installShortcuts } from './keyboard.js';
 import { Gateway } from './socket.js';
 import * as live from './live.js';
+import { anySaved } from './outbox.js';
 import { overlays } from './overlays.js';
 import { refreshThreadCount, show as showThreadCount } from './threadcount.js';
 import * as replies from './replies.js';
@@ -19,7 +20,6 @@ import { Timeline } from './render/timeline.js';
 // The modules the ones above import, named here too so the browser asks for
 // them with the first wave instead of after their importers arrive (one
 // round of requests less before the first screen).
-import './outbox.js';
 import './format.js';
 import './time.js';
 import './render/avatar.js';
@@ -396,8 +396,6 @@ installShortcuts({
 /** @param {User} user */
 async function enterChat(user) {
   store.setMe(user);
-  const saved = import('./saved.js');
-  saved.catch(() => {}); // taken below; not an unhandled rejection meanwhile
   let roomsKnown = false;
   try {
     store.setRooms(await api.rooms());
@@ -406,20 +404,37 @@ async function enterChat(user) {
     store.setNotice(actions.messageOf(err), 'error');
   }
   // What this user left unsent (a reload, a closed tab) goes out on connecting.
-  try {
-    const keep = (/** @type {import('./types.js').Outgoing} */ o) => !roomsKnown || state.rooms.has(o.room_id);
-    (await saved).restore(state.outbox, user.id, keep, () => {
-      actions.flushOutbox();
-      store.changed();
-    });
-  } catch {
-    // not loaded (offline at first load): this page's messages are not kept
-  }
+  await keepOutbox(user.id, roomsKnown);
   store.setScreen('chat');
   gateway.start();
   openDefaultRoom();
   void learnServer();
   queueMicrotask(() => composer.focus());
+}
+
+/**
+ * Keeps this user's unsent messages across reloads and closed tabs
+ * (saved.js): loaded now when pages left some, else with the first message
+ * queued, so the first screen does not wait for it.
+ * @param {number} userId @param {boolean} roomsKnown  else nothing is dropped as a room I left
+ */
+async function keepOutbox(userId, roomsKnown) {
+  const outbox = state.outbox;
+  const keep = (/** @type {import('./types.js').Outgoing} */ o) => !roomsKnown || state.rooms.has(o.room_id);
+  const load = () =>
+    import('./saved.js').then(
+      (s) =>
+        s.restore(outbox, userId, keep, () => {
+          actions.flushOutbox();
+          store.changed();
+        }),
+      () => {}, // not loaded (offline): this page's messages are not kept
+    );
+  if (anySaved(userId)) return load();
+  outbox.onChange = () => {
+    outbox.onChange = null;
+    void load();
+  };
 }
 
 function openDefaultRoom() {
@@ -439,9 +454,10 @@ async function loggedOut(message) {
   gateway.stop();
   // Unsent messages stay only while their author is logged in here: nothing
   // is saved from now on (a Retry before the reset below included).
+  state.outbox.closed = true;
   state.outbox.onChange = null;
   const me = state.me;
-  if (me) await import('./saved.js').then((s) => s.forget(me.id), () => {});
+  if (me && anySaved(me.id)) await import('./saved.js').then((s) => s.forget(me.id), () => {});
   showThreadCount(0);
   for (const d of document.querySelectorAll('dialog[open]')) if (d instanceof HTMLDialogElement) d.close();
   chrome.closeDrawer(false);
@@ -484,7 +500,7 @@ async function start() {
     forget();
     // Logged out while no page was open (the session expired or was ended
     // elsewhere): what was left unsent goes too, as at a logout.
-    if (err instanceof ApiError && err.status === 401) void import('./saved.js').then((s) => s.forget(), () => {});
+    if (err instanceof ApiError && err.status === 401 && anySaved()) void import('./saved.js').then((s) => s.forget(), () => {});
     const form = await loginForm();
     store.setScreen('login');
     form.reset(err instanceof ApiError && err.status !== 401 ? err.message : '');

@@ -2,7 +2,8 @@
 // after a reconnect (or a retry after a failure) never makes a second copy:
 // the server acknowledges a known client_id with the original message.
 //
-// saved.js keeps them in localStorage across reloads and closed tabs.
+// saved.js keeps them in localStorage across reloads and closed tabs; it
+// loads only when a page left some, or with the first message queued.
 
 /** @typedef {import('./types.js').Outgoing} Outgoing */
 /** @typedef {import('./types.js').SendFrame} SendFrame */
@@ -12,6 +13,20 @@ export function newClientId() {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** localStorage keys of unsent messages start with this (saved.js). */
+export const SAVED_PREFIX = 'chat.outbox.';
+
+/** Whether pages left messages unsent: a user's, or anyone's. @param {number} [userId] */
+export function anySaved(userId) {
+  const prefix = userId === undefined ? SAVED_PREFIX : `${SAVED_PREFIX}${userId}.`;
+  try {
+    for (let i = 0; i < localStorage.length; i++) if (localStorage.key(i)?.startsWith(prefix)) return true;
+  } catch {
+    // storage disabled: nothing saved
+  }
+  return false;
 }
 
 /** @param {Outgoing} o @returns {SendFrame} */
@@ -30,6 +45,8 @@ export class Outbox {
     this.items = [];
     /** @type {((items: Outgoing[]) => void)|null} */
     this.onChange = null;
+    /** Its user is logging out: nothing is saved any more. */
+    this.closed = false;
   }
 
   /** Tells whoever keeps the messages (saved.js) that they changed. */

@@ -11,13 +11,12 @@
 // Loaded after login, so the first screen does not wait for it.
 
 import { store, stored } from './boot.js';
-import { newClientId } from './outbox.js';
+import { SAVED_PREFIX as PREFIX, newClientId } from './outbox.js';
 
 /** @typedef {import('./types.js').Outgoing} Outgoing */
 /** @typedef {import('./outbox.js').Outbox} Outbox */
 /** @typedef {{at: number, gone: boolean, items: Outgoing[]}} Entry */
 
-const PREFIX = 'chat.outbox.';
 const BEAT_MS = 10_000;
 /** An entry not renewed for this long belongs to a page that is no more. */
 const ORPHANED_MS = 3 * BEAT_MS;
@@ -103,8 +102,8 @@ function adopt(outbox, userId, own, keep) {
 
 /**
  * Keeps `outbox` saved for `userId` from now on, after taking over what
- * the user's gone pages left unsent. `adopted` is called when later beats
- * take over more (to send them).
+ * the user's gone pages left unsent. `adopted` is called whenever that
+ * brings messages (to send them), now or at a later beat.
  * @param {Outbox} outbox
  * @param {number} userId
  * @param {(o: Outgoing) => boolean} keep  false drops one (a room I am no longer in)
@@ -114,20 +113,22 @@ export function restore(outbox, userId, keep, adopted) {
   const key = `${PREFIX}${userId}.${newClientId()}`;
   /** @param {boolean} gone */
   const write = (gone) => store(key, outbox.items.length ? JSON.stringify({ at: Date.now(), gone, items: outbox.items }) : null);
-  adopt(outbox, userId, key, keep);
+  if (outbox.closed) return;
+  const came = adopt(outbox, userId, key, keep);
   outbox.onChange = () => write(false);
   outbox.save();
+  if (came) adopted();
   const beat = setInterval(() => {
-    if (outbox.onChange === null) return void clearInterval(beat); // logged out
+    if (outbox.closed) return void clearInterval(beat);
     if (adopt(outbox, userId, key, keep)) adopted();
     if (outbox.items.length) write(false);
   }, BEAT_MS);
   addEventListener('pagehide', () => {
-    if (outbox.onChange !== null) write(true);
+    if (!outbox.closed) write(true);
   });
   // Back from the back/forward cache: this page holds its messages again.
   addEventListener('pageshow', (ev) => {
-    if (ev.persisted && outbox.onChange !== null) write(false);
+    if (ev.persisted && !outbox.closed) write(false);
   });
 }
 
