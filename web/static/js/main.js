@@ -7,7 +7,7 @@ import { byId } from './dom.js';
 import { installShortcuts } from './keyboard.js';
 import { Gateway } from './socket.js';
 import * as live from './live.js';
-import { anySaved } from './outbox.js';
+import { forgetSaved, keepSaved } from './outbox.js';
 import { overlays } from './overlays.js';
 import { refreshThreadCount, show as showThreadCount } from './threadcount.js';
 import * as replies from './replies.js';
@@ -404,37 +404,15 @@ async function enterChat(user) {
     store.setNotice(actions.messageOf(err), 'error');
   }
   // What this user left unsent (a reload, a closed tab) goes out on connecting.
-  await keepOutbox(user.id, roomsKnown);
+  await keepSaved(state.outbox, user.id, (o) => !roomsKnown || state.rooms.has(o.room_id), () => {
+    actions.flushOutbox();
+    store.changed();
+  });
   store.setScreen('chat');
   gateway.start();
   openDefaultRoom();
   void learnServer();
   queueMicrotask(() => composer.focus());
-}
-
-/**
- * Keeps this user's unsent messages across reloads and closed tabs
- * (saved.js): loaded now when pages left some, else with the first message
- * queued, so the first screen does not wait for it.
- * @param {number} userId @param {boolean} roomsKnown  else nothing is dropped as a room I left
- */
-async function keepOutbox(userId, roomsKnown) {
-  const outbox = state.outbox;
-  const keep = (/** @type {import('./types.js').Outgoing} */ o) => !roomsKnown || state.rooms.has(o.room_id);
-  const load = () =>
-    import('./saved.js').then(
-      (s) =>
-        s.restore(outbox, userId, keep, () => {
-          actions.flushOutbox();
-          store.changed();
-        }),
-      () => {}, // not loaded (offline): this page's messages are not kept
-    );
-  if (anySaved(userId)) return load();
-  outbox.onChange = () => {
-    outbox.onChange = null;
-    void load();
-  };
 }
 
 function openDefaultRoom() {
@@ -457,7 +435,7 @@ async function loggedOut(message) {
   state.outbox.closed = true;
   state.outbox.onChange = null;
   const me = state.me;
-  if (me && anySaved(me.id)) await import('./saved.js').then((s) => s.forget(me.id), () => {});
+  if (me) await forgetSaved(me.id);
   showThreadCount(0);
   for (const d of document.querySelectorAll('dialog[open]')) if (d instanceof HTMLDialogElement) d.close();
   chrome.closeDrawer(false);
@@ -500,7 +478,7 @@ async function start() {
     forget();
     // Logged out while no page was open (the session expired or was ended
     // elsewhere): what was left unsent goes too, as at a logout.
-    if (err instanceof ApiError && err.status === 401 && anySaved()) void import('./saved.js').then((s) => s.forget(), () => {});
+    if (err instanceof ApiError && err.status === 401) void forgetSaved();
     const form = await loginForm();
     store.setScreen('login');
     form.reset(err instanceof ApiError && err.status !== 401 ? err.message : '');

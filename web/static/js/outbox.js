@@ -19,7 +19,7 @@ export function newClientId() {
 export const SAVED_PREFIX = 'chat.outbox.';
 
 /** Whether pages left messages unsent: a user's, or anyone's. @param {number} [userId] */
-export function anySaved(userId) {
+function anySaved(userId) {
   const prefix = userId === undefined ? SAVED_PREFIX : `${SAVED_PREFIX}${userId}.`;
   try {
     for (let i = 0; i < localStorage.length; i++) if (localStorage.key(i)?.startsWith(prefix)) return true;
@@ -27,6 +27,34 @@ export function anySaved(userId) {
     // storage disabled: nothing saved
   }
   return false;
+}
+
+/**
+ * Keeps `outbox` saved across reloads and closed tabs (saved.js): loaded now
+ * when pages left messages unsent (they join the outbox; `adopted` sends
+ * them), else with the first message queued, so the first screen does not
+ * wait for it.
+ * @param {Outbox} outbox
+ * @param {number} userId
+ * @param {(o: Outgoing) => boolean} keep  false drops a saved one (a room I left)
+ * @param {() => void} adopted
+ */
+export async function keepSaved(outbox, userId, keep, adopted) {
+  const load = () =>
+    import('./saved.js').then(
+      (s) => s.restore(outbox, userId, keep, adopted),
+      () => {}, // not loaded (offline): this page's messages are not kept
+    );
+  if (anySaved(userId)) return load();
+  outbox.onChange = () => {
+    outbox.onChange = null;
+    void load();
+  };
+}
+
+/** Removes what pages left unsent: a user's, or anyone's. @param {number} [userId] */
+export async function forgetSaved(userId) {
+  if (anySaved(userId)) await import('./saved.js').then((s) => s.forget(userId), () => {});
 }
 
 /** @param {Outgoing} o @returns {SendFrame} */

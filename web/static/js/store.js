@@ -149,6 +149,17 @@ export function setNotice(text, kind = 'info') {
   changed();
 }
 
+/**
+ * Whether a message body is over the server's length limit; says so if it is.
+ * @param {string} body
+ */
+export function tooLong(body) {
+  const max = limits.message_chars;
+  if ([...body].length <= max) return false;
+  setNotice(`A message can have at most ${max} characters.`, 'error');
+  return true;
+}
+
 /** @param {LinkStatus} link @param {number} [retryInMs] */
 export function setLink(link, retryInMs = 0) {
   state.link = link;

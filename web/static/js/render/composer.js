@@ -155,11 +155,7 @@ export class Composer {
       }
       return;
     }
-    const max = store.limits.message_chars;
-    if ([...body].length > max) {
-      store.setNotice(`A message can have at most ${max} characters.`, 'error');
-      return;
-    }
+    if (store.tooLong(body)) return;
     if (this.editing) {
       const msg = this.editing;
       if (body === msg.body) {

@@ -72,11 +72,7 @@ export class ThreadPanel {
     const t = this.last?.thread;
     const body = this.input.value.trim();
     if (!t || !body) return;
-    const max = store.limits.message_chars;
-    if ([...body].length > max) {
-      store.setNotice(`A message can have at most ${max} characters.`, 'error');
-      return;
-    }
+    if (store.tooLong(body)) return;
     this.input.value = '';
     this.input.rows = 1;
     this.hooks.send(t.roomId, t.root.id, body);
