@@ -239,6 +239,9 @@ async fn the_nightly_verified_backup_runs_as_the_documented_role() {
         .batch_execute(&format!("ALTER ROLE {} NOCREATEDB", role.name))
         .await
         .unwrap();
+    // Backups are named by the second: a run within the same second as the
+    // one above would be refused for the name (exit 2), not for CREATEDB.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     let before = listing(&dir);
     let log = scratch.path("journal");
     let journal = std::fs::File::create(&log).unwrap();
