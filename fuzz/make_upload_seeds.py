@@ -6,11 +6,12 @@ string (`name=...`), then the file's bytes. The files are tiny images built
 here byte by byte with the standard library only (no image library needed),
 so that the fuzzer starts inside each decoder chatd runs: a PNG (RGBA) and a
 grey PNG carrying an eXIf chunk, a baseline JPEG and one with an EXIF
-orientation, a lossless WebP, a GIF with a transparent colour, and text that
-is no image (HTML named .png, a plain text file).
+orientation, a lossless WebP, a GIF with a transparent colour, text that is no image
+(HTML named .png, a plain text file), and a WebP that made its decoder panic.
 
 chatd's unit test `media::tests::the_fuzz_seeds_are_images` checks that every
-image seed decodes. Run from anywhere: python3 fuzz/make_upload_seeds.py
+image seed decodes, but for those named bad_*: crafted files that broke a
+decoder once, which chatd must refuse as invalid. Run from anywhere: python3 fuzz/make_upload_seeds.py
 """
 
 import os
@@ -115,10 +116,9 @@ def jpeg(app1=b""):
             + scan + b"\xff\xd9")
 
 
-def webp():
-    """A 4x3 lossless WebP: no transforms, and prefix codes of one or two
-    symbols each, so every pixel is a few bits (green and blue vary)."""
-    width, height = 4, 3
+def vp8l_start(width, height):
+    """A lossless WebP's header bits up to its first prefix code: no
+    transforms, no colour cache, one group of prefix codes."""
     bits = Bits(msb_first=False)
     bits.put(width - 1, 14)
     bits.put(height - 1, 14)
@@ -127,6 +127,20 @@ def webp():
     bits.put(0, 1)  # no transform
     bits.put(0, 1)  # no colour cache
     bits.put(0, 1)  # no meta prefix codes
+    return bits
+
+
+def riff_vp8l(bits):
+    data = b"\x2f" + bits.bytes(pad_bit=0)
+    chunk = b"VP8L" + struct.pack("<I", len(data)) + data + b"\x00" * (len(data) & 1)
+    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+def webp():
+    """A 4x3 lossless WebP: no transforms, and prefix codes of one or two
+    symbols each, so every pixel is a few bits (green and blue vary)."""
+    width, height = 4, 3
+    bits = vp8l_start(width, height)
 
     def simple_code(*symbols):
         bits.put(1, 1)  # a simple code
@@ -145,9 +159,35 @@ def webp():
         for x in range(width):
             bits.put((x + y) & 1, 1)  # green: the code's index
             bits.put(x >> 1, 1)  # blue
-    data = b"\x2f" + bits.bytes(pad_bit=0)
-    chunk = b"VP8L" + struct.pack("<I", len(data)) + data + b"\x00" * (len(data) & 1)
-    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+    return riff_vp8l(bits)
+
+
+def webp_overfull_code():
+    """A lossless WebP whose green prefix code has more codes than its
+    lengths allow: three of length 1, one of each length 2 to 14, two of 15.
+    Counting them overflows image-webp 0.2.4's 16-bit counter, and that
+    decoder panicked (the fuzzer found such a file in CI). chatd must refuse
+    the upload as an invalid image, not fail with a 500."""
+    bits = vp8l_start(4, 3)
+    bits.put(0, 1)  # a normal code, given by the lengths of its codes
+    # Those lengths are themselves prefix-coded: length 1 gets a 3-bit code,
+    # lengths 2 to 15 get 4-bit ones (a complete code). All 19 are listed.
+    order = [17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+    length_code = {1: 3, **{n: 4 for n in range(2, 16)}}
+    bits.put(len(order) - 4, 4)
+    for symbol in order:
+        bits.put(length_code.get(symbol, 0), 3)
+    codes = huffman_codes(sorted(length_code.items(), key=lambda item: (item[1], item[0])))
+    green = [1, 1, 1] + list(range(2, 15)) + [15, 15]
+    bits.put(1, 1)  # the number of lengths that follow is given,
+    bits.put(2, 3)  # in 2 + 2 * 2 bits
+    bits.put(len(green) - 2, 6)
+    for length in green:
+        code, n = codes[length]
+        for i in range(n - 1, -1, -1):  # a prefix code goes most significant bit first
+            bits.put((code >> i) & 1, 1)
+    bits.put(0, 64)  # room for the decoder to read ahead
+    return riff_vp8l(bits)
 
 
 def gif():
@@ -184,6 +224,7 @@ SEEDS = {
     "jpeg_exif": seed("name=C%3A%5Cphotos%5Crotated.jpeg", jpeg(EXIF_TIFF)),
     "webp": seed("name=sticker.webp", webp()),
     "gif": seed("name=anim.gif&x=1", gif()),
+    "bad_webp_overfull_code": seed("name=overfull.webp", webp_overfull_code()),
     "html": seed("name=..%2F..%2Fnot%20an%20image.png",
                  b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>\n"),
     "text": seed("", "notes: caf\u00e9, na\u00efve\n".encode()),

@@ -43,7 +43,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(named, Some(client), "header {last:?}");
     }
     // Nobody trusted: the peer, whatever the header says.
-    assert_eq!(TrustedProxies::default().client_addr(peer, &headers), peer.ip());
+    assert_eq!(
+        TrustedProxies::default().client_addr(peer, &headers),
+        peer.ip()
+    );
 
     let text = String::from_utf8_lossy(data);
     let _ = text.parse::<TrustedProxies>();

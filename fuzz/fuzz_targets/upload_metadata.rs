@@ -17,10 +17,14 @@
 //! failure). A decoded image is 1–`MAX_SIDE` pixels a side; its thumbnail
 //! is an image of the type given, at most `THUMB_SIDE` a side (the same
 //! size when the image is no larger); the cleaned copy is an image of the
-//! sniffed type and size that carries no EXIF.
+//! sniffed type and size that carries no EXIF. A panic inside a
+//! third-party decoder is the one exception: chatd catches it and refuses
+//! the upload as invalid, and the target checks that it does.
 #![no_main]
 
+use std::cell::Cell;
 use std::io::Cursor;
+use std::sync::Once;
 
 use chat_wire::files::UploadQuery;
 use chatd::upload::{
@@ -30,6 +34,32 @@ use chatd::upload::{
 use http::HeaderValue;
 use image::{ImageDecoder as _, ImageFormat, ImageReader};
 use libfuzzer_sys::fuzz_target;
+
+thread_local! {
+    static DECODING: Cell<bool> = const { Cell::new(false) };
+    static DECODER_PANICKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// libFuzzer's panic hook aborts at the panic itself, before anything can
+/// catch it. This one lets a panic raised outside chatd's own code while
+/// `decode` runs unwind to chatd's catch (and notes it); every other panic
+/// still aborts. An uncaught one aborts anyway when it reaches libFuzzer.
+fn let_decoder_panics_unwind() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let in_chatd = info
+                .location()
+                .is_some_and(|at| at.file().contains("chatd/src/"));
+            if DECODING.get() && !in_chatd {
+                DECODER_PANICKED.set(true);
+                return;
+            }
+            abort(info);
+        }));
+    });
+}
 
 fn check_name(raw: Option<&str>) {
     let Ok(name) = clean_name(raw) else {
@@ -114,7 +144,18 @@ fuzz_target!(|data: &[u8]| {
     let Some(format) = format else {
         return;
     };
-    match decode(Cursor::new(bytes), format) {
+    let_decoder_panics_unwind();
+    DECODER_PANICKED.set(false);
+    DECODING.set(true);
+    let decoded = decode(Cursor::new(bytes), format);
+    DECODING.set(false);
+    if DECODER_PANICKED.get() {
+        assert!(
+            matches!(decoded, Err(MediaError::Invalid(_))),
+            "a decoder panicked and chatd answered {decoded:?}"
+        );
+    }
+    match decoded {
         Ok(processed) => check_image(&processed, &content_type, format),
         Err(MediaError::Io(e)) => panic!("{format:?} from memory failed as I/O: {e}"),
         Err(MediaError::TooLarge | MediaError::Invalid(_)) => {}

@@ -178,7 +178,11 @@ fuzz_target!(|data: &[u8]| {
             }
             Some(Message::Binary(bytes)) => {
                 assert!(!message.text, "message {n}: text read as binary");
-                assert_eq!(&bytes[..], &message.payload[..], "message {n}: bytes changed");
+                assert_eq!(
+                    &bytes[..],
+                    &message.payload[..],
+                    "message {n}: bytes changed"
+                );
             }
             other => panic!("message {n}: expected it, read {other:?} (error {error:?})"),
         }

@@ -62,6 +62,45 @@ async fn a_decompression_bomb_is_refused() {
     assert_eq!(staging_files(&dir), 0);
 }
 
+/// A WebP crafted so that image-webp 0.2.4 panics while reading it (found
+/// by the fuzzer; `fuzz/make_upload_seeds.py` says how it is built). The
+/// upload is refused as an invalid image, not answered with a 500, and
+/// chatd goes on taking images.
+#[tokio::test]
+async fn an_image_that_breaks_its_decoder_is_refused_as_invalid() {
+    let app = TestApp::spawn().await;
+    let alice = app.user("alice").await;
+    let seed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fuzz/seeds/upload_metadata/bad_webp_overfull_code"
+    ))
+    .expect("the fuzz seed is there");
+    // A seed is one length byte, that many bytes of query, then the file.
+    let webp = seed[1 + usize::from(seed[0])..].to_vec();
+    let refused = app
+        .raw(
+            Method::POST,
+            "/api/v1/files?name=overfull.webp",
+            Some(&alice.token),
+            None,
+            webp,
+        )
+        .await
+        .expect_error(400, "invalid_request");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not a valid image"), "{message}");
+    let dir = files_dir(&app.db);
+    assert!(blobs_on_disk(&dir).is_empty());
+    assert_eq!(staging_files(&dir), 0);
+
+    let png = encode(
+        &image::DynamicImage::new_rgb8(3, 2),
+        image::ImageFormat::Png,
+    );
+    let file = upload(&app, &alice.token, "fine.png", "image/png", png).await;
+    assert_eq!(file["content_type"], "image/png");
+}
+
 /// A JPEG carrying an EXIF block with a GPS directory whose processing
 /// method reads `MARKER`.
 const MARKER: &[u8] = b"SECRET-PLACE-52N";
