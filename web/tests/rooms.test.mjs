@@ -40,6 +40,10 @@ test('a newcomer registers, creates a private room, adds a person, joins a publi
     await ui(page).password.fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
     await ui(page).rooms.waitFor();
+    // The first screen leaves the styles of dialogs and panels (later.css)
+    // to the first module that shows one.
+    const fetched = () => page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    assert.ok(!(await fetched()).some((p) => p.endsWith('/later.css')), (await fetched()).join(' '));
 
     // A private room of her own, then bob added from the Members dialog.
     const name = `plans-${randomBytes(3).toString('hex')}`;
@@ -75,6 +79,10 @@ test('a newcomer registers, creates a private room, adds a person, joins a publi
     await page.keyboard.press('?');
     const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await help.waitFor();
+    // Styled when shown: later.css came in before it.
+    assert.ok((await fetched()).some((p) => p.endsWith('/later.css')));
+    assert.equal(await help.evaluate((d) => getComputedStyle(d).borderTopLeftRadius), '12px');
+    assert.equal(await help.locator('dl').evaluate((d) => getComputedStyle(d).display), 'grid');
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'hidden' });
 

@@ -40,6 +40,8 @@ test('threads: replies live in the side panel, counted on the root, kept out of 
     await entry(pb, 'shall we ship').getByRole('button', { name: 'More actions' }).click();
     await entry(pb, 'shall we ship').getByRole('button', { name: 'Reply in thread' }).click();
     const box = thread(pb).getByRole('textbox', { name: 'Reply in thread' });
+    // The side panel's styles (later.css) are in before it shows.
+    assert.equal(await thread(pb).evaluate((el) => getComputedStyle(el).display), 'flex');
     await box.fill('yes, once QA signs off');
     await box.press('Enter');
     await replies(pb).getByText('yes, once QA signs off').waitFor();

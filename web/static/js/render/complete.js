@@ -4,6 +4,7 @@
 // named "Message"); the list is a listbox it points into with
 // aria-activedescendant.
 
+import '../later.js';
 import { clear, h } from '../dom.js';
 
 /** @typedef {import('../types.js').UserRef} UserRef */

@@ -1,6 +1,7 @@
 // The dialogs: public room browser, new room, new direct message, help.
 // Native <dialog> elements: modal, Esc closes them, focus returns to the opener.
 
+import '../later.js';
 import { byId, clear, h, setText } from '../dom.js';
 import { ApiError } from '../api.js';
 import { panelApi } from '../panel-api.js';

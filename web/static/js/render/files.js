@@ -43,7 +43,7 @@ export function showAttachments(into, files) {
             title: `${f.name} (${sizeText(f.size)})`,
             onclick: (ev) => {
               ev.preventDefault();
-              openViewer(f);
+              void openViewer(f);
             },
           },
           img,
@@ -64,7 +64,8 @@ export function showAttachments(into, files) {
 }
 
 /** The full-size view: a modal dialog made on first use; Esc closes it. @param {FileInfo} f */
-function openViewer(f) {
+async function openViewer(f) {
+  await import('../later.js');
   let dlg = document.getElementById('file-viewer');
   if (!(dlg instanceof HTMLDialogElement)) {
     dlg = h(

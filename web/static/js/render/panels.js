@@ -2,6 +2,7 @@
 // room's pinned messages and search across my rooms. Each is a native modal
 // <dialog> (focus kept inside, Esc closes, focus returns to the opener).
 
+import '../later.js';
 import { byId, clear, h, setText } from '../dom.js';
 import { ApiError } from '../api.js';
 import { panelApi } from '../panel-api.js';

@@ -2,6 +2,7 @@
 // "Thread replies"), earlier replies on request, and a composer that sends
 // through the outbox like the main one (Enter sends, Esc closes the panel).
 
+import '../later.js';
 import { byId, clear, focusIn, h, reorder, setText } from '../dom.js';
 import { buildMessage, isOutgoing, sameSig } from './message.js';
 import * as store from '../store.js';
