@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { entry, eventually, launchBrowser, logIn, messageTexts, occurrences, recordSockets, startServer, ui, waitForMessage, TEST, newContext } from './harness.mjs';
+import { entry, eventually, launchBrowser, logIn, messageTexts, occurrences, openRoom, recordSockets, startServer, ui, waitForMessage, TEST, newContext } from './harness.mjs';
 
 /** @type {import('./harness.mjs').Server} */
 let server;
@@ -190,5 +190,71 @@ test('messages typed offline survive closing the tab: the next page sends them o
     assert.equal((await server.history(bob, room)).length, 4);
   } finally {
     await Promise.all([ca.close(), cb.close()]);
+  }
+});
+
+/** This browser's kept drafts: `[key, text]` pairs. @param {import('playwright-core').Page} page */
+const keptDrafts = (page) =>
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('chat.draft.')).sort().map((k) => [k, localStorage.getItem(k)]));
+
+test('drafts survive a reload, each in its room; editing a message leaves the draft be; sending or logging out removes it', TEST, async () => {
+  const alice = await server.user('alice');
+  const bob = await server.user('bob');
+  const first = await server.room(alice, []);
+  const second = await server.room(alice, [bob]);
+  await server.send(alice, first, 'mine to edit');
+  const context = await newContext(browser);
+  try {
+    const page = await context.newPage();
+    await logIn(page, server, alice, first.name);
+    await waitForMessage(page, 'mine to edit');
+    await ui(page).message.fill('half a thought');
+    await openRoom(page, second.name);
+    await ui(page).message.fill('line one\nline two');
+    const both = [
+      [`chat.draft.${alice.id}.${first.id}`, 'half a thought'],
+      [`chat.draft.${alice.id}.${second.id}`, 'line one\nline two'],
+    ].sort();
+    await eventually('both drafts to be kept', () => keptDrafts(page), (d) => JSON.stringify(d) === JSON.stringify(both));
+
+    // The page opens the room open last, with its draft; the other room has its own.
+    await page.reload();
+    await eventually('the second room’s draft', () => ui(page).message.inputValue(), (v) => v === 'line one\nline two');
+    await openRoom(page, first.name);
+    assert.equal(await ui(page).message.inputValue(), 'half a thought');
+
+    // An edit takes the composer for a while; the draft comes back after it.
+    const mine = entry(page, 'mine to edit');
+    await mine.getByRole('button', { name: 'More actions' }).click();
+    await mine.getByRole('button', { name: 'Edit' }).click();
+    await eventually('the message in the composer', () => ui(page).message.inputValue(), (v) => v === 'mine to edit');
+    await ui(page).message.fill('mine, edited');
+    await ui(page).message.press('Enter');
+    await waitForMessage(page, 'mine, edited');
+    await eventually('the draft back', () => ui(page).message.inputValue(), (v) => v === 'half a thought');
+    assert.deepEqual(await keptDrafts(page), both, 'the edit was not kept as a draft');
+
+    // Sent, it is no longer a draft: not here, not after a reload.
+    await ui(page).message.press('Enter');
+    await waitForMessage(page, 'half a thought');
+    await eventually('its entry to go', () => keptDrafts(page), (d) => d.length === 1);
+    await page.reload();
+    await ui(page).message.waitFor();
+    await openRoom(page, first.name);
+    assert.equal(await ui(page).message.inputValue(), '');
+
+    // Logging out removes the rest, and the next user of this page (the
+    // same page: no reload) sees nothing of it in the room they share.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await ui(page).username.waitFor();
+    assert.deepEqual(await keptDrafts(page), []);
+    await ui(page).username.fill(bob.username);
+    await ui(page).password.fill(bob.password);
+    await ui(page).logIn.click();
+    await ui(page).rooms.waitFor();
+    await openRoom(page, second.name);
+    assert.equal(await ui(page).message.inputValue(), '');
+  } finally {
+    await context.close();
   }
 });

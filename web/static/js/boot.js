@@ -9,6 +9,8 @@
 
 /** localStorage: the room open last (set by actions.js, cleared at logout). */
 export const LAST_ROOM_KEY = 'chat.room';
+/** localStorage: composer drafts, `chat.draft.<user>.<room>` (drafts.js). */
+export const DRAFT_PREFIX = 'chat.draft.';
 /** An answer not taken by then is dropped: it would be stale. */
 const FRESH_MS = 10_000;
 
@@ -34,6 +36,20 @@ export function store(key, value) {
   } catch {
     // storage disabled or full: the next load just starts later
   }
+}
+
+/** The stored keys that start with `prefix`. @param {string} prefix */
+export function storedKeys(prefix) {
+  const keys = [];
+  try {
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key?.startsWith(prefix)) keys.push(key);
+    }
+  } catch {
+    // storage disabled: nothing stored
+  }
+  return keys;
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import { api, ApiError, setUnauthorizedHandler } from './api.js';
 import * as actions from './actions.js';
-import { LAST_ROOM_KEY, forget, store as remember } from './boot.js';
+import { DRAFT_PREFIX, LAST_ROOM_KEY, forget, store as remember, storedKeys } from './boot.js';
 import { byId } from './dom.js';
 import { installShortcuts } from './keyboard.js';
 import { Gateway } from './socket.js';
@@ -408,6 +408,7 @@ async function enterChat(user) {
     actions.flushOutbox();
     store.changed();
   });
+  if (storedKeys(`${DRAFT_PREFIX}${user.id}.`).length) await composer.restoreDrafts(user.id, (room) => !roomsKnown || state.rooms.has(room));
   store.setScreen('chat');
   gateway.start();
   openDefaultRoom();
@@ -430,12 +431,13 @@ function openDefaultRoom() {
 /** @param {string} [message] */
 async function loggedOut(message) {
   gateway.stop();
-  // Unsent messages stay only while their author is logged in here: nothing
-  // is saved from now on (a Retry before the reset below included).
+  // Unsent messages and drafts stay only while their author is logged in
+  // here: nothing is saved from now on (a Retry before the reset included).
   state.outbox.closed = true;
   state.outbox.onChange = null;
+  composer.reset();
   const me = state.me;
-  if (me) await forgetSaved(me.id);
+  if (me) await Promise.all([forgetSaved(me.id), forgetDrafts(me.id)]);
   showThreadCount(0);
   for (const d of document.querySelectorAll('dialog[open]')) if (d instanceof HTMLDialogElement) d.close();
   chrome.closeDrawer(false);
@@ -447,6 +449,11 @@ async function loggedOut(message) {
   form.reset(message);
   void offerRegistration(form);
   queueMicrotask(() => form.focus());
+}
+
+/** Removes the drafts pages kept (drafts.js): a user's, or anyone's. @param {number} [userId] */
+async function forgetDrafts(userId) {
+  if (storedKeys(DRAFT_PREFIX).length) await import('./drafts.js').then((m) => m.forget(userId), () => {});
 }
 
 async function logOut() {
@@ -478,7 +485,7 @@ async function start() {
     forget();
     // Logged out while no page was open (the session expired or was ended
     // elsewhere): what was left unsent goes too, as at a logout.
-    if (err instanceof ApiError && err.status === 401) void forgetSaved();
+    if (err instanceof ApiError && err.status === 401) void Promise.all([forgetSaved(), forgetDrafts()]);
     const form = await loginForm();
     store.setScreen('login');
     form.reset(err instanceof ApiError && err.status !== 401 ? err.message : '');

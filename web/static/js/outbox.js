@@ -5,6 +5,8 @@
 // saved.js keeps them in localStorage across reloads and closed tabs; it
 // loads only when a page left some, or with the first message queued.
 
+import { storedKeys } from './boot.js';
+
 /** @typedef {import('./types.js').Outgoing} Outgoing */
 /** @typedef {import('./types.js').SendFrame} SendFrame */
 
@@ -19,15 +21,7 @@ export function newClientId() {
 export const SAVED_PREFIX = 'chat.outbox.';
 
 /** Whether pages left messages unsent: a user's, or anyone's. @param {number} [userId] */
-function anySaved(userId) {
-  const prefix = userId === undefined ? SAVED_PREFIX : `${SAVED_PREFIX}${userId}.`;
-  try {
-    for (let i = 0; i < localStorage.length; i++) if (localStorage.key(i)?.startsWith(prefix)) return true;
-  } catch {
-    // storage disabled: nothing saved
-  }
-  return false;
-}
+const anySaved = (userId) => storedKeys(userId === undefined ? SAVED_PREFIX : `${SAVED_PREFIX}${userId}.`).length > 0;
 
 /**
  * Keeps `outbox` saved across reloads and closed tabs (saved.js): loaded now

@@ -1,6 +1,7 @@
 // The composer: Enter sends, Shift+Enter makes a new line, ↑ in an empty
 // composer edits my last message, Esc cancels an edit or a reply. Typing
-// notices go out at most every 3 s (actions.typing throttles).
+// notices go out at most every 3 s (actions.typing throttles). Drafts are
+// kept per room, across reloads too (drafts.js).
 
 import { setText } from '../dom.js';
 import { excerpt } from '../format.js';
@@ -32,6 +33,8 @@ export class Composer {
     this.hooks = hooks;
     /** @type {Map<number, string>} unsent drafts per room */
     this.drafts = new Map();
+    /** @type {Promise<import('../drafts.js').Drafts>|null} keeps them across reloads; loaded with the first keystroke */
+    this.kept = null;
     /** @type {number|null} */
     this.roomId = null;
     /** @type {Message|null} */
@@ -71,12 +74,41 @@ export class Composer {
     els.input.addEventListener('input', () => {
       this.autosize();
       const id = store.state.currentId;
-      if (id !== null && els.input.value.trim() && !this.editing) hooks.typing(id);
+      if (id === null || this.editing) return;
+      this.keep(id, els.input.value);
+      if (els.input.value.trim()) hooks.typing(id);
     });
     els.cancel.addEventListener('click', () => {
       this.cancelContext();
       els.input.focus();
     });
+  }
+
+  /** The draft of a room is now `text`, here and across reloads. @param {number} roomId @param {string} text */
+  keep(roomId, text) {
+    const me = store.state.me;
+    if (text) this.drafts.set(roomId, text);
+    else this.drafts.delete(roomId);
+    if (!me || (!this.kept && !text)) return; // nothing kept to remove
+    this.kept ??= import('../drafts.js').then((m) => new m.Drafts(me.id));
+    this.kept.then((d) => d.put(roomId, text), () => {});
+  }
+
+  /** At login, when pages kept drafts. @param {number} userId @param {(roomId: number) => boolean} mine */
+  restoreDrafts(userId, mine) {
+    this.kept = import('../drafts.js').then((m) => m.restore(userId, mine, this.drafts));
+    return this.kept.catch(() => {});
+  }
+
+  /** Logging out: nothing of this user's typing stays in the page. */
+  reset() {
+    void this.kept?.then((d) => d.close(), () => {});
+    this.kept = null;
+    this.drafts.clear();
+    this.editing = null;
+    this.roomId = null;
+    this.els.input.value = '';
+    this.autosize();
   }
 
   /** Starts uploading files into the tray. @param {File[]} files */
@@ -109,6 +141,8 @@ export class Composer {
 
   /** @param {Message} msg */
   startEdit(msg) {
+    // The draft waits while the message is edited.
+    if (!this.editing && this.roomId !== null) this.keep(this.roomId, this.els.input.value);
     store.setCompose({ editing: msg, replyTo: null });
     this.editing = msg;
     this.els.input.value = msg.body ?? '';
@@ -126,7 +160,7 @@ export class Composer {
 
   cancelContext() {
     if (this.editing) {
-      this.els.input.value = '';
+      this.els.input.value = this.roomId === null ? '' : this.drafts.get(this.roomId) ?? '';
       this.autosize();
     }
     this.editing = null;
@@ -151,7 +185,7 @@ export class Composer {
       if (ok) {
         this.els.input.value = '';
         this.autosize();
-        this.drafts.delete(id);
+        this.keep(id, '');
       }
       return;
     }
@@ -171,7 +205,7 @@ export class Composer {
     const reply = store.state.compose.replyTo;
     this.els.input.value = '';
     this.autosize();
-    this.drafts.delete(id);
+    this.keep(id, '');
     if (reply) store.setCompose({ replyTo: null });
     uploads?.clear();
     this.hooks.send(id, body, reply ? reply.id : null, files);
@@ -191,8 +225,9 @@ export class Composer {
   render(state) {
     const id = state.currentId;
     if (id !== this.roomId) {
-      // Keep a draft per room.
-      if (this.roomId !== null && !this.editing) this.drafts.set(this.roomId, this.els.input.value);
+      // Text put in without an input event (an @ completion) is kept too.
+      const left = this.roomId;
+      if (left !== null && !this.editing && this.els.input.value !== (this.drafts.get(left) ?? '')) this.keep(left, this.els.input.value);
       this.editing = null;
       this.els.input.value = id === null ? '' : this.drafts.get(id) ?? '';
       this.autosize();
