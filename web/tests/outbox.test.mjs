@@ -202,7 +202,7 @@ test('drafts survive a reload, each in its room; editing a message leaves the dr
   const bob = await server.user('bob');
   const first = await server.room(alice, []);
   const second = await server.room(alice, [bob]);
-  await server.send(alice, first, 'mine to edit');
+  const edited = await server.send(alice, first, 'mine to edit');
   const context = await newContext(browser);
   try {
     const page = await context.newPage();
@@ -233,6 +233,18 @@ test('drafts survive a reload, each in its room; editing a message leaves the dr
     await waitForMessage(page, 'mine, edited');
     await eventually('the draft back', () => ui(page).message.inputValue(), (v) => v === 'half a thought');
     assert.deepEqual(await keptDrafts(page), both, 'the edit was not kept as a draft');
+
+    // So does a message deleted while I edit it.
+    const again = entry(page, 'mine, edited');
+    await again.getByRole('button', { name: 'More actions' }).click();
+    await again.getByRole('button', { name: 'Edit', exact: true }).click();
+    await eventually('the message in the composer', () => ui(page).message.inputValue(), (v) => v === 'mine, edited');
+    await server.expect(204, `/api/v1/rooms/${first.id}/messages/${edited.id}`, { method: 'DELETE', token: alice.token });
+    await eventually('the draft back after the deletion', () => ui(page).message.inputValue(), (v) => v === 'half a thought');
+    await ui(page).message.press('End');
+    await ui(page).message.pressSequentially('!');
+    await eventually('the draft, one character longer, kept', () => keptDrafts(page), (d) => d.some(([, text]) => text === 'half a thought!'));
+    await ui(page).message.press('Backspace');
 
     // Sent, it is no longer a draft: not here, not after a reload.
     await ui(page).message.press('Enter');

@@ -1,8 +1,10 @@
 // Composer drafts kept in localStorage, so that a reload, a closed tab or a
-// crash keeps what was typed: one entry per user and room, written half a
-// second after typing pauses and when the page is hidden, removed when the
-// text is sent or deleted, and at logout (docs/security.md, "What the
-// browser keeps"). With several tabs, the last one typed in wins.
+// crash keeps what was typed: one entry per user and room, written at most
+// half a second after a keystroke and whenever the page is hidden, removed
+// when the text is sent or deleted, and at logout (docs/security.md, "What
+// the browser keeps"). With several tabs, the last one typed in wins. A
+// draft far over any server's message limit (a stray paste) is not kept,
+// so it cannot fill the storage unsent messages need.
 // The composer loads this with the first keystroke, or at login when
 // drafts were kept.
 
@@ -28,8 +30,10 @@ export function forget(userId) {
   for (const key of storedKeys(userId === undefined ? DRAFT_PREFIX : `${DRAFT_PREFIX}${userId}.`)) store(key, null);
 }
 
-/** How long typing may pause before the draft is written. */
+/** How long a keystroke may wait before its draft is written. */
 const WRITE_AFTER_MS = 500;
+/** The longest draft kept, in UTF-16 units. */
+const MAX_KEPT = 100_000;
 
 export class Drafts {
   /** @param {number} userId */
@@ -40,6 +44,7 @@ export class Drafts {
     this.timer = 0;
     this.onHide = () => this.flush();
     addEventListener('pagehide', this.onHide);
+    document.addEventListener('visibilitychange', this.onHide);
   }
 
   /** This user's kept drafts, by room. @returns {Map<number, string>} */
@@ -69,7 +74,7 @@ export class Drafts {
   flush() {
     clearTimeout(this.timer);
     this.timer = 0;
-    for (const [room, text] of this.pending) store(`${this.prefix}${room}`, text.trim() ? text : null);
+    for (const [room, text] of this.pending) store(`${this.prefix}${room}`, text.trim() && text.length <= MAX_KEPT ? text : null);
     this.pending.clear();
   }
 
@@ -79,5 +84,6 @@ export class Drafts {
     this.timer = 0;
     this.pending.clear();
     removeEventListener('pagehide', this.onHide);
+    document.removeEventListener('visibilitychange', this.onHide);
   }
 }

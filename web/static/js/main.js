@@ -403,12 +403,16 @@ async function enterChat(user) {
   } catch (err) {
     store.setNotice(actions.messageOf(err), 'error');
   }
-  // What this user left unsent (a reload, a closed tab) goes out on connecting.
-  await keepSaved(state.outbox, user.id, (o) => !roomsKnown || state.rooms.has(o.room_id), () => {
-    actions.flushOutbox();
-    store.changed();
-  });
-  if (storedKeys(`${DRAFT_PREFIX}${user.id}.`).length) await composer.restoreDrafts(user.id, (room) => !roomsKnown || state.rooms.has(room));
+  const mine = (/** @type {number} */ room) => !roomsKnown || state.rooms.has(room);
+  // What this user left unsent (a reload, a closed tab) goes out on
+  // connecting; what they were typing is back in its room.
+  await Promise.all([
+    keepSaved(state.outbox, user.id, (o) => mine(o.room_id), () => {
+      actions.flushOutbox();
+      store.changed();
+    }),
+    composer.open(user.id, mine),
+  ]);
   store.setScreen('chat');
   gateway.start();
   openDefaultRoom();

@@ -119,6 +119,8 @@ export class MentionComplete {
     const caret = span.start + insert.length;
     this.input.setSelectionRange(caret, caret);
     this.close();
+    // As typing would: the composer keeps the draft.
+    this.input.dispatchEvent(new Event('input'));
     this.input.focus();
   }
 

@@ -3,6 +3,7 @@
 // notices go out at most every 3 s (actions.typing throttles). Drafts are
 // kept per room, across reloads too (drafts.js).
 
+import { DRAFT_PREFIX, storedKeys } from '../boot.js';
 import { setText } from '../dom.js';
 import { excerpt } from '../format.js';
 import * as store from '../store.js';
@@ -35,6 +36,8 @@ export class Composer {
     this.drafts = new Map();
     /** @type {Promise<import('../drafts.js').Drafts>|null} keeps them across reloads; loaded with the first keystroke */
     this.kept = null;
+    /** Logging out: nothing typed is kept any more. */
+    this.closed = false;
     /** @type {number|null} */
     this.roomId = null;
     /** @type {Message|null} */
@@ -87,6 +90,7 @@ export class Composer {
   /** The draft of a room is now `text`, here and across reloads. @param {number} roomId @param {string} text */
   keep(roomId, text) {
     const me = store.state.me;
+    if (this.closed) return;
     if (text) this.drafts.set(roomId, text);
     else this.drafts.delete(roomId);
     if (!me || (!this.kept && !text)) return; // nothing kept to remove
@@ -94,20 +98,24 @@ export class Composer {
     this.kept.then((d) => d.put(roomId, text), () => {});
   }
 
-  /** At login, when pages kept drafts. @param {number} userId @param {(roomId: number) => boolean} mine */
-  restoreDrafts(userId, mine) {
+  /** At login: the drafts this user's pages kept, for the rooms still `mine`. @param {number} userId @param {(roomId: number) => boolean} mine */
+  async open(userId, mine) {
+    this.reset();
+    this.closed = false;
+    if (!storedKeys(`${DRAFT_PREFIX}${userId}.`).length) return;
     this.kept = import('../drafts.js').then((m) => m.restore(userId, mine, this.drafts));
-    return this.kept.catch(() => {});
+    await this.kept.catch(() => {});
   }
 
   /** Logging out: nothing of this user's typing stays in the page. */
   reset() {
+    this.closed = true;
     void this.kept?.then((d) => d.close(), () => {});
-    this.kept = null;
+    void this.uploads?.then((u) => u.clear(), () => {});
+    this.kept = this.uploads = this.editing = this.roomId = null;
     this.drafts.clear();
-    this.editing = null;
-    this.roomId = null;
     this.els.input.value = '';
+    this.els.input.disabled = true;
     this.autosize();
   }
 
@@ -225,17 +233,17 @@ export class Composer {
   render(state) {
     const id = state.currentId;
     if (id !== this.roomId) {
-      // Text put in without an input event (an @ completion) is kept too.
-      const left = this.roomId;
-      if (left !== null && !this.editing && this.els.input.value !== (this.drafts.get(left) ?? '')) this.keep(left, this.els.input.value);
       this.editing = null;
       this.els.input.value = id === null ? '' : this.drafts.get(id) ?? '';
       this.autosize();
       this.roomId = id;
     }
     if (!state.compose.editing && this.editing) {
-      // The message went away (deleted) or the edit ended elsewhere.
+      // The message went away (deleted) or the edit ended elsewhere: the
+      // draft comes back.
       this.editing = null;
+      this.els.input.value = id === null ? '' : this.drafts.get(id) ?? '';
+      this.autosize();
     }
     const view = id === null ? undefined : state.rooms.get(id);
     const archived = Boolean(view?.room.archived);
