@@ -10,7 +10,7 @@
 // and so does a page that finds itself logged out (see forgetAll).
 // Loaded after login, so the first screen does not wait for it.
 
-import { store, stored } from './boot.js';
+import { store, stored, storedKeys } from './boot.js';
 import { SAVED_PREFIX as PREFIX, newClientId } from './outbox.js';
 
 /** @typedef {import('./types.js').Outgoing} Outgoing */
@@ -24,20 +24,7 @@ const ORPHANED_MS = 3 * BEAT_MS;
 const STALE_MS = 24 * 60 * 60 * 1000;
 
 /** The keys of saved entries: a user's, or everyone's. @param {number} [userId] */
-function savedKeys(userId) {
-  const prefix = userId === undefined ? PREFIX : `${PREFIX}${userId}.`;
-  /** @type {string[]} */
-  const keys = [];
-  try {
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i);
-      if (key?.startsWith(prefix)) keys.push(key);
-    }
-  } catch {
-    // storage disabled: nothing saved
-  }
-  return keys;
-}
+const savedKeys = (userId) => storedKeys(userId === undefined ? PREFIX : `${PREFIX}${userId}.`);
 
 /** @param {unknown} v */
 const isId = (v) => Number.isSafeInteger(v) && /** @type {number} */ (v) > 0;
